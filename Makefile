@@ -1,0 +1,38 @@
+# Thin wrapper over CMake presets so the usual commands work from the top level.
+#   make          Release build into build/ (library, CLI, tests)
+#   make test     build, then run every test
+#   make bench    build, then run the benchmark job (see bench/README.md)
+#   make asan     build and test under AddressSanitizer + UBSan (build-asan/)
+#   make clang    build and test with clang, warnings as errors (build-clang/)
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+
+.PHONY: all deps test bench asan clang clean
+
+all: deps build/CMakeCache.txt
+	cmake --build --preset release -j $(JOBS)
+
+deps:
+	@scripts/install-deps.sh test
+
+build/CMakeCache.txt:
+	cmake --preset release
+
+test: all
+	ctest --preset release
+
+bench: all
+	bench/run.sh build/lingrad
+
+asan: deps
+	cmake --preset asan
+	cmake --build --preset asan -j $(JOBS)
+	ctest --preset asan
+
+clang: deps
+	@scripts/install-deps.sh ci
+	cmake --preset clang
+	cmake --build --preset clang -j $(JOBS)
+	ctest --preset clang
+
+clean:
+	rm -rf build build-asan build-clang

@@ -1,0 +1,193 @@
+/*
+ * lingrad — gradient descent for y_hat = w*x + b through a small autograd engine.
+ *
+ * The whole public C API. Conventions:
+ *  - Functions that can fail return lg_status; on failure lg_last_error() holds a
+ *    one-line message a user can act on (thread-local, valid until the next failure
+ *    on the same thread). The library never prints and never exits.
+ *  - Graph ops return an lg_tensor * owned by the graph, or NULL on failure. A NULL
+ *    input makes an op return NULL without touching the message, so expressions can
+ *    be chained and checked once (lg_graph_status()).
+ */
+#ifndef LINGRAD_H
+#define LINGRAD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define LG_VERSION_MAJOR 0
+#define LG_VERSION_MINOR 1
+#define LG_VERSION_PATCH 0
+#define LG_VERSION_STRING "0.1.0"
+
+/* ---- errors ----------------------------------------------------------------- */
+
+typedef enum lg_status {
+    LG_OK = 0,
+    LG_EINVAL,      /* an argument is out of range or inconsistent */
+    LG_ENOMEM,      /* an allocation failed or a size overflows */
+    LG_EIO,         /* a file could not be opened, read or written */
+    LG_EPARSE,      /* a file's contents are malformed */
+    LG_EDIVERGED,   /* training produced a non-finite loss or parameter */
+    LG_EUNSUPPORTED /* the request needs something this build or CPU lacks */
+} lg_status;
+
+const char *lg_last_error(void);
+const char *lg_status_name(lg_status s);
+
+/* ---- tensors ---------------------------------------------------------------- */
+
+typedef enum lg_dtype { LG_F32 = 0, LG_F64 = 1 } lg_dtype;
+
+const char *lg_dtype_name(lg_dtype d);
+size_t lg_dtype_size(lg_dtype d);
+
+/* A 1-D tensor of n elements; n == 1 is a scalar and broadcasts in ops. */
+typedef struct lg_tensor lg_tensor;
+
+/* A leaf tensor, zero-filled, 64-byte aligned. With requires_grad its gradient
+ * buffer is allocated now (zeroed), so backward never allocates for leaves. */
+lg_status lg_tensor_new(lg_dtype dtype, size_t n, bool requires_grad, lg_tensor **out);
+lg_status lg_tensor_scalar(lg_dtype dtype, double value, bool requires_grad, lg_tensor **out);
+/* Frees a leaf tensor. Tensors returned by graph ops belong to the graph. */
+void lg_tensor_free(lg_tensor *t);
+
+size_t lg_tensor_size(const lg_tensor *t);
+lg_dtype lg_tensor_dtype(const lg_tensor *t);
+bool lg_tensor_requires_grad(const lg_tensor *t);
+void *lg_tensor_data(lg_tensor *t);
+const void *lg_tensor_cdata(const lg_tensor *t);
+/* The gradient buffer (same dtype and size), or NULL when none was computed. */
+const void *lg_tensor_grad(const lg_tensor *t);
+/* Element i (or the gradient's element i; 0 when there is no gradient) as double. */
+double lg_tensor_get(const lg_tensor *t, size_t i);
+double lg_tensor_grad_get(const lg_tensor *t, size_t i);
+/* Sets element i, rounding to the tensor's dtype. */
+void lg_tensor_set(lg_tensor *t, size_t i, double v);
+/* Gradients accumulate across backward passes; this sets them back to zero. */
+void lg_zero_grad(lg_tensor *t);
+
+/* ---- autograd --------------------------------------------------------------- */
+
+/* A graph records ops on a tape in the order they are built. Intermediate tensors
+ * live in the graph's arena; lg_graph_reset() drops them all and keeps the memory,
+ * so a training loop that resets once per step allocates nothing after step one. */
+typedef struct lg_graph lg_graph;
+
+lg_status lg_graph_new(lg_graph **out);
+void lg_graph_free(lg_graph *g);
+void lg_graph_reset(lg_graph *g);
+/* The first failure recorded since the last reset (LG_OK if none). */
+lg_status lg_graph_status(const lg_graph *g);
+/* Selects the kernel table by ISA name ("scalar", ...); resets the graph. */
+lg_status lg_graph_set_isa(lg_graph *g, const char *isa);
+const char *lg_graph_isa(const lg_graph *g);
+
+/* Elementwise ops: operands have equal sizes, or one of them is a scalar (n == 1).
+ * Both must have the same dtype. */
+lg_tensor *lg_add(lg_graph *g, lg_tensor *a, lg_tensor *b);
+lg_tensor *lg_sub(lg_graph *g, lg_tensor *a, lg_tensor *b);
+lg_tensor *lg_mul(lg_graph *g, lg_tensor *a, lg_tensor *b);
+lg_tensor *lg_square(lg_graph *g, lg_tensor *a);
+/* Reduction to a scalar; the sum is accumulated in double. */
+lg_tensor *lg_mean(lg_graph *g, lg_tensor *a);
+/* Fused mean((w*x + b - y)^2) for scalars w, b: one pass over x and y computes the
+ * loss and the sums its backward needs. */
+lg_tensor *lg_mse_linear(lg_graph *g, lg_tensor *x, lg_tensor *y, lg_tensor *w, lg_tensor *b);
+
+/* Reverse-mode pass from a scalar loss: every tensor with requires_grad that the
+ * loss depends on gets d(loss)/d(tensor) added to its gradient. Once per reset. */
+lg_status lg_backward(lg_graph *g, lg_tensor *loss);
+
+/* ---- data ------------------------------------------------------------------- */
+
+/* The tutorial's make_linear: x ~ U[0,1), y = w*x + b + U[-|noise|, |noise|].
+ * Counter-based: element i depends only on (seed, i), so any range can be made
+ * separately and equals the same range of a one-shot call. */
+lg_status lg_make_linear(double w, double b, size_t n, double noise, uint64_t seed,
+                         lg_dtype dtype, lg_tensor **x, lg_tensor **y);
+/* Fills x[0..count) and y[0..count) with elements [start, start + count). */
+void lg_make_linear_range(double w, double b, double noise, uint64_t seed, lg_dtype dtype,
+                          size_t start, size_t count, void *x, void *y);
+/* A uniform draw in [0,1) from (seed, stream, index); the CLI's initial w and b
+ * use stream LG_STREAM_INIT with index 0 (w) and 1 (b). */
+#define LG_STREAM_X 0u
+#define LG_STREAM_NOISE 1u
+#define LG_STREAM_INIT 2u
+double lg_uniform(uint64_t seed, uint32_t stream, uint64_t index);
+
+/* CSV with header "x,y", one pair per line. Values round-trip exactly
+ * (%.17g for f64, %.9g for f32). Blank lines, CRLF line ends and a UTF-8 BOM
+ * are accepted; anything else malformed is an LG_EPARSE naming the line. */
+lg_status lg_csv_read(const char *path, lg_dtype dtype, lg_tensor **x, lg_tensor **y);
+/* Writes to a temporary file beside path and renames it into place. */
+lg_status lg_csv_write(const char *path, const lg_tensor *x, const lg_tensor *y);
+
+/* ---- training --------------------------------------------------------------- */
+
+typedef enum lg_mode { LG_MODE_FUSED = 0, LG_MODE_EAGER = 1 } lg_mode;
+
+const char *lg_mode_name(lg_mode m);
+
+typedef struct lg_epoch_record {
+    long epoch;  /* 0-based */
+    double loss; /* loss before this epoch's update */
+    double w, b; /* parameters after this epoch's update */
+} lg_epoch_record;
+
+typedef struct lg_train_opts {
+    double lr;        /* > 0 */
+    long max_epochs;  /* >= 0; 0 evaluates the initial loss only */
+    double tol;       /* stop before updating once loss < tol (0: never) */
+    lg_mode mode;
+    double init_w, init_b;
+    const char *isa;  /* kernel table by name; NULL for the default */
+    /* Called after each recorded epoch; a non-zero return stops training. */
+    int (*on_epoch)(void *ctx, const lg_epoch_record *rec);
+    void *ctx;
+} lg_train_opts;
+
+typedef struct lg_train_result {
+    lg_epoch_record *history; /* n_history records, epochs 0, 1, ... */
+    size_t n_history;
+    long last_epoch;       /* the epoch whose loss is final_loss */
+    double final_loss;     /* the last loss evaluated */
+    double w, b;           /* parameters at the end */
+    bool stopped_early;    /* loss < tol was reached */
+    bool interrupted;      /* on_epoch asked to stop */
+    double seconds;        /* wall time of the epoch loop */
+} lg_train_result;
+
+/* The tutorial's settings: lr 0.1, 500 epochs, tol 5e-5, fused, w = b = 0. */
+void lg_train_opts_default(lg_train_opts *o);
+/* Gradient descent on mean((w*x + b - y)^2). On LG_EDIVERGED the result still holds
+ * the history up to the failure. The caller frees the result. */
+lg_status lg_train(const lg_tensor *x, const lg_tensor *y, const lg_train_opts *opts,
+                   lg_train_result *res);
+void lg_train_result_free(lg_train_result *res);
+/* The history as CSV "epoch,loss,w,b", written atomically (temporary file + rename). */
+lg_status lg_history_write(const char *path, const lg_train_result *res);
+
+/* ---- build and kernels ------------------------------------------------------ */
+
+/* Names of the kernel tables compiled in, and whether this CPU can run each. */
+size_t lg_isa_count(void);
+const char *lg_isa_name(size_t i);
+bool lg_isa_supported(size_t i);
+/* The table a new graph uses. */
+const char *lg_isa_default(void);
+
+const char *lg_build_compiler(void);
+const char *lg_build_type(void);
+const char *lg_build_flags(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* LINGRAD_H */

@@ -1,0 +1,82 @@
+/*
+ * The kernel interface: one function type per kernel, one table per ISA.
+ *
+ * Kernels run an inner loop over [0, n) and nothing else: no threads, no
+ * allocation, no environment, no printing. Reductions return raw sums in double;
+ * the framework applies 1/N and combines blocks. Every ISA fills the same struct,
+ * so the compiler checks each table against these types. The scalar table is the
+ * reference every other table is tested against.
+ */
+#ifndef LG_KERNELS_H
+#define LG_KERNELS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* The three sums of the fused MSE-linear kernel, with r_i = w*x_i + b - y_i. */
+typedef struct lg_mse_sums {
+    double r;  /* sum r_i */
+    double rx; /* sum r_i * x_i */
+    double rr; /* sum r_i^2 */
+} lg_mse_sums;
+
+/* float32 kernels */
+typedef lg_mse_sums lg_mse_f32_fn(const float *x, const float *y, size_t n, float w, float b);
+typedef void lg_axpb_f32_fn(const float *x, size_t n, float a, float b, float *out); /* out = a*x + b */
+typedef void lg_binary_f32_fn(const float *p, const float *q, size_t n, float *out); /* out = p op q */
+typedef void lg_square_f32_fn(const float *p, size_t n, float *out);                 /* out = p*p */
+typedef void lg_axpy_f32_fn(const float *x, size_t n, float a, float *y);           /* y += a*x */
+typedef void lg_mulacc_f32_fn(const float *p, const float *q, size_t n, float s,
+                              float *acc);                                          /* acc += s*p*q */
+typedef double lg_sum_f32_fn(const float *p, size_t n);                             /* sum p */
+typedef double lg_dot_f32_fn(const float *p, const float *q, size_t n);             /* sum p*q */
+
+/* float64 kernels: the same shapes */
+typedef lg_mse_sums lg_mse_f64_fn(const double *x, const double *y, size_t n, double w, double b);
+typedef void lg_axpb_f64_fn(const double *x, size_t n, double a, double b, double *out);
+typedef void lg_binary_f64_fn(const double *p, const double *q, size_t n, double *out);
+typedef void lg_square_f64_fn(const double *p, size_t n, double *out);
+typedef void lg_axpy_f64_fn(const double *x, size_t n, double a, double *y);
+typedef void lg_mulacc_f64_fn(const double *p, const double *q, size_t n, double s, double *acc);
+typedef double lg_sum_f64_fn(const double *p, size_t n);
+typedef double lg_dot_f64_fn(const double *p, const double *q, size_t n);
+
+typedef struct lg_kernels_f32 {
+    lg_mse_f32_fn *mse;
+    lg_axpb_f32_fn *axpb;
+    lg_binary_f32_fn *add, *sub, *mul;
+    lg_square_f32_fn *square;
+    lg_axpy_f32_fn *axpy;
+    lg_mulacc_f32_fn *mulacc;
+    lg_sum_f32_fn *sum;
+    lg_dot_f32_fn *dot;
+} lg_kernels_f32;
+
+typedef struct lg_kernels_f64 {
+    lg_mse_f64_fn *mse;
+    lg_axpb_f64_fn *axpb;
+    lg_binary_f64_fn *add, *sub, *mul;
+    lg_square_f64_fn *square;
+    lg_axpy_f64_fn *axpy;
+    lg_mulacc_f64_fn *mulacc;
+    lg_sum_f64_fn *sum;
+    lg_dot_f64_fn *dot;
+} lg_kernels_f64;
+
+typedef struct lg_kernels {
+    const char *name; /* "scalar", "avx2", "avx512", "neon" */
+    lg_kernels_f32 f32;
+    lg_kernels_f64 f64;
+} lg_kernels;
+
+extern const lg_kernels lg_kernels_scalar;
+
+/* dispatch.c: the tables compiled into this build, in order of preference (best
+ * last), and whether this CPU (and its OS) can run each. */
+size_t lg_kernels_count(void);
+const lg_kernels *lg_kernels_at(size_t i);
+bool lg_kernels_runnable(const lg_kernels *k);
+const lg_kernels *lg_kernels_find(const char *name);
+const lg_kernels *lg_kernels_best(void);
+
+#endif /* LG_KERNELS_H */

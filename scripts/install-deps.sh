@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Installs (as root) or names (otherwise) the Debian/Ubuntu packages lingrad needs.
+#
+#   scripts/install-deps.sh build   cmake and a C compiler: required
+#   scripts/install-deps.sh test    + python3-matplotlib for the plot test (optional:
+#                                     without it that test reports itself skipped)
+#   scripts/install-deps.sh ci      + clang, for the second-compiler build
+#
+# Exits 0 when everything required is present afterwards, 1 otherwise, always
+# with one line per problem saying exactly what to run.
+set -euo pipefail
+
+level=${1:-build}
+required=(cmake make gcc libc6-dev)
+optional=()
+case "$level" in
+  build) ;;
+  test|bench) optional+=(python3-matplotlib) ;;
+  ci) required+=(clang python3-matplotlib) ;;
+  *) echo "install-deps.sh: unknown level '$level' (build, test, bench or ci)" >&2; exit 2 ;;
+esac
+
+say() { echo "install-deps: $*" >&2; }
+
+if ! command -v dpkg-query >/dev/null 2>&1; then
+  # Not Debian-like: check the commands and let the build report the rest.
+  for c in cmake cc; do
+    command -v "$c" >/dev/null 2>&1 || { say "'$c' is missing; install it with your package manager"; exit 1; }
+  done
+  exit 0
+fi
+
+missing() {
+  local p
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || echo "$p"
+  done
+}
+
+mapfile -t need < <(missing "${required[@]}" ${optional[@]+"${optional[@]}"})
+[ ${#need[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" -eq 0 ]; then
+  say "installing ${need[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  if ! { apt-get update -qq && apt-get install -y -qq --no-install-recommends "${need[@]}"; } >/tmp/lingrad-apt.log 2>&1; then
+    say "apt-get failed; see /tmp/lingrad-apt.log"
+  fi
+  mapfile -t need < <(missing "${required[@]}" ${optional[@]+"${optional[@]}"})
+  [ ${#need[@]} -eq 0 ] && exit 0
+fi
+
+mapfile -t need_req < <(missing "${required[@]}")
+mapfile -t need_opt < <(missing ${optional[@]+"${optional[@]}"})
+if [ ${#need_opt[@]} -gt 0 ]; then
+  say "optional packages missing (some tests will be skipped): sudo apt-get install -y ${need_opt[*]}"
+fi
+if [ ${#need_req[@]} -gt 0 ]; then
+  say "required packages missing: run 'sudo apt-get install -y ${need_req[*]}' (or run this as root)"
+  exit 1
+fi
+exit 0

@@ -1,0 +1,66 @@
+#define _POSIX_C_SOURCE 200809L
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "atomic_file.h"
+#include "error.h"
+
+lg_status lg_atomic_open(lg_atomic_file *af, const char *path)
+{
+    *af = (lg_atomic_file){0};
+    size_t len = strlen(path) + 40;
+    af->path = strdup(path);
+    af->tmp = malloc(len);
+    if (!af->path || !af->tmp) {
+        lg_atomic_abort(af);
+        return lg_fail(LG_ENOMEM, "cannot write '%s': out of memory", path);
+    }
+    snprintf(af->tmp, len, "%s.tmp-%ld", path, (long)getpid());
+    /* O_EXCL: never write through a file or link someone else put there. */
+    int fd = open(af->tmp, O_WRONLY | O_CREAT | O_EXCL, 0666);
+    af->created = fd >= 0;
+    if (fd >= 0 && !(af->f = fdopen(fd, "w")))
+        close(fd);
+    if (!af->f) {
+        int e = errno;
+        lg_atomic_abort(af);
+        return lg_fail(LG_EIO, "cannot write '%s': %s", path, strerror(e));
+    }
+    return LG_OK;
+}
+
+lg_status lg_atomic_commit(lg_atomic_file *af)
+{
+    int bad = ferror(af->f);
+    int e = bad ? EIO : 0;
+    if (fclose(af->f) != 0 && !bad) {
+        bad = 1;
+        e = errno;
+    }
+    af->f = NULL;
+    if (!bad && rename(af->tmp, af->path) != 0) {
+        bad = 1;
+        e = errno;
+    }
+    if (!bad)
+        af->created = 0;
+    lg_status s = LG_OK;
+    if (bad)
+        s = lg_fail(LG_EIO, "cannot write '%s': %s", af->path, strerror(e));
+    lg_atomic_abort(af);
+    return s;
+}
+
+void lg_atomic_abort(lg_atomic_file *af)
+{
+    if (af->f)
+        fclose(af->f);
+    if (af->created)
+        unlink(af->tmp);
+    free(af->path);
+    free(af->tmp);
+    *af = (lg_atomic_file){0};
+}

@@ -1,0 +1,61 @@
+/* Shared pieces of the lingrad command-line program. */
+#ifndef LG_CLI_H
+#define LG_CLI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "lingrad.h"
+
+/* Exit codes: 0 success, 1 the work failed, 2 the command line was wrong. */
+enum { CLI_OK = 0, CLI_FAILED = 1, CLI_USAGE = 2 };
+
+#if defined(__GNUC__)
+#define CLI_PRINTF(f, a) __attribute__((format(printf, f, a)))
+#else
+#define CLI_PRINTF(f, a)
+#endif
+
+/* Prints "lingrad: error: ..." on stderr and returns code. */
+int cli_error(int code, const char *fmt, ...) CLI_PRINTF(2, 3);
+/* The same for checks that return bool: prints and returns false. */
+bool cli_reject(const char *fmt, ...) CLI_PRINTF(1, 2);
+
+typedef enum cli_kind {
+    CLI_DOUBLE, /* double: a finite number */
+    CLI_SIZE,   /* size_t: a whole number >= 0 ("1e6" is accepted) */
+    CLI_LONG,   /* long: a whole number, may be negative */
+    CLI_U64,    /* uint64_t: a whole number >= 0 */
+    CLI_STRING, /* const char * */
+    CLI_FLAG    /* bool, takes no value */
+} cli_kind;
+
+typedef struct cli_opt {
+    const char *name; /* without the leading "--" */
+    cli_kind kind;
+    void *dst;
+    bool seen;
+} cli_opt;
+
+/* Parses argv[first..argc) as "--name value" or "--name=value". On bad input prints
+ * one error line and returns false. */
+bool cli_parse(int argc, char **argv, int first, cli_opt *opts, size_t n_opts);
+bool cli_seen(const cli_opt *opts, size_t n_opts, const char *name);
+/* Maps a --dtype or --mode value, or prints an error and returns false. */
+bool cli_dtype(const char *s, lg_dtype *out);
+bool cli_mode(const char *s, lg_mode *out);
+/* Refuses sizes whose buffers cannot fit in this machine's memory. */
+bool cli_fits_memory(size_t n, lg_dtype dtype, size_t buffers);
+
+int cli_train(int argc, char **argv);
+int cli_gen(int argc, char **argv);
+int cli_info(void);
+void cli_usage(FILE *out);
+
+/* Runs tools/plot_history.py on a history CSV: PREFIX-loss.png, PREFIX-params.png. */
+int cli_plot(const char *history_csv, const char *prefix, bool have_truth, double true_w,
+             double true_b);
+
+#endif

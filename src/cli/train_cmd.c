@@ -1,0 +1,159 @@
+/* lingrad train: the tutorial's training run, with its printout. */
+#define _POSIX_C_SOURCE 200809L
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+typedef struct train_args {
+    double w, b, noise, init_w, init_b, lr, tol;
+    size_t size;
+    uint64_t seed;
+    long epochs, every;
+    const char *data, *dtype, *mode, *isa, *history, *plot;
+    bool timing;
+    bool generated; /* data came from make_linear, so the true w and b are known */
+} train_args;
+
+static bool check_values(const train_args *a, const cli_opt *opts, size_t n)
+{
+    if (a->data)
+        for (const char *const *p = (const char *const[]){"w", "b", "size", "noise", NULL}; *p; p++)
+            if (cli_seen(opts, n, *p))
+                return cli_reject("--%s describes generated data; it cannot be combined with --data",
+                                  *p);
+    if (a->size < 1)
+        return cli_reject("--size must be at least 1");
+    if (a->noise < 0)
+        return cli_reject("--noise must be >= 0 (got %g)", a->noise);
+    if (a->lr <= 0)
+        return cli_reject("--lr must be > 0 (got %g)", a->lr);
+    if (a->epochs < 0)
+        return cli_reject("--epochs must be >= 0 (got %ld)", a->epochs);
+    if (a->tol < 0)
+        return cli_reject("--tol must be >= 0 (got %g)", a->tol);
+    if (a->every < 0)
+        return cli_reject("--every must be >= 0 (got %ld)", a->every);
+    return true;
+}
+
+static bool parse_args(int argc, char **argv, train_args *a, lg_train_opts *o, lg_dtype *dt)
+{
+    *a = (train_args){.w = 0.3, .b = 0.5, .noise = 0.01, .size = 100, .seed = 42, .dtype = "f64",
+                      .mode = "fused", .every = 5};
+    lg_train_opts_default(o);
+    cli_opt opts[] = {
+        {"w", CLI_DOUBLE, &a->w, false},           {"b", CLI_DOUBLE, &a->b, false},
+        {"size", CLI_SIZE, &a->size, false},       {"noise", CLI_DOUBLE, &a->noise, false},
+        {"seed", CLI_U64, &a->seed, false},        {"data", CLI_STRING, &a->data, false},
+        {"init-w", CLI_DOUBLE, &a->init_w, false}, {"init-b", CLI_DOUBLE, &a->init_b, false},
+        {"lr", CLI_DOUBLE, &o->lr, false},         {"epochs", CLI_LONG, &o->max_epochs, false},
+        {"tol", CLI_DOUBLE, &o->tol, false},       {"dtype", CLI_STRING, &a->dtype, false},
+        {"mode", CLI_STRING, &a->mode, false},     {"isa", CLI_STRING, &a->isa, false},
+        {"every", CLI_LONG, &a->every, false},     {"history", CLI_STRING, &a->history, false},
+        {"plot", CLI_STRING, &a->plot, false},     {"timing", CLI_FLAG, &a->timing, false},
+    };
+    size_t n = sizeof opts / sizeof opts[0];
+    if (!cli_parse(argc, argv, 2, opts, n) || !cli_dtype(a->dtype, dt) || !cli_mode(a->mode, &o->mode))
+        return false;
+    a->lr = o->lr;
+    a->epochs = o->max_epochs;
+    a->tol = o->tol;
+    if (!check_values(a, opts, n))
+        return false;
+    /* The tutorial draws w and b from U[0,1); ours come from the seed. */
+    o->init_w = cli_seen(opts, n, "init-w") ? a->init_w : lg_uniform(a->seed, LG_STREAM_INIT, 0);
+    o->init_b = cli_seen(opts, n, "init-b") ? a->init_b : lg_uniform(a->seed, LG_STREAM_INIT, 1);
+    o->isa = a->isa;
+    a->generated = a->data == NULL;
+    return true;
+}
+
+static int load_data(const train_args *a, lg_dtype dt, lg_mode mode, lg_tensor **x, lg_tensor **y)
+{
+    lg_status s;
+    if (a->data) {
+        s = lg_csv_read(a->data, dt, x, y);
+    } else {
+        /* Eager mode keeps about eight more n-sized buffers alive per step. */
+        if (!cli_fits_memory(a->size, dt, mode == LG_MODE_EAGER ? 10 : 2))
+            return CLI_FAILED;
+        s = lg_make_linear(a->w, a->b, a->size, a->noise, a->seed, dt, x, y);
+    }
+    return s == LG_OK ? CLI_OK : cli_error(CLI_FAILED, "%s", lg_last_error());
+}
+
+static void print_line(long epoch, double w, double b, double loss)
+{
+    printf("%03ld w = %.5f, b = %.5f loss = %.5f\n", epoch, w, b, loss);
+}
+
+static int on_epoch(void *ctx, const lg_epoch_record *r)
+{
+    long every = *(const long *)ctx;
+    if (every > 0 && r->epoch % every == 0)
+        print_line(r->epoch, r->w, r->b, r->loss);
+    return 0;
+}
+
+static void print_timing(const train_args *a, const lg_train_result *r, size_t n, const char *isa)
+{
+    long evals = r->last_epoch + 1;
+    fprintf(stderr, "lingrad: %ld epochs in %.6f s: %.3f us/epoch (n=%zu, %s, %s, %s kernels)\n",
+            evals, r->seconds, 1e6 * r->seconds / (double)evals, n, a->dtype, a->mode, isa);
+}
+
+/* The history file and the plots, written whether or not training finished. */
+static int write_outputs(const train_args *a, const lg_train_result *r)
+{
+    char tmp[] = "/tmp/lingrad-history-XXXXXX";
+    const char *hist = a->history;
+    if (!hist && a->plot) {
+        int fd = mkstemp(tmp);
+        if (fd < 0)
+            return cli_error(CLI_FAILED, "--plot: cannot create a temporary history file in /tmp");
+        close(fd);
+        hist = tmp;
+    }
+    int rc = CLI_OK;
+    if (hist && lg_history_write(hist, r) != LG_OK)
+        rc = cli_error(CLI_FAILED, "%s", lg_last_error());
+    if (rc == CLI_OK && a->plot)
+        rc = cli_plot(hist, a->plot, a->generated, a->w, a->b);
+    if (hist == tmp)
+        unlink(tmp);
+    return rc;
+}
+
+int cli_train(int argc, char **argv)
+{
+    train_args a;
+    lg_train_opts o;
+    lg_dtype dt;
+    if (!parse_args(argc, argv, &a, &o, &dt))
+        return CLI_USAGE;
+    lg_tensor *x = NULL, *y = NULL;
+    int rc = load_data(&a, dt, o.mode, &x, &y);
+    if (rc != CLI_OK)
+        return rc;
+    o.on_epoch = on_epoch;
+    o.ctx = &a.every;
+    lg_train_result r;
+    lg_status s = lg_train(x, y, &o, &r);
+    if (s == LG_OK) {
+        puts("------------------------------------------------------------");
+        print_line(r.last_epoch, r.w, r.b, r.final_loss);
+    }
+    char err[600];
+    snprintf(err, sizeof err, "%s", lg_last_error()); /* writing outputs may overwrite it */
+    if (s == LG_OK && a.timing)
+        print_timing(&a, &r, lg_tensor_size(x), o.isa ? o.isa : lg_isa_default());
+    if (s == LG_OK || s == LG_EDIVERGED)
+        rc = write_outputs(&a, &r);
+    if (s != LG_OK)
+        rc = cli_error(CLI_FAILED, "%s", err);
+    lg_train_result_free(&r);
+    lg_tensor_free(x);
+    lg_tensor_free(y);
+    return rc;
+}

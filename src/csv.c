@@ -1,0 +1,208 @@
+/* Reading and writing (x, y) pairs as CSV with the header "x,y". */
+#define _POSIX_C_SOURCE 200809L
+#include <ctype.h>
+#include <errno.h>
+#include <float.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "atomic_file.h"
+#include "error.h"
+#include "tensor.h"
+
+/* Growing arrays of parsed pairs, kept in double until the end. */
+typedef struct pairs {
+    double *x, *y;
+    size_t n, cap;
+} pairs;
+
+static int pairs_push(pairs *p, double x, double y)
+{
+    if (p->n == p->cap) {
+        size_t cap = p->cap ? 2 * p->cap : 1024;
+        if (cap > SIZE_MAX / sizeof(double))
+            return -1;
+        double *nx = realloc(p->x, cap * sizeof *nx);
+        if (!nx)
+            return -1;
+        p->x = nx;
+        double *ny = realloc(p->y, cap * sizeof *ny);
+        if (!ny)
+            return -1;
+        p->y = ny;
+        p->cap = cap;
+    }
+    p->x[p->n] = x;
+    p->y[p->n] = y;
+    p->n++;
+    return 0;
+}
+
+/* Drops a trailing "\n" or "\r\n". */
+static void chomp(char *s, size_t *len)
+{
+    while (*len > 0 && (s[*len - 1] == '\n' || s[*len - 1] == '\r'))
+        s[--*len] = '\0';
+}
+
+static const char *skip_space(const char *s)
+{
+    while (*s == ' ' || *s == '\t')
+        s++;
+    return s;
+}
+
+static int blank(const char *s)
+{
+    return *skip_space(s) == '\0';
+}
+
+static size_t count_fields(const char *s)
+{
+    size_t n = 1;
+    for (; *s; s++)
+        n += *s == ',';
+    return n;
+}
+
+typedef struct reader {
+    const char *path;
+    size_t line;
+    lg_dtype dtype;
+} reader;
+
+/* One field: a finite number, in range for the dtype, followed by `end`. */
+static lg_status parse_field(const reader *r, const char **s, char end, const char *name,
+                             double *out)
+{
+    const char *start = skip_space(*s);
+    char *stop;
+    errno = 0;
+    double v = strtod(start, &stop);
+    const char *after = skip_space(stop);
+    if (stop == start || *after != end) {
+        size_t len = strcspn(start, ",");
+        return lg_fail(LG_EPARSE, "%s:%zu: %s value '%.*s' is not a number", r->path, r->line,
+                       name, (int)(len > 40 ? 40 : len), start);
+    }
+    if (!isfinite(v) || (errno == ERANGE && fabs(v) > 1.0) ||
+        (r->dtype == LG_F32 && fabs(v) > FLT_MAX))
+        return lg_fail(LG_EPARSE, "%s:%zu: %s value '%.*s' is not a finite %s number", r->path,
+                       r->line, name, (int)(stop - start), start, lg_dtype_name(r->dtype));
+    *out = v;
+    *s = after + (end != '\0');
+    return LG_OK;
+}
+
+static lg_status parse_row(const reader *r, const char *s, double *x, double *y)
+{
+    size_t fields = count_fields(s);
+    if (fields != 2)
+        return lg_fail(LG_EPARSE, "%s:%zu: expected 2 columns (x,y), found %zu", r->path, r->line,
+                       fields);
+    lg_status st = parse_field(r, &s, ',', "x", x);
+    return st != LG_OK ? st : parse_field(r, &s, '\0', "y", y);
+}
+
+static int header_ok(const char *s)
+{
+    if ((unsigned char)s[0] == 0xEF && (unsigned char)s[1] == 0xBB && (unsigned char)s[2] == 0xBF)
+        s += 3; /* UTF-8 byte-order mark */
+    s = skip_space(s);
+    if (*s++ != 'x')
+        return 0;
+    s = skip_space(s);
+    if (*s++ != ',')
+        return 0;
+    s = skip_space(s);
+    if (*s++ != 'y')
+        return 0;
+    return blank(s);
+}
+
+static lg_status read_lines(FILE *f, reader *r, pairs *p)
+{
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t got;
+    lg_status st = LG_OK;
+    while (st == LG_OK && (got = getline(&line, &cap, f)) >= 0) {
+        size_t len = (size_t)got;
+        r->line++;
+        if (strlen(line) != len) {
+            st = lg_fail(LG_EPARSE, "%s:%zu: line contains a NUL byte", r->path, r->line);
+            break;
+        }
+        chomp(line, &len);
+        if (r->line == 1) {
+            if (!header_ok(line))
+                st = lg_fail(LG_EPARSE, "%s:1: expected the header 'x,y', found '%.40s'", r->path,
+                             line);
+            continue;
+        }
+        if (blank(line))
+            continue;
+        double x, y;
+        st = parse_row(r, line, &x, &y);
+        if (st == LG_OK && pairs_push(p, x, y) != 0)
+            st = lg_fail(LG_ENOMEM, "%s:%zu: out of memory after %zu rows", r->path, r->line, p->n);
+    }
+    int e = errno;
+    if (st == LG_OK && ferror(f))
+        st = lg_fail(LG_EIO, "cannot read '%s': %s", r->path, strerror(e));
+    free(line);
+    return st;
+}
+
+static lg_status to_tensor(const double *v, size_t n, lg_dtype dtype, lg_tensor **out)
+{
+    lg_status st = lg_tensor_new(dtype, n, false, out);
+    for (size_t i = 0; st == LG_OK && i < n; i++)
+        lg_tensor_set(*out, i, v[i]);
+    return st;
+}
+
+lg_status lg_csv_read(const char *path, lg_dtype dtype, lg_tensor **x, lg_tensor **y)
+{
+    *x = *y = NULL;
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return lg_fail(LG_EIO, "cannot open '%s': %s", path, strerror(errno));
+    reader r = {.path = path, .line = 0, .dtype = dtype};
+    pairs p = {0};
+    lg_status st = read_lines(f, &r, &p);
+    fclose(f);
+    if (st == LG_OK && r.line == 0)
+        st = lg_fail(LG_EPARSE, "%s: the file is empty (expected the header 'x,y')", path);
+    else if (st == LG_OK && p.n == 0)
+        st = lg_fail(LG_EPARSE, "%s: no data rows after the header", path);
+    if (st == LG_OK)
+        st = to_tensor(p.x, p.n, dtype, x);
+    if (st == LG_OK)
+        st = to_tensor(p.y, p.n, dtype, y);
+    if (st != LG_OK) {
+        lg_tensor_free(*x);
+        *x = NULL;
+    }
+    free(p.x);
+    free(p.y);
+    return st;
+}
+
+lg_status lg_csv_write(const char *path, const lg_tensor *x, const lg_tensor *y)
+{
+    if (x->n != y->n || x->dtype != y->dtype)
+        return lg_fail(LG_EINVAL, "csv write: x and y must have the same size and dtype");
+    lg_atomic_file af;
+    lg_status st = lg_atomic_open(&af, path);
+    if (st != LG_OK)
+        return st;
+    /* Shortest digits that round-trip: 9 significant for float, 17 for double. */
+    int digits = x->dtype == LG_F32 ? 9 : 17;
+    fputs("x,y\n", af.f);
+    for (size_t i = 0; i < x->n; i++)
+        fprintf(af.f, "%.*g,%.*g\n", digits, lg_tensor_get(x, i), digits, lg_tensor_get(y, i));
+    return lg_atomic_commit(&af);
+}

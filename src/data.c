@@ -1,0 +1,59 @@
+/* The tutorial's make_linear, reproducible from a seed and computable in pieces. */
+#include <math.h>
+
+#include "error.h"
+#include "random.h"
+#include "tensor.h"
+
+double lg_uniform(uint64_t seed, uint32_t stream, uint64_t index)
+{
+    return lg_rng_unit(lg_rng_at(lg_rng_key(seed, stream), index));
+}
+
+/* Rounding a double just below 1 to float can give 1.0f; x must stay below 1. */
+static float unit_to_f32(double u)
+{
+    float f = (float)u;
+    return f < 1.0f ? f : 0x1.fffffep-1f;
+}
+
+void lg_make_linear_range(double w, double b, double noise, uint64_t seed, lg_dtype dtype,
+                          size_t start, size_t count, void *x, void *y)
+{
+    uint64_t kx = lg_rng_key(seed, LG_STREAM_X), ke = lg_rng_key(seed, LG_STREAM_NOISE);
+    double amp = fabs(noise);
+    for (size_t i = 0; i < count; i++) {
+        uint64_t idx = (uint64_t)(start + i);
+        double xi = lg_rng_unit(lg_rng_at(kx, idx));
+        double e = amp * (2.0 * lg_rng_unit(lg_rng_at(ke, idx)) - 1.0);
+        if (dtype == LG_F32) {
+            float xf = unit_to_f32(xi);
+            ((float *)x)[i] = xf;
+            ((float *)y)[i] = (float)(w * xf + b + e); /* y from the x actually stored */
+        } else {
+            ((double *)x)[i] = xi;
+            ((double *)y)[i] = w * xi + b + e;
+        }
+    }
+}
+
+lg_status lg_make_linear(double w, double b, size_t n, double noise, uint64_t seed,
+                         lg_dtype dtype, lg_tensor **x, lg_tensor **y)
+{
+    *x = *y = NULL;
+    if (!isfinite(w) || !isfinite(b) || !isfinite(noise))
+        return lg_fail(LG_EINVAL, "make_linear: w, b and noise must be finite");
+    lg_tensor *tx, *ty;
+    lg_status s = lg_tensor_new(dtype, n, false, &tx);
+    if (s != LG_OK)
+        return s;
+    s = lg_tensor_new(dtype, n, false, &ty);
+    if (s != LG_OK) {
+        lg_tensor_free(tx);
+        return s;
+    }
+    lg_make_linear_range(w, b, noise, seed, dtype, 0, n, tx->data, ty->data);
+    *x = tx;
+    *y = ty;
+    return LG_OK;
+}

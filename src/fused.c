@@ -1,0 +1,53 @@
+/* The fused MSE-linear op: mean((w*x + b - y)^2) and its gradient from one pass. */
+#include "graph.h"
+#include "parallel.h"
+
+/* Returns the reason the inputs cannot form the op, or NULL if they can. */
+static const char *fused_problem(lg_tensor *const in[4])
+{
+    const lg_tensor *x = in[0], *y = in[1], *w = in[2], *b = in[3];
+    if (y->dtype != x->dtype || w->dtype != x->dtype || b->dtype != x->dtype)
+        return "x, y, w and b must have the same dtype";
+    if (x->n != y->n)
+        return "x and y must have the same number of elements";
+    if (w->n != 1 || b->n != 1)
+        return "w and b must be scalars";
+    if (x->requires_grad || y->requires_grad)
+        return "no gradient with respect to x or y; use the eager ops for that";
+    return NULL;
+}
+
+static bool fused_ok(lg_graph *g, lg_tensor *const in[4])
+{
+    if (!lg_graph_inputs_ok(g, "mse_linear", in, 4))
+        return false;
+    const char *why = fused_problem(in);
+    if (why)
+        lg_graph_fail(g, LG_EINVAL, "lg_mse_linear: %s", why);
+    return why == NULL;
+}
+
+lg_tensor *lg_mse_linear(lg_graph *g, lg_tensor *x, lg_tensor *y, lg_tensor *w, lg_tensor *b)
+{
+    lg_tensor *in[4] = {x, y, w, b};
+    if (!fused_ok(g, in))
+        return NULL;
+    lg_node *node = lg_graph_record(g, LG_OP_MSE_LINEAR, in, 4, x->dtype, 1);
+    if (!node)
+        return NULL;
+    node->sums = lg_par_mse(g->k, x->dtype, x->data, y->data, x->n, lg_tensor_get(w, 0),
+                            lg_tensor_get(b, 0));
+    lg_tensor_set(node->out, 0, node->sums.rr / (double)x->n);
+    return node->out;
+}
+
+/* dL/dw = (2/N) sum r*x and dL/db = (2/N) sum r, scaled by the upstream gradient. */
+void lg_mse_linear_backward(lg_node *node)
+{
+    lg_tensor *w = node->in[2], *b = node->in[3];
+    double scale = 2.0 * lg_tensor_grad_get(node->out, 0) / (double)node->in[0]->n;
+    if (w->requires_grad)
+        lg_grad_add_scalar(w, scale * node->sums.rx);
+    if (b->requires_grad)
+        lg_grad_add_scalar(b, scale * node->sums.r);
+}

@@ -1,0 +1,146 @@
+/* Graph lifetime, the op name table, and recording nodes on the tape. */
+#include <assert.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "error.h"
+#include "graph.h"
+
+static const char *const op_names[] = {
+    [LG_OP_ADD] = "add",
+    [LG_OP_SUB] = "sub",
+    [LG_OP_MUL] = "mul",
+    [LG_OP_SQUARE] = "square",
+    [LG_OP_MEAN] = "mean",
+    [LG_OP_MSE_LINEAR] = "mse_linear",
+};
+static_assert(sizeof op_names / sizeof op_names[0] == LG_OP_COUNT,
+              "every op needs a name in op_names");
+
+const char *lg_op_name(lg_op op)
+{
+    return op < LG_OP_COUNT ? op_names[op] : "unknown op";
+}
+
+lg_status lg_graph_new(lg_graph **out)
+{
+    lg_graph *g = calloc(1, sizeof *g);
+    *out = g;
+    if (!g)
+        return lg_fail(LG_ENOMEM, "cannot allocate a graph: out of memory");
+    lg_arena_init(&g->arena);
+    g->k = lg_kernels_best();
+    return LG_OK;
+}
+
+void lg_graph_free(lg_graph *g)
+{
+    if (!g)
+        return;
+    lg_arena_free(&g->arena);
+    free(g);
+}
+
+void lg_graph_reset(lg_graph *g)
+{
+    lg_arena_reset(&g->arena);
+    g->tail = NULL;
+    g->status = LG_OK;
+    g->backward_done = false;
+}
+
+lg_status lg_graph_status(const lg_graph *g)
+{
+    return g->status;
+}
+
+lg_status lg_graph_set_isa(lg_graph *g, const char *isa)
+{
+    const lg_kernels *k = lg_kernels_find(isa);
+    if (!k)
+        return lg_fail(LG_EUNSUPPORTED, "kernel table '%s' is not compiled into this build", isa);
+    if (!lg_kernels_runnable(k))
+        return lg_fail(LG_EUNSUPPORTED, "this CPU cannot run the '%s' kernels", isa);
+    lg_graph_reset(g);
+    g->k = k;
+    return LG_OK;
+}
+
+const char *lg_graph_isa(const lg_graph *g)
+{
+    return g->k->name;
+}
+
+lg_tensor *lg_graph_fail(lg_graph *g, lg_status s, const char *fmt, ...)
+{
+    char msg[400];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    lg_fail(s, "%s", msg);
+    if (g->status == LG_OK)
+        g->status = s;
+    return NULL;
+}
+
+bool lg_graph_inputs_ok(lg_graph *g, const char *op, lg_tensor *const in[], size_t n_in)
+{
+    for (size_t i = 0; i < n_in; i++)
+        if (!in[i]) {
+            if (g->status == LG_OK) /* a NULL that no failure explains */
+                lg_graph_fail(g, LG_EINVAL, "lg_%s: input %zu is NULL", op, i + 1);
+            return false;
+        }
+    if (g->status != LG_OK)
+        return false;
+    if (g->backward_done) {
+        lg_graph_fail(g, LG_EINVAL, "lg_%s: this graph already ran backward; call lg_graph_reset first",
+                      op);
+        return false;
+    }
+    for (size_t i = 0; i < n_in; i++)
+        if (in[i]->owner && in[i]->owner != g) {
+            lg_graph_fail(g, LG_EINVAL, "lg_%s: input %zu belongs to another graph", op, i + 1);
+            return false;
+        }
+    return true;
+}
+
+lg_node *lg_graph_record(lg_graph *g, lg_op op, lg_tensor *const in[], size_t n_in,
+                         lg_dtype dt, size_t n)
+{
+    lg_node *node = lg_arena_alloc(&g->arena, sizeof *node);
+    lg_tensor *t = lg_arena_alloc(&g->arena, sizeof *t);
+    void *data = NULL;
+    if (node && t && n <= SIZE_MAX / lg_dtype_size(dt))
+        data = lg_arena_alloc(&g->arena, n * lg_dtype_size(dt));
+    if (!data) {
+        lg_graph_fail(g, LG_ENOMEM, "lg_%s: cannot allocate %zu %s values: out of memory",
+                      lg_op_name(op), n, lg_dtype_name(dt));
+        return NULL;
+    }
+    *t = (lg_tensor){.dtype = dt, .n = n, .data = data, .owner = g};
+    *node = (lg_node){.op = op, .n_in = n_in, .out = t, .prev = g->tail};
+    for (size_t i = 0; i < n_in; i++) {
+        node->in[i] = in[i];
+        t->requires_grad = t->requires_grad || in[i]->requires_grad;
+    }
+    g->tail = node;
+    return node;
+}
+
+lg_status lg_graph_ensure_grad(lg_graph *g, lg_tensor *t)
+{
+    if (t->grad)
+        return LG_OK;
+    size_t bytes = t->n * lg_dtype_size(t->dtype);
+    t->grad = lg_arena_alloc(&g->arena, bytes);
+    if (!t->grad)
+        return lg_fail(LG_ENOMEM, "backward: cannot allocate a gradient of %zu %s values",
+                       t->n, lg_dtype_name(t->dtype));
+    memset(t->grad, 0, bytes);
+    return LG_OK;
+}

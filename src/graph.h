@@ -1,0 +1,59 @@
+/* The tape: ops, nodes and the graph that owns them (internal). */
+#ifndef LG_GRAPH_H
+#define LG_GRAPH_H
+
+#include "arena.h"
+#include "error.h"
+#include "kernels.h"
+#include "tensor.h"
+
+typedef enum lg_op {
+    LG_OP_ADD,
+    LG_OP_SUB,
+    LG_OP_MUL,
+    LG_OP_SQUARE,
+    LG_OP_MEAN,
+    LG_OP_MSE_LINEAR,
+    LG_OP_COUNT
+} lg_op;
+
+const char *lg_op_name(lg_op op);
+
+#define LG_MAX_INPUTS 4
+
+/* One recorded op. Nodes are appended in construction order, which is already a
+ * topological order, so backward walks the list from the tail. */
+typedef struct lg_node {
+    lg_op op;
+    size_t n_in;
+    lg_tensor *in[LG_MAX_INPUTS];
+    lg_tensor *out;
+    lg_mse_sums sums; /* LG_OP_MSE_LINEAR: what its backward needs */
+    struct lg_node *prev;
+} lg_node;
+
+struct lg_graph {
+    lg_arena arena;
+    lg_node *tail;
+    lg_status status;   /* first failure since reset */
+    bool backward_done;
+    const lg_kernels *k;
+};
+
+/* Records a failure in g (keeping the first) and the thread's message; returns NULL
+ * so an op can end with `return graph_fail(...)`. */
+lg_tensor *lg_graph_fail(lg_graph *g, lg_status s, const char *fmt, ...) LG_PRINTF(3, 4);
+/* Checks an op's inputs: non-NULL, graph healthy, leaf or owned by g. On failure
+ * records it (unless an input is NULL: that failure was recorded already). */
+bool lg_graph_inputs_ok(lg_graph *g, const char *op, lg_tensor *const in[], size_t n_in);
+/* A new tensor in g's arena, with requires_grad taken from the inputs, and the node
+ * that produced it appended to the tape. */
+lg_node *lg_graph_record(lg_graph *g, lg_op op, lg_tensor *const in[], size_t n_in,
+                         lg_dtype dt, size_t n);
+/* Gives t a zeroed gradient buffer from g's arena if it has none. */
+lg_status lg_graph_ensure_grad(lg_graph *g, lg_tensor *t);
+
+/* fused.c: adds the fused op's gradient to w and b. */
+void lg_mse_linear_backward(lg_node *node);
+
+#endif

@@ -1,0 +1,175 @@
+/* Gradient descent on mean((w*x + b - y)^2), the tutorial's loop. */
+#define _POSIX_C_SOURCE 200809L
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "error.h"
+#include "tensor.h"
+
+const char *lg_mode_name(lg_mode m)
+{
+    return m == LG_MODE_EAGER ? "eager" : "fused";
+}
+
+void lg_train_opts_default(lg_train_opts *o)
+{
+    *o = (lg_train_opts){.lr = 0.1, .max_epochs = 500, .tol = 5e-5, .mode = LG_MODE_FUSED};
+}
+
+void lg_train_result_free(lg_train_result *res)
+{
+    free(res->history);
+    res->history = NULL;
+    res->n_history = 0;
+}
+
+static double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static lg_status check_args(const lg_tensor *x, const lg_tensor *y, const lg_train_opts *o)
+{
+    if (!x || !y || !o)
+        return lg_fail(LG_EINVAL, "train: x, y and opts are required");
+    if (x->dtype != y->dtype || x->n != y->n)
+        return lg_fail(LG_EINVAL, "train: x and y must have the same dtype and size");
+    if (!(o->lr > 0.0) || !isfinite(o->lr))
+        return lg_fail(LG_EINVAL, "train: the learning rate must be a finite number > 0 (got %g)",
+                       o->lr);
+    if (o->max_epochs < 0)
+        return lg_fail(LG_EINVAL, "train: epochs must be >= 0 (got %ld)", o->max_epochs);
+    if (!(o->tol >= 0.0) || !isfinite(o->tol))
+        return lg_fail(LG_EINVAL, "train: tol must be a finite number >= 0 (got %g)", o->tol);
+    if (!isfinite(o->init_w) || !isfinite(o->init_b))
+        return lg_fail(LG_EINVAL, "train: the initial w and b must be finite");
+    if (o->mode != LG_MODE_FUSED && o->mode != LG_MODE_EAGER)
+        return lg_fail(LG_EINVAL, "train: unknown mode %d", (int)o->mode);
+    return LG_OK;
+}
+
+/* Everything one run needs, allocated before the first epoch. */
+typedef struct trainer {
+    lg_graph *g;
+    lg_tensor *x, *y, *w, *b;
+    lg_mode mode;
+} trainer;
+
+static lg_status trainer_init(trainer *t, const lg_tensor *x, const lg_tensor *y,
+                              const lg_train_opts *o)
+{
+    *t = (trainer){.x = (lg_tensor *)x, .y = (lg_tensor *)y, .mode = o->mode};
+    lg_status s = lg_graph_new(&t->g);
+    if (s == LG_OK && o->isa)
+        s = lg_graph_set_isa(t->g, o->isa);
+    if (s == LG_OK)
+        s = lg_tensor_scalar(x->dtype, o->init_w, true, &t->w);
+    if (s == LG_OK)
+        s = lg_tensor_scalar(x->dtype, o->init_b, true, &t->b);
+    return s;
+}
+
+static void trainer_free(trainer *t)
+{
+    lg_tensor_free(t->w);
+    lg_tensor_free(t->b);
+    lg_graph_free(t->g);
+}
+
+/* Builds this step's graph and returns its loss tensor (NULL on failure). */
+static lg_tensor *forward(trainer *t)
+{
+    lg_graph *g = t->g;
+    lg_graph_reset(g);
+    if (t->mode == LG_MODE_FUSED)
+        return lg_mse_linear(g, t->x, t->y, t->w, t->b);
+    lg_tensor *y_hat = lg_add(g, lg_mul(g, t->x, t->w), t->b);
+    return lg_mean(g, lg_square(g, lg_sub(g, y_hat, t->y)));
+}
+
+static lg_status diverged(long epoch, const char *what, double v, double lr)
+{
+    return lg_fail(LG_EDIVERGED,
+                   "training diverged at epoch %ld: %s became %g; try a smaller learning rate "
+                   "than %g", epoch, what, v, lr);
+}
+
+/* One epoch: loss, early stop, backward, update. Returns LG_OK with *stop set when
+ * the loss is below tol. */
+static lg_status step(trainer *t, const lg_train_opts *o, long epoch, lg_train_result *res,
+                      bool *stop)
+{
+    lg_tensor *loss = forward(t);
+    if (!loss)
+        return lg_graph_status(t->g);
+    double l = lg_tensor_get(loss, 0);
+    res->last_epoch = epoch;
+    res->final_loss = l;
+    if (!isfinite(l))
+        return diverged(epoch, "the loss", l, o->lr);
+    *stop = l < o->tol;
+    if (*stop || epoch >= o->max_epochs)
+        return LG_OK;
+    lg_zero_grad(t->w);
+    lg_zero_grad(t->b);
+    lg_status s = lg_backward(t->g, loss);
+    if (s != LG_OK)
+        return s;
+    lg_tensor_set(t->w, 0, lg_tensor_get(t->w, 0) - o->lr * lg_tensor_grad_get(t->w, 0));
+    lg_tensor_set(t->b, 0, lg_tensor_get(t->b, 0) - o->lr * lg_tensor_grad_get(t->b, 0));
+    res->w = lg_tensor_get(t->w, 0);
+    res->b = lg_tensor_get(t->b, 0);
+    if (!isfinite(res->w) || !isfinite(res->b))
+        return diverged(epoch, "a parameter", isfinite(res->w) ? res->b : res->w, o->lr);
+    res->history[res->n_history++] = (lg_epoch_record){epoch, l, res->w, res->b};
+    return LG_OK;
+}
+
+static lg_status run(trainer *t, const lg_train_opts *o, lg_train_result *res)
+{
+    /* With no epochs to run, epoch 0 still evaluates the initial loss. */
+    long last = o->max_epochs > 0 ? o->max_epochs - 1 : 0;
+    for (long epoch = 0; epoch <= last; epoch++) {
+        bool stop = false;
+        lg_status s = step(t, o, epoch, res, &stop);
+        if (s != LG_OK || stop) {
+            res->stopped_early = stop;
+            return s;
+        }
+        if (o->on_epoch && res->n_history > 0 &&
+            o->on_epoch(o->ctx, &res->history[res->n_history - 1]) != 0) {
+            res->interrupted = true;
+            return LG_OK;
+        }
+    }
+    return LG_OK;
+}
+
+lg_status lg_train(const lg_tensor *x, const lg_tensor *y, const lg_train_opts *opts,
+                   lg_train_result *res)
+{
+    memset(res, 0, sizeof *res);
+    lg_status s = check_args(x, y, opts);
+    if (s != LG_OK)
+        return s;
+    res->w = opts->init_w;
+    res->b = opts->init_b;
+    size_t cap = opts->max_epochs > 0 ? (size_t)opts->max_epochs : 1;
+    if (cap > SIZE_MAX / sizeof *res->history || !(res->history = malloc(cap * sizeof *res->history)))
+        return lg_fail(LG_ENOMEM, "train: cannot allocate a history of %ld epochs", opts->max_epochs);
+    trainer t;
+    s = trainer_init(&t, x, y, opts);
+    if (s == LG_OK) {
+        res->w = lg_tensor_get(t.w, 0); /* as rounded to the dtype */
+        res->b = lg_tensor_get(t.b, 0);
+        double t0 = now_seconds();
+        s = run(&t, opts, res);
+        res->seconds = now_seconds() - t0;
+    }
+    trainer_free(&t);
+    return s;
+}

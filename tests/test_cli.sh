@@ -1,0 +1,125 @@
+#!/usr/bin/env bash
+# The lingrad program: the tutorial's output, and one clear error line with a
+# non-zero exit for every bad input.
+set -u
+bin=${1:?usage: test_cli.sh path/to/lingrad}
+tmp=$(mktemp -d /tmp/lingrad-test-cli-XXXXXX)
+trap 'rm -rf "$tmp"' EXIT
+failures=0
+
+fail() { echo "FAIL: $*" >&2; failures=$((failures + 1)); }
+
+# expect_error "description" args...: exit status non-zero, nothing on stdout after
+# the error, exactly one line on stderr, starting with "lingrad: error: ".
+expect_error() {
+  local what=$1; shift
+  "$bin" "$@" >"$tmp/out" 2>"$tmp/err"
+  local rc=$?
+  local lines; lines=$(wc -l <"$tmp/err")
+  if [ "$rc" -eq 0 ]; then fail "$what: exit status 0 for: $*"; return; fi
+  if [ "$rc" -ge 128 ]; then fail "$what: crashed (status $rc) for: $*"; return; fi
+  if [ "$lines" -ne 1 ] || ! grep -q '^lingrad: error: ' "$tmp/err"; then
+    fail "$what: want one 'lingrad: error:' line, got: $(cat "$tmp/err")"; return
+  fi
+  echo "ok  $what -> $(cat "$tmp/err")"
+}
+
+csv() { printf "$2" >"$tmp/$1"; echo "$tmp/$1"; }
+
+# ---- bad input ----------------------------------------------------------------
+expect_error "no command"
+expect_error "unknown command" frobnicate
+expect_error "unknown option" train --frobnicate 1
+expect_error "stray argument" train 100
+expect_error "missing value" train --lr
+expect_error "not a number" train --lr abc
+expect_error "trailing junk" train --lr 0.1x
+expect_error "empty value" train --lr=
+expect_error "given twice" train --lr 0.1 --lr 0.2
+expect_error "lr zero" train --lr 0
+expect_error "lr negative" train --lr -0.1
+expect_error "lr nan" train --lr nan
+expect_error "lr inf" train --lr inf
+expect_error "size zero" train --size 0
+expect_error "size negative" train --size -5
+expect_error "size fractional" train --size 2.5
+expect_error "size not a number" train --size ten
+expect_error "size overflows" train --size 99999999999999999999999
+expect_error "size too large for memory" train --size 1e15
+expect_error "size too large for memory (gen)" gen --size 1e15 --out "$tmp/big.csv"
+expect_error "noise negative" train --noise -0.01
+expect_error "epochs negative" train --epochs -1
+expect_error "epochs fractional" train --epochs 1.5
+expect_error "tol negative" train --tol -1
+expect_error "every negative" train --every -1
+expect_error "seed negative" train --seed -1
+expect_error "bad dtype" train --dtype f16
+expect_error "bad mode" train --mode lazy
+expect_error "unknown isa" train --isa sse9
+expect_error "flag with value" train --timing=yes
+expect_error "data with size" train --data x.csv --size 10
+expect_error "diverges" train --lr 10 --every 0
+expect_error "csv missing" train --data "$tmp/none.csv"
+expect_error "csv empty" train --data "$(csv empty.csv '')"
+expect_error "csv header only" train --data "$(csv header.csv 'x,y\n')"
+expect_error "csv bad header" train --data "$(csv badhdr.csv 'a,b\n1,2\n')"
+expect_error "csv not a number" train --data "$(csv nan1.csv 'x,y\n1,2\n1,two\n')"
+expect_error "csv nan" train --data "$(csv nan2.csv 'x,y\n1,nan\n')"
+expect_error "csv inf" train --data "$(csv inf.csv 'x,y\n-inf,1\n')"
+expect_error "csv three columns" train --data "$(csv cols.csv 'x,y\n1,2,3\n')"
+expect_error "csv ragged line" train --data "$(csv ragged.csv 'x,y\n1,2\n3\n4,5\n')"
+expect_error "csv is a directory" train --data "$tmp"
+expect_error "gen without --out" gen
+expect_error "gen to a missing directory" gen --out "$tmp/no/such/dir.csv"
+expect_error "history to a missing directory" train --every 0 --history "$tmp/no/such/h.csv"
+expect_error "info with arguments" info --verbose
+printf '#!/bin/sh\nexit 3\n' >"$tmp/fake-python"; chmod +x "$tmp/fake-python"
+LINGRAD_PYTHON="$tmp/fake-python" expect_error "plot without matplotlib" train --every 0 --plot "$tmp/p"
+grep -q 'python3-matplotlib' "$tmp/err" || fail "the matplotlib error does not name the package"
+LINGRAD_PYTHON="$tmp/no-such-python" expect_error "plot without python" train --every 0 --plot "$tmp/p"
+
+# The line number of a CSV defect is reported.
+"$bin" train --data "$tmp/ragged.csv" 2>"$tmp/err" >/dev/null
+grep -q 'ragged.csv:3:' "$tmp/err" || fail "ragged CSV error does not name line 3: $(cat "$tmp/err")"
+
+# ---- good runs ------------------------------------------------------------------
+out=$("$bin" train) || fail "default train failed"
+last=$(printf '%s\n' "$out" | tail -n 1)
+rule=$(printf '%s\n' "$out" | tail -n 2 | head -n 1)
+[ "$rule" = "------------------------------------------------------------" ] || fail "no rule of 60 dashes"
+printf '%s\n' "$out" | head -n 1 | grep -Eq '^000 w = -?[0-9]+\.[0-9]{5}, b = -?[0-9]+\.[0-9]{5} loss = [0-9]+\.[0-9]{5}$' \
+  || fail "first line is not in the tutorial's format: $(printf '%s\n' "$out" | head -n 1)"
+printf '%s\n' "$out" | sed '$d' | sed '$d' | awk '{ if ($1 % 5 != 0) exit 1 }' || fail "progress lines not every 5 epochs"
+epoch=$(echo "$last" | awk '{print $1}')
+"$bin" train --history "$tmp/h.csv" --every 0 >/dev/null || fail "train --history failed"
+rows=$(($(wc -l <"$tmp/h.csv") - 1))
+[ "$(head -n 1 "$tmp/h.csv")" = "epoch,loss,w,b" ] || fail "history header"
+[ "$rows" -eq "$((10#$epoch))" ] || fail "history has $rows rows, want $epoch (updates before the early stop)"
+awk -F, 'NR > 1 && $2 >= 5e-5 { ok = 1 } END { exit !ok }' "$tmp/h.csv" || fail "history losses"
+# Stopping before epoch 500 means the loss fell below 5e-5 (the C tests check the
+# value itself); at 5 decimals it prints as at most 0.00005.
+loss=$(echo "$last" | sed 's/.*loss = //')
+awk -v l="$loss" 'BEGIN { exit !(l <= 0.00005) }' || fail "final loss $loss is above 5e-5"
+[ "$((10#$epoch))" -lt 499 ] || fail "default run did not stop early"
+echo "ok  default run: $last"
+
+# Long run: within 0.01 of the truth.
+last=$("$bin" train --tol 0 --epochs 5000 --every 0 | tail -n 1)
+echo "$last" | awk '{ w = $4 + 0; b = $7 + 0; exit !(w > 0.29 && w < 0.31 && b > 0.49 && b < 0.51) }' \
+  || fail "5000-epoch run is not near w=0.3, b=0.5: $last"
+echo "ok  5000 epochs: $last"
+
+# gen then train on the file gives the same run as the generated data.
+"$bin" gen --out "$tmp/d.csv" || fail "gen failed"
+a=$("$bin" train --every 0 | tail -n 1)
+b=$("$bin" train --every 0 --data "$tmp/d.csv" | tail -n 1)
+[ "$a" = "$b" ] || fail "train on gen's CSV differs: '$a' vs '$b'"
+"$bin" gen --dtype f32 --size 7 --out "$tmp/d32.csv" || fail "gen f32 failed"
+[ "$(wc -l <"$tmp/d32.csv")" -eq 8 ] || fail "gen --size 7 did not write 7 rows"
+"$bin" train --dtype f32 --mode eager --data "$tmp/d32.csv" --every 0 >/dev/null || fail "train f32 eager on CSV failed"
+"$bin" --version | grep -q '^lingrad [0-9]' || fail "--version"
+"$bin" --help | grep -q 'lingrad train' || fail "--help"
+"$bin" info | grep -q 'scalar' || fail "info does not list the scalar kernels"
+
+if [ "$failures" -ne 0 ]; then echo "test_cli: $failures failure(s)" >&2; exit 1; fi
+echo "test_cli: all checks passed"

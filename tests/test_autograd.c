@@ -58,14 +58,15 @@ static void test_tutorial_gradients(void)
 }
 
 /* A graph touching every broadcast form of every op:
- * mean((a*v - (c + u))^2) + mean(square(c - v*u)), with a, c scalars. */
+ * mean((a*v - (c + u))^2) + mean((c - v*u)^2) + mean((u - a)^2), with a, c scalars. */
 typedef struct mixed { lg_tensor *a, *c, *u, *v; } mixed;
 
 static lg_tensor *mixed_graph(lg_graph *g, mixed *m)
 {
     lg_tensor *left = lg_mean(g, lg_square(g, lg_sub(g, lg_mul(g, m->a, m->v), lg_add(g, m->c, m->u))));
     lg_tensor *right = lg_mean(g, lg_square(g, lg_sub(g, m->c, lg_mul(g, m->v, m->u))));
-    return lg_add(g, left, right);
+    lg_tensor *third = lg_mean(g, lg_square(g, lg_sub(g, m->u, m->a)));
+    return lg_add(g, lg_add(g, left, right), third);
 }
 
 static double mixed_loss(lg_graph *g, void *ctx)

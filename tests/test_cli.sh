@@ -9,15 +9,15 @@ failures=0
 
 fail() { echo "FAIL: $*" >&2; failures=$((failures + 1)); }
 
-# expect_error "description" args...: exit status non-zero, nothing on stdout after
-# the error, exactly one line on stderr, starting with "lingrad: error: ".
+# expect_error CODE "description" args...: exit status CODE (2: bad command line,
+# 1: the work failed), exactly one line on stderr, starting with "lingrad: error: ".
 expect_error() {
-  local what=$1; shift
+  local want=$1 what=$2; shift 2
   "$bin" "$@" >"$tmp/out" 2>"$tmp/err"
   local rc=$?
   local lines; lines=$(wc -l <"$tmp/err")
-  if [ "$rc" -eq 0 ]; then fail "$what: exit status 0 for: $*"; return; fi
   if [ "$rc" -ge 128 ]; then fail "$what: crashed (status $rc) for: $*"; return; fi
+  if [ "$rc" -ne "$want" ]; then fail "$what: exit status $rc, want $want, for: $* ($(cat "$tmp/err"))"; return; fi
   if [ "$lines" -ne 1 ] || ! grep -q '^lingrad: error: ' "$tmp/err"; then
     fail "$what: want one 'lingrad: error:' line, got: $(cat "$tmp/err")"; return
   fi
@@ -27,56 +27,61 @@ expect_error() {
 csv() { printf "$2" >"$tmp/$1"; echo "$tmp/$1"; }
 
 # ---- bad input ----------------------------------------------------------------
-expect_error "no command"
-expect_error "unknown command" frobnicate
-expect_error "unknown option" train --frobnicate 1
-expect_error "stray argument" train 100
-expect_error "missing value" train --lr
-expect_error "not a number" train --lr abc
-expect_error "trailing junk" train --lr 0.1x
-expect_error "empty value" train --lr=
-expect_error "given twice" train --lr 0.1 --lr 0.2
-expect_error "lr zero" train --lr 0
-expect_error "lr negative" train --lr -0.1
-expect_error "lr nan" train --lr nan
-expect_error "lr inf" train --lr inf
-expect_error "size zero" train --size 0
-expect_error "size negative" train --size -5
-expect_error "size fractional" train --size 2.5
-expect_error "size not a number" train --size ten
-expect_error "size overflows" train --size 99999999999999999999999
-expect_error "size too large for memory" train --size 1e15
-expect_error "size too large for memory (gen)" gen --size 1e15 --out "$tmp/big.csv"
-expect_error "noise negative" train --noise -0.01
-expect_error "epochs negative" train --epochs -1
-expect_error "epochs fractional" train --epochs 1.5
-expect_error "tol negative" train --tol -1
-expect_error "every negative" train --every -1
-expect_error "seed negative" train --seed -1
-expect_error "bad dtype" train --dtype f16
-expect_error "bad mode" train --mode lazy
-expect_error "unknown isa" train --isa sse9
-expect_error "flag with value" train --timing=yes
-expect_error "data with size" train --data x.csv --size 10
-expect_error "diverges" train --lr 10 --every 0
-expect_error "csv missing" train --data "$tmp/none.csv"
-expect_error "csv empty" train --data "$(csv empty.csv '')"
-expect_error "csv header only" train --data "$(csv header.csv 'x,y\n')"
-expect_error "csv bad header" train --data "$(csv badhdr.csv 'a,b\n1,2\n')"
-expect_error "csv not a number" train --data "$(csv nan1.csv 'x,y\n1,2\n1,two\n')"
-expect_error "csv nan" train --data "$(csv nan2.csv 'x,y\n1,nan\n')"
-expect_error "csv inf" train --data "$(csv inf.csv 'x,y\n-inf,1\n')"
-expect_error "csv three columns" train --data "$(csv cols.csv 'x,y\n1,2,3\n')"
-expect_error "csv ragged line" train --data "$(csv ragged.csv 'x,y\n1,2\n3\n4,5\n')"
-expect_error "csv is a directory" train --data "$tmp"
-expect_error "gen without --out" gen
-expect_error "gen to a missing directory" gen --out "$tmp/no/such/dir.csv"
-expect_error "history to a missing directory" train --every 0 --history "$tmp/no/such/h.csv"
-expect_error "info with arguments" info --verbose
+expect_error 2 "no command"
+expect_error 2 "unknown command" frobnicate
+expect_error 2 "unknown option" train --frobnicate 1
+expect_error 2 "stray argument" train 100
+expect_error 2 "missing value" train --lr
+expect_error 2 "not a number" train --lr abc
+expect_error 2 "trailing junk" train --lr 0.1x
+expect_error 2 "empty value" train --lr=
+expect_error 2 "given twice" train --lr 0.1 --lr 0.2
+expect_error 2 "lr zero" train --lr 0
+expect_error 2 "lr negative" train --lr -0.1
+expect_error 2 "lr nan" train --lr nan
+expect_error 2 "lr inf" train --lr inf
+expect_error 2 "tol inf" train --tol inf
+expect_error 2 "init-w nan" train --init-w nan
+expect_error 2 "w inf" gen --w inf --out "$tmp/never.csv"
+expect_error 2 "noise nan" train --noise nan
+grep -q 'not a finite number' "$tmp/err" || fail "--noise nan is not reported as non-finite: $(cat "$tmp/err")"
+expect_error 2 "size zero" train --size 0
+expect_error 2 "size negative" train --size -5
+expect_error 2 "size fractional" train --size 2.5
+expect_error 2 "size not a number" train --size ten
+expect_error 2 "size overflows" train --size 99999999999999999999999
+expect_error 1 "size too large for memory" train --size 1e15
+expect_error 1 "size too large for memory (gen)" gen --size 1e15 --out "$tmp/big.csv"
+expect_error 2 "noise negative" train --noise -0.01
+expect_error 2 "epochs negative" train --epochs -1
+expect_error 2 "epochs fractional" train --epochs 1.5
+expect_error 2 "tol negative" train --tol -1
+expect_error 2 "every negative" train --every -1
+expect_error 2 "seed negative" train --seed -1
+expect_error 2 "bad dtype" train --dtype f16
+expect_error 2 "bad mode" train --mode lazy
+expect_error 2 "unknown isa" train --isa sse9
+expect_error 2 "flag with value" train --timing=yes
+expect_error 2 "data with size" train --data x.csv --size 10
+expect_error 1 "diverges" train --lr 10 --every 0
+expect_error 1 "csv missing" train --data "$tmp/none.csv"
+expect_error 1 "csv empty" train --data "$(csv empty.csv '')"
+expect_error 1 "csv header only" train --data "$(csv header.csv 'x,y\n')"
+expect_error 1 "csv bad header" train --data "$(csv badhdr.csv 'a,b\n1,2\n')"
+expect_error 1 "csv not a number" train --data "$(csv nan1.csv 'x,y\n1,2\n1,two\n')"
+expect_error 1 "csv nan" train --data "$(csv nan2.csv 'x,y\n1,nan\n')"
+expect_error 1 "csv inf" train --data "$(csv inf.csv 'x,y\n-inf,1\n')"
+expect_error 1 "csv three columns" train --data "$(csv cols.csv 'x,y\n1,2,3\n')"
+expect_error 1 "csv ragged line" train --data "$(csv ragged.csv 'x,y\n1,2\n3\n4,5\n')"
+expect_error 1 "csv is a directory" train --data "$tmp"
+expect_error 2 "gen without --out" gen
+expect_error 1 "gen to a missing directory" gen --out "$tmp/no/such/dir.csv"
+expect_error 1 "history to a missing directory" train --every 0 --history "$tmp/no/such/h.csv"
+expect_error 2 "info with arguments" info --verbose
 printf '#!/bin/sh\nexit 3\n' >"$tmp/fake-python"; chmod +x "$tmp/fake-python"
-LINGRAD_PYTHON="$tmp/fake-python" expect_error "plot without matplotlib" train --every 0 --plot "$tmp/p"
+LINGRAD_PYTHON="$tmp/fake-python" expect_error 1 "plot without matplotlib" train --every 0 --plot "$tmp/p"
 grep -q 'python3-matplotlib' "$tmp/err" || fail "the matplotlib error does not name the package"
-LINGRAD_PYTHON="$tmp/no-such-python" expect_error "plot without python" train --every 0 --plot "$tmp/p"
+LINGRAD_PYTHON="$tmp/no-such-python" expect_error 1 "plot without python" train --every 0 --plot "$tmp/p"
 
 # The line number of a CSV defect is reported.
 "$bin" train --data "$tmp/ragged.csv" 2>"$tmp/err" >/dev/null

@@ -72,6 +72,20 @@ static void test_uniform(void)
     CHECK(lg_uniform(5, LG_STREAM_X, 0) != lg_uniform(5, LG_STREAM_NOISE, 0));
 }
 
+/* Each element is exactly the tutorial's formula over the documented streams. */
+static void test_formula(void)
+{
+    const double w = 0.3, b = 0.5, noise = 0.01;
+    double x[3], y[3];
+    lg_make_linear_range(w, b, noise, 77, LG_F64, 1000, 3, x, y);
+    for (size_t i = 0; i < 3; i++) {
+        double xi = lg_uniform(77, LG_STREAM_X, 1000 + i);
+        double e = noise * (2 * lg_uniform(77, LG_STREAM_NOISE, 1000 + i) - 1);
+        CHECK(x[i] == xi);
+        CHECK(y[i] == w * xi + b + e);
+    }
+}
+
 static void test_bad_args(void)
 {
     lg_tensor *x, *y;
@@ -88,6 +102,7 @@ int main(void)
     test_statistics(LG_F64);
     test_statistics(LG_F32);
     test_uniform();
+    test_formula();
     test_bad_args();
     return check_done("test_data");
 }

@@ -1,6 +1,7 @@
 /* lingrad train: the tutorial's training run, with its printout. */
 #define _POSIX_C_SOURCE 200809L
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -14,6 +15,20 @@ typedef struct train_args {
     bool timing;
     bool generated; /* data came from make_linear, so the true w and b are known */
 } train_args;
+
+/* --isa must name a table this build has and this CPU runs; say which do. */
+static bool check_isa(const char *isa)
+{
+    char names[200] = "";
+    for (size_t i = 0; i < lg_isa_count(); i++) {
+        if (strcmp(lg_isa_name(i), isa) == 0)
+            return lg_isa_supported(i) ? true : cli_reject("--isa %s: this CPU cannot run it", isa);
+        if (lg_isa_supported(i))
+            snprintf(names + strlen(names), sizeof names - strlen(names), "%s%s",
+                     names[0] ? ", " : "", lg_isa_name(i));
+    }
+    return cli_reject("--isa: '%s' is not available here (available: %s)", isa, names);
+}
 
 static bool check_values(const train_args *a, const cli_opt *opts, size_t n)
 {
@@ -34,7 +49,7 @@ static bool check_values(const train_args *a, const cli_opt *opts, size_t n)
         return cli_reject("--tol must be >= 0 (got %g)", a->tol);
     if (a->every < 0)
         return cli_reject("--every must be >= 0 (got %ld)", a->every);
-    return true;
+    return !a->isa || check_isa(a->isa);
 }
 
 static bool parse_args(int argc, char **argv, train_args *a, lg_train_opts *o, lg_dtype *dt)

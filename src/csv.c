@@ -40,10 +40,12 @@ static int pairs_push(pairs *p, double x, double y)
     return 0;
 }
 
-/* Drops a trailing "\n" or "\r\n". */
+/* Drops the line end: "\n", "\r\n", or "\r" before the end of the file. */
 static void chomp(char *s, size_t *len)
 {
-    while (*len > 0 && (s[*len - 1] == '\n' || s[*len - 1] == '\r'))
+    if (*len > 0 && s[*len - 1] == '\n')
+        s[--*len] = '\0';
+    if (*len > 0 && s[*len - 1] == '\r')
         s[--*len] = '\0';
 }
 
@@ -67,6 +69,17 @@ static size_t count_fields(const char *s)
     return n;
 }
 
+/* A token from the file, fit for an error message: at most 40 bytes, and bytes
+ * that could garble a terminal shown as '?'. */
+static const char *quoted(const char *s, size_t len, char out[48])
+{
+    size_t n = len > 40 ? 40 : len;
+    for (size_t i = 0; i < n; i++)
+        out[i] = isprint((unsigned char)s[i]) ? s[i] : '?';
+    strcpy(out + n, len > 40 ? "..." : "");
+    return out;
+}
+
 typedef struct reader {
     const char *path;
     size_t line;
@@ -82,15 +95,16 @@ static lg_status parse_field(const reader *r, const char **s, char end, const ch
     errno = 0;
     double v = strtod(start, &stop);
     const char *after = skip_space(stop);
-    if (stop == start || *after != end) {
-        size_t len = strcspn(start, ",");
-        return lg_fail(LG_EPARSE, "%s:%zu: %s value '%.*s' is not a number", r->path, r->line,
-                       name, (int)(len > 40 ? 40 : len), start);
-    }
-    if (!isfinite(v) || (errno == ERANGE && fabs(v) > 1.0) ||
-        (r->dtype == LG_F32 && fabs(v) > FLT_MAX))
-        return lg_fail(LG_EPARSE, "%s:%zu: %s value '%.*s' is not a finite %s number", r->path,
-                       r->line, name, (int)(stop - start), start, lg_dtype_name(r->dtype));
+    char q[48];
+    if (stop == start || *after != end)
+        return lg_fail(LG_EPARSE, "%s:%zu: %s value '%s' is not a number", r->path, r->line, name,
+                       quoted(start, strcspn(start, ","), q));
+    /* Overflow gives +-inf (rejected); underflow rounds to 0 or a denormal, as any
+     * decimal rounds to the nearest representable value. */
+    if (!isfinite(v) || (r->dtype == LG_F32 && fabs(v) > FLT_MAX))
+        return lg_fail(LG_EPARSE, "%s:%zu: %s value '%s' is not a finite %s number", r->path,
+                       r->line, name, quoted(start, (size_t)(stop - start), q),
+                       lg_dtype_name(r->dtype));
     *out = v;
     *s = after + (end != '\0');
     return LG_OK;
@@ -122,24 +136,61 @@ static int header_ok(const char *s)
     return blank(s);
 }
 
+/* No valid row comes anywhere near this; a longer line is not our format, and
+ * bounding it keeps a binary or endless file from eating memory. */
+#define MAX_LINE 4096
+
+enum { LINE_OK, LINE_EOF, LINE_TOO_LONG, LINE_ERROR };
+
+/* Reads one line (with its end, if any) into buf; *len counts NUL bytes too. */
+static int read_line(FILE *f, char buf[MAX_LINE + 2], size_t *len)
+{
+    int c = EOF;
+    size_t n = 0;
+    while (n <= MAX_LINE && (c = getc(f)) != EOF) {
+        buf[n++] = (char)c;
+        if (c == '\n')
+            break;
+    }
+    buf[n] = '\0';
+    *len = n;
+    if (c == EOF && ferror(f))
+        return LINE_ERROR;
+    if (n > MAX_LINE)
+        return LINE_TOO_LONG;
+    return n == 0 ? LINE_EOF : LINE_OK;
+}
+
+static lg_status check_line(const reader *r, int got, const char *line, size_t len, int err)
+{
+    if (got == LINE_ERROR)
+        return lg_fail(LG_EIO, "cannot read '%s': %s", r->path, strerror(err));
+    if (got == LINE_TOO_LONG)
+        return lg_fail(LG_EPARSE, "%s:%zu: line is longer than %d bytes; is this an x,y CSV file?",
+                       r->path, r->line, MAX_LINE);
+    if (memchr(line, '\0', len))
+        return lg_fail(LG_EPARSE, "%s:%zu: line contains a NUL byte; is this a text file?",
+                       r->path, r->line);
+    return LG_OK;
+}
+
 static lg_status read_lines(FILE *f, reader *r, pairs *p)
 {
-    char *line = NULL;
-    size_t cap = 0;
-    ssize_t got;
-    lg_status st = LG_OK;
-    while (st == LG_OK && (got = getline(&line, &cap, f)) >= 0) {
-        size_t len = (size_t)got;
+    char line[MAX_LINE + 2];
+    size_t len;
+    int got;
+    while (errno = 0, (got = read_line(f, line, &len)) != LINE_EOF) {
         r->line++;
-        if (strlen(line) != len) {
-            st = lg_fail(LG_EPARSE, "%s:%zu: line contains a NUL byte", r->path, r->line);
-            break;
-        }
+        lg_status st = check_line(r, got, line, len, errno);
+        if (st != LG_OK)
+            return st;
         chomp(line, &len);
         if (r->line == 1) {
-            if (!header_ok(line))
-                st = lg_fail(LG_EPARSE, "%s:1: expected the header 'x,y', found '%.40s'", r->path,
-                             line);
+            if (!header_ok(line)) {
+                char q[48];
+                return lg_fail(LG_EPARSE, "%s:1: expected the header 'x,y', found '%s'", r->path,
+                               quoted(line, len, q));
+            }
             continue;
         }
         if (blank(line))
@@ -148,12 +199,10 @@ static lg_status read_lines(FILE *f, reader *r, pairs *p)
         st = parse_row(r, line, &x, &y);
         if (st == LG_OK && pairs_push(p, x, y) != 0)
             st = lg_fail(LG_ENOMEM, "%s:%zu: out of memory after %zu rows", r->path, r->line, p->n);
+        if (st != LG_OK)
+            return st;
     }
-    int e = errno;
-    if (st == LG_OK && ferror(f))
-        st = lg_fail(LG_EIO, "cannot read '%s': %s", r->path, strerror(e));
-    free(line);
-    return st;
+    return LG_OK;
 }
 
 static lg_status to_tensor(const double *v, size_t n, lg_dtype dtype, lg_tensor **out)

@@ -1,4 +1,5 @@
 /* The tutorial's make_linear, reproducible from a seed and computable in pieces. */
+#include <float.h>
 #include <math.h>
 
 #include "error.h"
@@ -41,8 +42,11 @@ lg_status lg_make_linear(double w, double b, size_t n, double noise, uint64_t se
                          lg_dtype dtype, lg_tensor **x, lg_tensor **y)
 {
     *x = *y = NULL;
-    if (!isfinite(w) || !isfinite(b) || !isfinite(noise))
-        return lg_fail(LG_EINVAL, "make_linear: w, b and noise must be finite");
+    /* |y| <= |w| + |b| + |noise| since x is in [0, 1): that bound must fit the dtype. */
+    double bound = fabs(w) + fabs(b) + fabs(noise);
+    if (!(bound <= (dtype == LG_F32 ? FLT_MAX : DBL_MAX)))
+        return lg_fail(LG_EINVAL, "make_linear: w, b and noise must be finite and |w| + |b| + "
+                       "|noise| must fit in %s", lg_dtype_name(dtype));
     lg_tensor *tx, *ty;
     lg_status s = lg_tensor_new(dtype, n, false, &tx);
     if (s != LG_OK)

@@ -1,8 +1,9 @@
 /*
  * The driver between the autograd layer and the kernel tables: picks the dtype's
- * kernel, cuts [0, n) into fixed blocks and combines block results in block
- * order, so a reduction's value depends on the data and the ISA only. (Threads
- * will run the blocks; nothing above this file needs to change for that.)
+ * kernel; for reductions it cuts [0, n) into fixed blocks and adds the block
+ * results in block order, so a sum depends on the data and the ISA only, never on
+ * how blocks are shared out. Elementwise ops are one call for now. (Threads will
+ * run the blocks; nothing above this file needs to change for that.)
  */
 #ifndef LG_PARALLEL_H
 #define LG_PARALLEL_H

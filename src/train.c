@@ -1,5 +1,6 @@
 /* Gradient descent on mean((w*x + b - y)^2), the tutorial's loop. */
 #define _POSIX_C_SOURCE 200809L
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,8 +46,10 @@ static lg_status check_args(const lg_tensor *x, const lg_tensor *y, const lg_tra
         return lg_fail(LG_EINVAL, "train: epochs must be >= 0 (got %ld)", o->max_epochs);
     if (!(o->tol >= 0.0) || !isfinite(o->tol))
         return lg_fail(LG_EINVAL, "train: tol must be a finite number >= 0 (got %g)", o->tol);
-    if (!isfinite(o->init_w) || !isfinite(o->init_b))
-        return lg_fail(LG_EINVAL, "train: the initial w and b must be finite");
+    double limit = x->dtype == LG_F32 ? FLT_MAX : DBL_MAX;
+    if (!(fabs(o->init_w) <= limit) || !(fabs(o->init_b) <= limit))
+        return lg_fail(LG_EINVAL, "train: the initial w and b must be finite %s numbers",
+                       lg_dtype_name(x->dtype));
     if (o->mode != LG_MODE_FUSED && o->mode != LG_MODE_EAGER)
         return lg_fail(LG_EINVAL, "train: unknown mode %d", (int)o->mode);
     return LG_OK;
@@ -57,6 +60,7 @@ typedef struct trainer {
     lg_graph *g;
     lg_tensor *x, *y, *w, *b;
     lg_mode mode;
+    size_t history_cap;
 } trainer;
 
 static lg_status trainer_init(trainer *t, const lg_tensor *x, const lg_tensor *y,
@@ -98,6 +102,22 @@ static lg_status diverged(long epoch, const char *what, double v, double lr)
                    "than %g", epoch, what, v, lr);
 }
 
+/* The history grows by doubling, so a long --epochs limit with an early stop
+ * costs no memory up front and a run makes O(log epochs) allocations. */
+static lg_status record(trainer *t, lg_train_result *res, lg_epoch_record rec)
+{
+    if (res->n_history == t->history_cap) {
+        size_t cap = 2 * t->history_cap;
+        lg_epoch_record *h = cap <= SIZE_MAX / sizeof *h ? realloc(res->history, cap * sizeof *h) : NULL;
+        if (!h)
+            return lg_fail(LG_ENOMEM, "train: no memory for a history of %zu epochs", cap);
+        res->history = h;
+        t->history_cap = cap;
+    }
+    res->history[res->n_history++] = rec;
+    return LG_OK;
+}
+
 /* One epoch: loss, early stop, backward, update. Returns LG_OK with *stop set when
  * the loss is below tol. */
 static lg_status step(trainer *t, const lg_train_opts *o, long epoch, lg_train_result *res,
@@ -109,6 +129,9 @@ static lg_status step(trainer *t, const lg_train_opts *o, long epoch, lg_train_r
     double l = lg_tensor_get(loss, 0);
     res->last_epoch = epoch;
     res->final_loss = l;
+    if (!isfinite(l) && epoch == 0) /* before any update, so not the learning rate's fault */
+        return lg_fail(LG_EDIVERGED, "the initial loss is %g: the data or the initial w and b are "
+                       "too large for %s", l, lg_dtype_name(t->x->dtype));
     if (!isfinite(l))
         return diverged(epoch, "the loss", l, o->lr);
     *stop = l < o->tol;
@@ -125,8 +148,7 @@ static lg_status step(trainer *t, const lg_train_opts *o, long epoch, lg_train_r
     res->b = lg_tensor_get(t->b, 0);
     if (!isfinite(res->w) || !isfinite(res->b))
         return diverged(epoch, "a parameter", isfinite(res->w) ? res->b : res->w, o->lr);
-    res->history[res->n_history++] = (lg_epoch_record){epoch, l, res->w, res->b};
-    return LG_OK;
+    return record(t, res, (lg_epoch_record){epoch, l, res->w, res->b});
 }
 
 static lg_status run(trainer *t, const lg_train_opts *o, lg_train_result *res)
@@ -158,11 +180,11 @@ lg_status lg_train(const lg_tensor *x, const lg_tensor *y, const lg_train_opts *
         return s;
     res->w = opts->init_w;
     res->b = opts->init_b;
-    size_t cap = opts->max_epochs > 0 ? (size_t)opts->max_epochs : 1;
-    if (cap > SIZE_MAX / sizeof *res->history || !(res->history = malloc(cap * sizeof *res->history)))
-        return lg_fail(LG_ENOMEM, "train: cannot allocate a history of %ld epochs", opts->max_epochs);
     trainer t;
     s = trainer_init(&t, x, y, opts);
+    t.history_cap = opts->max_epochs < 1 ? 1 : opts->max_epochs < 4096 ? (size_t)opts->max_epochs : 4096;
+    if (s == LG_OK && !(res->history = malloc(t.history_cap * sizeof *res->history)))
+        s = lg_fail(LG_ENOMEM, "train: cannot allocate a history of %zu epochs", t.history_cap);
     if (s == LG_OK) {
         res->w = lg_tensor_get(t.w, 0); /* as rounded to the dtype */
         res->b = lg_tensor_get(t.b, 0);

@@ -199,6 +199,7 @@ static void test_errors(void)
     CHECK(strcmp(lg_graph_isa(g), "scalar") == 0);
     lg_tensor *none;
     CHECK_STATUS(lg_tensor_new(LG_F64, 0, false, &none), LG_EINVAL);
+    CHECK_STATUS(lg_tensor_new((lg_dtype)7, 3, false, &none), LG_EINVAL);
     CHECK_STATUS(lg_tensor_new(LG_F64, SIZE_MAX / 2, false, &none), LG_ENOMEM);
     CHECK(none == NULL);
 

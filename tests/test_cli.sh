@@ -76,8 +76,30 @@ expect_error 1 "csv ragged line" train --data "$(csv ragged.csv 'x,y\n1,2\n3\n4,
 expect_error 1 "csv is a directory" train --data "$tmp"
 expect_error 2 "gen without --out" gen
 expect_error 1 "gen to a missing directory" gen --out "$tmp/no/such/dir.csv"
-expect_error 1 "history to a missing directory" train --every 0 --history "$tmp/no/such/h.csv"
+expect_error 2 "history to a missing directory" train --every 0 --history "$tmp/no/such/h.csv"
 expect_error 2 "info with arguments" info --verbose
+expect_error 2 "unknown command with --help" frobnicate --help
+expect_error 2 "history is a directory" train --history "$tmp"
+expect_error 2 "plot prefix ends in /" train --plot "$tmp/"
+expect_error 2 "plot into a missing directory" train --plot "$tmp/no/such/p"
+expect_error 2 "lr underflows" train --lr 1e-400
+expect_error 2 "f32 init out of range" train --dtype f32 --init-w 1e39
+expect_error 1 "f32 data out of range" gen --dtype f32 --w 1e39 --out "$tmp/never.csv"
+expect_error 1 "initial loss overflows" train --dtype f32 --w 1e30 --every 0
+grep -q 'initial loss' "$tmp/err" || fail "an overflowing start is blamed on the learning rate"
+expect_error 1 "diverges and history cannot be written" train --lr 10 --every 0 --history /proc/lingrad-h.csv
+"$bin" train --every 0 >/dev/full 2>"$tmp/err"; rc=$?
+{ [ "$rc" -eq 1 ] && [ "$(wc -l <"$tmp/err")" -eq 1 ]; } || fail "writing to a full stdout: status $rc, $(cat "$tmp/err")"
+echo "ok  stdout is full -> $(cat "$tmp/err")"
+printf '#!/bin/sh\nfor i in 1 2 3 4 5; do echo "Traceback line $i" >&2; done\nexit 1\n' >"$tmp/noisy-python"
+chmod +x "$tmp/noisy-python"
+LINGRAD_PYTHON="$tmp/noisy-python" expect_error 1 "plot script fails noisily" train --every 0 --plot "$tmp/p"
+grep -q 'Traceback line 5' "$tmp/err" || fail "the plot failure does not quote the script's last line"
+expect_error 1 "csv NUL byte" train --data "$(csv nul.csv 'x,y\n1,2\n3\0,4\n')"
+expect_error 1 "csv line too long" train --data "$(head -c 10000 /dev/zero | tr '\0' 1 | { printf 'x,y\n'; cat; } >"$tmp/long.csv"; echo "$tmp/long.csv")"
+expect_error 1 "csv binary file" train --data /dev/zero
+expect_error 1 "csv CR inside a line" train --data "$(csv cr.csv 'x,y\n1\r,2\n')"
+expect_error 1 "csv blank header" train --data "$(csv blankhdr.csv '   \n1,2\n')"
 printf '#!/bin/sh\nexit 3\n' >"$tmp/fake-python"; chmod +x "$tmp/fake-python"
 LINGRAD_PYTHON="$tmp/fake-python" expect_error 1 "plot without matplotlib" train --every 0 --plot "$tmp/p"
 grep -q 'python3-matplotlib' "$tmp/err" || fail "the matplotlib error does not name the package"
@@ -123,6 +145,8 @@ b=$("$bin" train --every 0 --data "$tmp/d.csv" | tail -n 1)
 [ "$(wc -l <"$tmp/d32.csv")" -eq 8 ] || fail "gen --size 7 did not write 7 rows"
 "$bin" train --dtype f32 --mode eager --data "$tmp/d32.csv" --every 0 >/dev/null || fail "train f32 eager on CSV failed"
 "$bin" --version | grep -q '^lingrad [0-9]' || fail "--version"
+"$bin" train --data "$(csv plus.csv 'x,y\n+0.5, +1\n0.25,1e-320\n')" --every 0 >/dev/null || fail "'+1' and a denormal are valid numbers"
+"$bin" train --epochs 2e9 --every 0 >/dev/null || fail "a huge --epochs with an early stop must not allocate it all"
 "$bin" --help | grep -q 'lingrad train' || fail "--help"
 "$bin" info | grep -q 'scalar' || fail "info does not list the scalar kernels"
 

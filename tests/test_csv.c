@@ -101,6 +101,10 @@ static void test_write_errors(void)
     CHECK_OK(lg_make_linear(0.3, 0.5, 10, 0.01, 1, LG_F64, &x, &y));
     CHECK_STATUS(lg_csv_write(path_of("no/such/dir.csv"), x, y), LG_EIO);
     CHECK_ERROR_HAS("cannot write");
+    lg_tensor *small;
+    CHECK_OK(lg_tensor_new(LG_F64, 5, false, &small));
+    CHECK_STATUS(lg_csv_write(path_of("mismatch.csv"), x, small), LG_EINVAL);
+    lg_tensor_free(small);
     lg_tensor_free(x), lg_tensor_free(y);
 }
 

@@ -2,8 +2,8 @@
 # --plot writes the tutorial's two figures as PNG files. Skipped (77) when the
 # Python that lingrad uses has no matplotlib.
 set -u
-bin=${1:?usage: test_plot.sh path/to/lingrad}
-python=${LINGRAD_PYTHON:-/usr/bin/python3}
+bin=${1:?usage: test_plot.sh path/to/lingrad [python]}
+python=${LINGRAD_PYTHON:-${2:-/usr/bin/python3}} # the one the binary will run
 if ! "$python" -c 'import matplotlib' 2>/dev/null; then
   echo "skipped: $python has no matplotlib (apt-get install python3-matplotlib)"
   exit 77

@@ -137,6 +137,19 @@ static void test_edges(void)
     lg_train_result_free(&r);
 
     o = tutorial_opts(LG_MODE_FUSED, 42);
+    o.max_epochs = 2000000000L; /* stops early: the limit itself costs nothing */
+    CHECK_OK(lg_train(x, y, &o, &r));
+    CHECK(r.stopped_early && r.n_history < 500);
+    lg_train_result_free(&r);
+
+    o = tutorial_opts(LG_MODE_FUSED, 42);
+    o.max_epochs = 10000; /* the history grows past its first block */
+    o.tol = 0;
+    CHECK_OK(lg_train(x, y, &o, &r));
+    CHECK(r.n_history == 10000 && r.history[9999].epoch == 9999);
+    lg_train_result_free(&r);
+
+    o = tutorial_opts(LG_MODE_FUSED, 42);
     o.lr = 10;
     CHECK_STATUS(lg_train(x, y, &o, &r), LG_EDIVERGED);
     CHECK_ERROR_HAS("diverged at epoch");

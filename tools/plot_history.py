@@ -5,7 +5,8 @@ usage: plot_history.py HISTORY.csv PREFIX [--true W B]
 
 Writes PREFIX-loss.png (loss over epochs) and PREFIX-params.png (w and b over
 epochs in two panels, with the true values as horizontal lines when given).
-Exit status 3 means matplotlib is missing; the caller explains that.
+Exit status 3 means matplotlib is missing; 4 means another failure, explained in
+one line on stderr (the caller shows that line).
 """
 import csv
 import os
@@ -84,4 +85,8 @@ def main(argv):
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv))
+    try:
+        sys.exit(main(sys.argv))
+    except (OSError, ValueError, KeyError) as e:
+        print(f"cannot plot: {e}", file=sys.stderr)
+        sys.exit(4)

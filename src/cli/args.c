@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -46,6 +47,8 @@ static bool parse_double(const char *name, const char *s, double *out)
         return cli_reject("--%s: '%s' is not a number", name, s);
     if (!isfinite(v))
         return cli_reject("--%s: '%s' is not a finite number", name, s);
+    if (errno == ERANGE)
+        return cli_reject("--%s: '%s' is too small to represent", name, s);
     *out = v;
     return true;
 }
@@ -191,4 +194,28 @@ bool cli_fits_memory(size_t n, lg_dtype dtype, size_t buffers)
     const double gib = 1024.0 * 1024.0 * 1024.0;
     return cli_reject("--size %zu needs about %.1f GiB of memory but this machine has %.1f GiB",
                      n, need / gib, have / gib);
+}
+
+bool cli_output_path_ok(const char *opt, const char *path, bool is_prefix)
+{
+    size_t len = strlen(path);
+    if (path[len - 1] == '/')
+        return cli_reject("--%s: '%s' ends in '/'; give a file %s", opt, path,
+                          is_prefix ? "prefix such as out/run" : "name");
+    struct stat st;
+    if (!is_prefix && stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+        return cli_reject("--%s: '%s' is a directory", opt, path);
+    const char *slash = strrchr(path, '/');
+    if (!slash)
+        return true;
+    char dir[4096];
+    if ((size_t)(slash - path) >= sizeof dir)
+        return cli_reject("--%s: the path is too long", opt);
+    memcpy(dir, path, (size_t)(slash - path));
+    dir[slash - path] = '\0';
+    if (slash == path)
+        strcpy(dir, "/");
+    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
+        return cli_reject("--%s: directory '%s' does not exist", opt, dir);
+    return true;
 }

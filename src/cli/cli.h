@@ -46,16 +46,20 @@ bool cli_seen(const cli_opt *opts, size_t n_opts, const char *name);
 /* Maps a --dtype or --mode value, or prints an error and returns false. */
 bool cli_dtype(const char *s, lg_dtype *out);
 bool cli_mode(const char *s, lg_mode *out);
+/* Checks before any work that an output can be written: its directory exists, and
+ * the path is not itself a directory (for a prefix: does not end in '/'). */
+bool cli_output_path_ok(const char *opt, const char *path, bool is_prefix);
 /* Refuses sizes whose buffers cannot fit in this machine's memory. */
 bool cli_fits_memory(size_t n, lg_dtype dtype, size_t buffers);
 
 int cli_train(int argc, char **argv);
 int cli_gen(int argc, char **argv);
-int cli_info(void);
+int cli_info(int argc, char **argv);
 void cli_usage(FILE *out);
 
-/* Runs tools/plot_history.py on a history CSV: PREFIX-loss.png, PREFIX-params.png. */
-int cli_plot(const char *history_csv, const char *prefix, bool have_truth, double true_w,
-             double true_b);
+/* Runs tools/plot_history.py on a history CSV: PREFIX-loss.png, PREFIX-params.png.
+ * On failure fills err with one line and returns false. */
+bool cli_plot(const char *history_csv, const char *prefix, bool have_truth, double true_w,
+              double true_b, char *err, size_t len);
 
 #endif

@@ -1,4 +1,5 @@
 /* lingrad: the command-line program. */
+#include <errno.h>
 #include <string.h>
 
 #include "cli.h"
@@ -26,12 +27,17 @@ void cli_usage(FILE *out)
           out);
 }
 
-int main(int argc, char **argv)
+static bool is_help(const char *s)
+{
+    return strcmp(s, "--help") == 0 || strcmp(s, "-h") == 0 || strcmp(s, "help") == 0;
+}
+
+static int dispatch(int argc, char **argv)
 {
     if (argc < 2)
         return cli_error(CLI_USAGE, "missing command: train, gen or info (see lingrad --help)");
     const char *cmd = argv[1];
-    if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
+    if (is_help(cmd)) {
         cli_usage(stdout);
         return CLI_OK;
     }
@@ -39,18 +45,25 @@ int main(int argc, char **argv)
         printf("lingrad %s\n", LG_VERSION_STRING);
         return CLI_OK;
     }
-    if (argc > 2 && (strcmp(argv[2], "--help") == 0 || strcmp(argv[2], "-h") == 0)) {
+    int (*run)(int, char **) = strcmp(cmd, "train") == 0 ? cli_train
+                              : strcmp(cmd, "gen") == 0  ? cli_gen
+                              : strcmp(cmd, "info") == 0 ? cli_info
+                                                         : NULL;
+    if (!run)
+        return cli_error(CLI_USAGE, "unknown command '%s': expected train, gen or info", cmd);
+    if (argc > 2 && is_help(argv[2])) {
         cli_usage(stdout);
         return CLI_OK;
     }
-    if (strcmp(cmd, "train") == 0)
-        return cli_train(argc, argv);
-    if (strcmp(cmd, "gen") == 0)
-        return cli_gen(argc, argv);
-    if (strcmp(cmd, "info") == 0) {
-        if (argc > 2)
-            return cli_error(CLI_USAGE, "info takes no arguments (got '%s')", argv[2]);
-        return cli_info();
-    }
-    return cli_error(CLI_USAGE, "unknown command '%s': expected train, gen or info", cmd);
+    return run(argc, argv);
+}
+
+int main(int argc, char **argv)
+{
+    int rc = dispatch(argc, argv);
+    /* Output that never arrived (a full disk, a closed pipe) is a failure too. */
+    if (fflush(stdout) != 0 || ferror(stdout))
+        if (rc == CLI_OK)
+            rc = cli_error(CLI_FAILED, "cannot write to standard output: %s", strerror(errno));
+    return rc;
 }

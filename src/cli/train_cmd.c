@@ -1,5 +1,8 @@
 /* lingrad train: the tutorial's training run, with its printout. */
 #define _POSIX_C_SOURCE 200809L
+#include <errno.h>
+#include <float.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -49,6 +52,10 @@ static bool check_values(const train_args *a, const cli_opt *opts, size_t n)
         return cli_reject("--tol must be >= 0 (got %g)", a->tol);
     if (a->every < 0)
         return cli_reject("--every must be >= 0 (got %ld)", a->every);
+    if (a->history && !cli_output_path_ok("history", a->history, false))
+        return false;
+    if (a->plot && !cli_output_path_ok("plot", a->plot, true))
+        return false;
     return !a->isa || check_isa(a->isa);
 }
 
@@ -76,6 +83,8 @@ static bool parse_args(int argc, char **argv, train_args *a, lg_train_opts *o, l
     a->tol = o->tol;
     if (!check_values(a, opts, n))
         return false;
+    if (*dt == LG_F32 && (fabs(a->init_w) > FLT_MAX || fabs(a->init_b) > FLT_MAX))
+        return cli_reject("--init-w and --init-b must fit in f32 (|value| <= %g)", FLT_MAX);
     /* The tutorial draws w and b from U[0,1); ours come from the seed. */
     o->init_w = cli_seen(opts, n, "init-w") ? a->init_w : lg_uniform(a->seed, LG_STREAM_INIT, 0);
     o->init_b = cli_seen(opts, n, "init-b") ? a->init_b : lg_uniform(a->seed, LG_STREAM_INIT, 1);
@@ -118,26 +127,40 @@ static void print_timing(const train_args *a, const lg_train_result *r, size_t n
             evals, r->seconds, 1e6 * r->seconds / (double)evals, n, a->dtype, a->mode, isa);
 }
 
-/* The history file and the plots, written whether or not training finished. */
-static int write_outputs(const train_args *a, const lg_train_result *r)
+/* The history file and the plots, written whether or not training finished. On
+ * failure fills err and returns false: the caller prints the one error line. */
+static bool write_outputs(const train_args *a, const lg_train_result *r, char *err, size_t len)
 {
-    char tmp[] = "/tmp/lingrad-history-XXXXXX";
+    const char *dir = getenv("TMPDIR");
+    char tmp[4096];
+    snprintf(tmp, sizeof tmp, "%s/lingrad-history-XXXXXX", dir && *dir ? dir : "/tmp");
     const char *hist = a->history;
     if (!hist && a->plot) {
         int fd = mkstemp(tmp);
-        if (fd < 0)
-            return cli_error(CLI_FAILED, "--plot: cannot create a temporary history file in /tmp");
+        if (fd < 0) {
+            snprintf(err, len, "--plot: cannot create a temporary file in %.200s: %s",
+                     dir && *dir ? dir : "/tmp", strerror(errno));
+            return false;
+        }
         close(fd);
         hist = tmp;
     }
-    int rc = CLI_OK;
-    if (hist && lg_history_write(hist, r) != LG_OK)
-        rc = cli_error(CLI_FAILED, "%s", lg_last_error());
-    if (rc == CLI_OK && a->plot)
-        rc = cli_plot(hist, a->plot, a->generated, a->w, a->b);
+    bool ok = true;
+    if (hist && lg_history_write(hist, r) != LG_OK) {
+        snprintf(err, len, "%s", lg_last_error());
+        ok = false;
+    }
+    if (ok && a->plot)
+        ok = cli_plot(hist, a->plot, a->generated, a->w, a->b, err, len);
     if (hist == tmp)
         unlink(tmp);
-    return rc;
+    return ok;
+}
+
+static void print_final(const lg_train_result *r)
+{
+    puts("------------------------------------------------------------");
+    print_line(r->last_epoch, r->w, r->b, r->final_loss);
 }
 
 int cli_train(int argc, char **argv)
@@ -155,20 +178,19 @@ int cli_train(int argc, char **argv)
     o.ctx = &a.every;
     lg_train_result r;
     lg_status s = lg_train(x, y, &o, &r);
-    if (s == LG_OK) {
-        puts("------------------------------------------------------------");
-        print_line(r.last_epoch, r.w, r.b, r.final_loss);
-    }
-    char err[600];
-    snprintf(err, sizeof err, "%s", lg_last_error()); /* writing outputs may overwrite it */
-    if (s == LG_OK && a.timing)
-        print_timing(&a, &r, lg_tensor_size(x), o.isa ? o.isa : lg_isa_default());
-    if (s == LG_OK || s == LG_EDIVERGED)
-        rc = write_outputs(&a, &r);
+    char err[1200] = "", out_err[600] = "";
     if (s != LG_OK)
-        rc = cli_error(CLI_FAILED, "%s", err);
+        snprintf(err, sizeof err, "%s", lg_last_error());
+    if (s == LG_OK) {
+        print_final(&r);
+        if (a.timing)
+            print_timing(&a, &r, lg_tensor_size(x), o.isa ? o.isa : lg_isa_default());
+    }
+    bool outputs_ok = (s != LG_OK && s != LG_EDIVERGED) || write_outputs(&a, &r, out_err, sizeof out_err);
+    if (!outputs_ok)
+        snprintf(err + strlen(err), sizeof err - strlen(err), "%s%s", err[0] ? "; and " : "", out_err);
     lg_train_result_free(&r);
     lg_tensor_free(x);
     lg_tensor_free(y);
-    return rc;
+    return err[0] ? cli_error(CLI_FAILED, "%s", err) : CLI_OK;
 }

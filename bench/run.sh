@@ -26,7 +26,7 @@ echo
 echo "== time per epoch, scalar kernels, 1 thread: median (min-max) of 5 runs, microseconds"
 {
   cpu=$(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -n 1)
-  echo "Machine: ${cpu:-unknown CPU}, $(nproc) CPUs; $("$bin" info | sed -n 2p); $(date -u +%Y-%m-%d)."
+  echo "Machine: ${cpu:-unknown CPU}, $(nproc) CPUs; $("$bin" info | sed -n 2p | tr -s " "); $(date -u +%Y-%m-%d)."
   echo "Command: make bench (bench/run.sh). Each run: --tol 0, 5000 epochs at n=100, 50 at n=10^6."
   echo
   echo "| n | dtype | fused | eager |"

@@ -4,9 +4,11 @@
 #   make bench    build, then run the benchmark job (see bench/README.md)
 #   make asan     build and test under AddressSanitizer + UBSan (build-asan/)
 #   make clang    build and test with clang, warnings as errors (build-clang/)
+#   make neon     cross-build for AArch64 and run the kernel and training tests
+#                 under qemu-aarch64 (build-neon/)
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: all deps test bench asan clang clean
+.PHONY: all deps test bench asan clang neon clean
 
 all: deps build/CMakeCache.txt
 	cmake --build --preset release -j $(JOBS)
@@ -34,5 +36,11 @@ clang: deps
 	cmake --build --preset clang -j $(JOBS)
 	ctest --preset clang
 
+neon:
+	@scripts/install-deps.sh neon
+	cmake --preset neon
+	cmake --build --preset neon -j $(JOBS)
+	ctest --preset neon
+
 clean:
-	rm -rf build build-asan build-clang
+	rm -rf build build-asan build-clang build-neon

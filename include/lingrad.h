@@ -179,8 +179,12 @@ lg_status lg_history_write(const char *path, const lg_train_result *res);
 size_t lg_isa_count(void);
 const char *lg_isa_name(size_t i);
 bool lg_isa_supported(size_t i);
-/* The table a new graph uses. */
+/* The table a new graph uses: the environment variable LINGRAD_ISA if set, else
+ * the best this CPU runs. NULL when LINGRAD_ISA names a table this build or CPU
+ * cannot run (lg_last_error() says which); lg_graph_new() then fails too. */
 const char *lg_isa_default(void);
+/* The CPU features the dispatcher sees, e.g. "x86-64 avx2 fma avx512f; OS saves ymm zmm". */
+void lg_cpu_describe(char *buf, size_t len);
 
 const char *lg_build_compiler(void);
 const char *lg_build_type(void);

@@ -70,6 +70,18 @@ typedef struct lg_kernels {
 } lg_kernels;
 
 extern const lg_kernels lg_kernels_scalar;
+extern const lg_kernels lg_kernels_avx2;   /* x86-64, built with -mavx2 -mfma */
+extern const lg_kernels lg_kernels_avx512; /* x86-64, built with -mavx512f -mfma */
+extern const lg_kernels lg_kernels_neon;   /* AArch64 */
+
+/* What the CPU offers and what the OS has enabled (x86: CPUID and XGETBV). */
+typedef struct lg_cpu_features {
+    bool avx2, fma, avx512f; /* instructions the CPU reports */
+    bool os_ymm, os_zmm;     /* register state the OS saves */
+    bool neon;
+} lg_cpu_features;
+
+lg_cpu_features lg_cpu_detect(void);
 
 /* dispatch.c: the tables compiled into this build, in order of preference (best
  * last), and whether this CPU (and its OS) can run each. */

@@ -5,6 +5,7 @@
 #   scripts/install-deps.sh test    + python3-matplotlib for the plot test (optional:
 #                                     without it that test reports itself skipped)
 #   scripts/install-deps.sh ci      + clang, for the second-compiler build
+#   scripts/install-deps.sh neon    + the AArch64 cross compiler and qemu-user
 #
 # Exits 0 when everything required is present afterwards, 1 otherwise, always
 # with one line per problem saying exactly what to run.
@@ -17,7 +18,8 @@ case "$level" in
   build) ;;
   test|bench) optional+=(python3-matplotlib) ;;
   ci) required+=(clang python3-matplotlib) ;;
-  *) echo "install-deps.sh: unknown level '$level' (build, test, bench or ci)" >&2; exit 2 ;;
+  neon) required+=(gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user) ;;
+  *) echo "install-deps.sh: unknown level '$level' (build, test, bench, ci or neon)" >&2; exit 2 ;;
 esac
 
 say() { echo "install-deps: $*" >&2; }

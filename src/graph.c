@@ -7,6 +7,7 @@
 
 #include "error.h"
 #include "graph.h"
+#include "isa.h"
 
 static const char *const op_names[] = {
     [LG_OP_ADD] = "add",
@@ -26,12 +27,17 @@ const char *lg_op_name(lg_op op)
 
 lg_status lg_graph_new(lg_graph **out)
 {
+    *out = NULL;
+    const lg_kernels *k;
+    lg_status s = lg_kernels_default(&k);
+    if (s != LG_OK)
+        return s;
     lg_graph *g = calloc(1, sizeof *g);
-    *out = g;
     if (!g)
         return lg_fail(LG_ENOMEM, "cannot allocate a graph: out of memory");
     lg_arena_init(&g->arena);
-    g->k = lg_kernels_best();
+    g->k = k;
+    *out = g;
     return LG_OK;
 }
 

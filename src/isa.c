@@ -1,6 +1,54 @@
-/* The public view of the kernel tables this build has. */
-#include "kernels.h"
-#include "lingrad.h"
+/* Choosing the kernel table, once per process: the only global mutable state in
+ * the library, written once under call_once and read-only afterwards. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <threads.h>
+
+#include "error.h"
+#include "isa.h"
+
+static once_flag choose_once = ONCE_FLAG_INIT;
+static const lg_kernels *chosen;
+static char choose_error[256];
+
+/* "scalar, avx2" for the tables this CPU runs. */
+static void runnable_names(char *buf, size_t len)
+{
+    buf[0] = '\0';
+    for (size_t i = 0; i < lg_kernels_count(); i++)
+        if (lg_kernels_runnable(lg_kernels_at(i)))
+            snprintf(buf + strlen(buf), len - strlen(buf), "%s%s", buf[0] ? ", " : "",
+                     lg_kernels_at(i)->name);
+}
+
+static void choose(void)
+{
+    const char *want = getenv("LINGRAD_ISA");
+    if (!want || !*want) {
+        chosen = lg_kernels_best();
+        return;
+    }
+    const lg_kernels *k = lg_kernels_find(want);
+    char names[100];
+    runnable_names(names, sizeof names);
+    if (!k)
+        snprintf(choose_error, sizeof choose_error,
+                 "LINGRAD_ISA=%.40s: no such kernel table in this build (this CPU runs: %s)", want,
+                 names);
+    else if (!lg_kernels_runnable(k))
+        snprintf(choose_error, sizeof choose_error,
+                 "LINGRAD_ISA=%s: this CPU cannot run it (this CPU runs: %s)", want, names);
+    else
+        chosen = k;
+}
+
+lg_status lg_kernels_default(const lg_kernels **out)
+{
+    call_once(&choose_once, choose);
+    *out = chosen;
+    return chosen ? LG_OK : lg_fail(LG_EUNSUPPORTED, "%s", choose_error);
+}
 
 size_t lg_isa_count(void)
 {
@@ -21,5 +69,21 @@ bool lg_isa_supported(size_t i)
 
 const char *lg_isa_default(void)
 {
-    return lg_kernels_best()->name;
+    const lg_kernels *k;
+    return lg_kernels_default(&k) == LG_OK ? k->name : NULL;
+}
+
+void lg_cpu_describe(char *buf, size_t len)
+{
+    lg_cpu_features f = lg_cpu_detect();
+#if defined(__x86_64__) || defined(__i386__)
+    snprintf(buf, len, "x86-64%s%s%s; OS saves%s%s%s", f.avx2 ? " avx2" : "", f.fma ? " fma" : "",
+             f.avx512f ? " avx512f" : "", f.os_ymm ? " ymm" : "", f.os_zmm ? " zmm" : "",
+             f.os_ymm || f.os_zmm ? "" : " no AVX state");
+#elif defined(__aarch64__)
+    snprintf(buf, len, "aarch64%s", f.neon ? " neon" : "");
+#else
+    (void)f;
+    snprintf(buf, len, "unknown architecture (scalar kernels only)");
+#endif
 }

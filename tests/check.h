@@ -5,6 +5,7 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "lingrad.h"
@@ -66,6 +67,18 @@ static int check_failures;
             check_failures++;                                                          \
         }                                                                              \
     } while (0)
+
+/* Per-ISA test programs run under LINGRAD_ISA=<isa>: if this build or CPU cannot
+ * run that table, the test is skipped (exit 77), never passed. */
+static inline void check_isa_or_skip(const char *name)
+{
+    const char *isa = lg_isa_default();
+    if (!isa) {
+        printf("%s: skipped: %s\n", name, lg_last_error());
+        exit(77);
+    }
+    printf("%s: kernel table %s\n", name, isa);
+}
 
 static inline int check_done(const char *name)
 {

@@ -210,6 +210,7 @@ static void test_errors(void)
 
 int main(void)
 {
+    check_isa_or_skip("test_autograd");
     test_tutorial_gradients();
     test_broadcast_gradients();
     test_eager_vs_fused(LG_F64, 1e-12);

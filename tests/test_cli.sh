@@ -145,6 +145,26 @@ b=$("$bin" train --every 0 --data "$tmp/d.csv" | tail -n 1)
 [ "$(wc -l <"$tmp/d32.csv")" -eq 8 ] || fail "gen --size 7 did not write 7 rows"
 "$bin" train --dtype f32 --mode eager --data "$tmp/d32.csv" --every 0 >/dev/null || fail "train f32 eager on CSV failed"
 "$bin" --version | grep -q '^lingrad [0-9]' || fail "--version"
+
+# ---- kernel tables --------------------------------------------------------------
+LINGRAD_ISA=bogus expect_error 1 "LINGRAD_ISA names no table" train --every 0
+LINGRAD_ISA=bogus expect_error 1 "LINGRAD_ISA names no table (info)" info
+LINGRAD_ISA=bogus "$bin" train --every 0 --isa scalar >/dev/null 2>&1 || fail "--isa does not override LINGRAD_ISA"
+case "$(uname -m)" in
+  x86_64) expect_error 2 "an ISA of another architecture" train --isa neon ;;
+  aarch64) expect_error 2 "an ISA of another architecture" train --isa avx2 ;;
+esac
+# Every table this CPU runs reproduces the scalar run: same early stop, w and b
+# within 1e-9 (f64).
+"$bin" train --every 0 --isa scalar --history "$tmp/h_scalar.csv" >/dev/null || fail "scalar run"
+for isa in $("$bin" info | sed -n 's/^kernels: *//p' | sed 's/ ([^)]*)//g'); do
+  LINGRAD_ISA=$isa "$bin" train --every 0 --history "$tmp/h_$isa.csv" >/dev/null || { fail "LINGRAD_ISA=$isa train failed"; continue; }
+  [ "$(wc -l <"$tmp/h_$isa.csv")" -eq "$(wc -l <"$tmp/h_scalar.csv")" ] || fail "$isa stops at another epoch than scalar"
+  paste -d, <(tail -n 1 "$tmp/h_scalar.csv") <(tail -n 1 "$tmp/h_$isa.csv") |
+    awk -F, '{ dw = $3 - $7; db = $4 - $8; exit !(dw < 1e-9 && dw > -1e-9 && db < 1e-9 && db > -1e-9) }' ||
+    fail "$isa ends more than 1e-9 away from scalar: $(tail -n 1 "$tmp/h_$isa.csv")"
+  echo "ok  LINGRAD_ISA=$isa reproduces the scalar run: $(tail -n 1 "$tmp/h_$isa.csv")"
+done
 "$bin" train --data "$(csv plus.csv 'x,y\n+0.5, +1\n0.25,1e-320\n')" --every 0 >/dev/null || fail "'+1' and a denormal are valid numbers"
 "$bin" train --epochs 2e9 --every 0 >/dev/null || fail "a huge --epochs with an early stop must not allocate it all"
 "$bin" --help | grep -q 'lingrad train' || fail "--help"

@@ -1,16 +1,19 @@
-/* Kernel tables: the scalar table against exact and long-double references, every
- * other runnable table against the scalar one, and the blocked driver. */
+/* One kernel table (LINGRAD_ISA) against the scalar table, entry by entry, for
+ * awkward sizes and misaligned starts; and the scalar table against exact and
+ * long-double references. Elementwise entries must match the scalar table
+ * bit for bit; reductions within a rounding bound scaled by the sum of |terms|. */
 #include <stdint.h>
 #include <stdlib.h>
 
 #include "check.h"
+#include "isa.h"
 #include "kernels.h"
 #include "parallel.h"
 
 static const size_t sizes[] = {0, 1, 2, 3, 7, 15, 16, 17, 31, 33, 63, 64, 65, 1000, 4097, 100003};
 #define N_SIZES (sizeof sizes / sizeof sizes[0])
 #define MAX_N 100003
-#define PAD 4 /* room for misaligned starts */
+#define PAD 4 /* room for starts misaligned by 1..3 elements */
 
 typedef struct bufs {
     double *xd, *yd, *ad;
@@ -35,89 +38,98 @@ static void fill(bufs *b, uint64_t seed)
     }
 }
 
-/* Small dyadic values: every product and sum below is exact in float and double,
- * so the kernels must return exactly the integer arithmetic's answer. */
+/* |got - want| <= tol * scale, where scale is the sum of |terms| (so cancellation
+ * cannot make a correct result look wrong) plus a floor for empty sums. A
+ * recursive double sum of n terms is within (n-1) * 2^-53 of that scale. */
+#define CHECK_SUM(got, want, scale, tol) \
+    CHECK(fabs((got) - (want)) <= (tol) * ((scale) + 1e-300))
+
+/* The rounding bound of a double sum of n terms (3 roundings per term in the
+ * fused kernel), doubled when two different summation orders are compared. */
+static double f64_tol(size_t n)
+{
+    return 3.0 * 0x1p-53 * (double)(n + 1);
+}
+
+/* Small dyadic values: every product and sum is exact in float and double, so
+ * any correct table returns exactly the integer arithmetic's answer. */
 static void check_exact(const lg_kernels *k)
 {
     enum { N = 1000 };
     static float xf[N], yf[N];
     static double xd[N], yd[N];
-    long double sr = 0, srx = 0, srr = 0;
+    long double sr = 0, srx = 0, srr = 0, sx = 0, sxy = 0;
     for (int i = 0; i < N; i++) {
         xd[i] = xf[i] = (float)(i % 17) * 0.25f;
         yd[i] = yf[i] = (float)(i % 5) * 0.5f - 1.0f;
         long double r = 0.75L * xd[i] - 0.5L - yd[i];
-        sr += r;
-        srx += r * xd[i];
-        srr += r * r;
+        sr += r, srx += r * xd[i], srr += r * r, sx += xd[i], sxy += (long double)xd[i] * yd[i];
     }
     lg_mse_sums s32 = k->f32.mse(xf, yf, N, 0.75f, -0.5f);
     lg_mse_sums s64 = k->f64.mse(xd, yd, N, 0.75, -0.5);
     CHECK(s32.r == (double)sr && s32.rx == (double)srx && s32.rr == (double)srr);
     CHECK(s64.r == (double)sr && s64.rx == (double)srx && s64.rr == (double)srr);
+    CHECK(k->f32.sum(xf, N) == (double)sx && k->f64.sum(xd, N) == (double)sx);
+    CHECK(k->f32.dot(xf, yf, N) == (double)sxy && k->f64.dot(xd, yd, N) == (double)sxy);
 }
 
 /* The scalar table against long-double sums over the same inputs. */
-static void check_reference(const lg_kernels *k, const bufs *b, size_t n, size_t off)
+static void check_scalar_reference(const bufs *b, size_t n, size_t off)
 {
+    const lg_kernels *k = &lg_kernels_scalar;
     const double *x = b->xd + off, *y = b->yd + off;
     long double sr = 0, srx = 0, srr = 0, sx = 0, sxy = 0;
+    double ar = 0, arx = 0;
     for (size_t i = 0; i < n; i++) {
         long double r = (long double)(0.25 * x[i]) + 0.125L - y[i];
-        sr += r;
-        srx += r * x[i];
-        srr += r * r;
-        sx += x[i];
-        sxy += (long double)x[i] * y[i];
+        sr += r, srx += r * x[i], srr += r * r, sx += x[i], sxy += (long double)x[i] * y[i];
+        ar += fabs((double)r), arx += fabs((double)r * x[i]);
     }
     lg_mse_sums s = k->f64.mse(x, y, n, 0.25, 0.125);
-    double tol = 1e-13 * (double)(n + 1);
-    CHECK_REL(s.r, (double)sr, tol);
-    CHECK_REL(s.rx, (double)srx, tol);
-    CHECK_REL(s.rr, (double)srr, tol);
-    CHECK_REL(k->f64.sum(x, n), (double)sx, tol);
-    CHECK_REL(k->f64.dot(x, y, n), (double)sxy, tol);
+    double tol = f64_tol(n);
+    CHECK_SUM(s.r, (double)sr, ar, tol);
+    CHECK_SUM(s.rx, (double)srx, arx, tol);
+    CHECK_SUM(s.rr, (double)srr, (double)srr, tol);
+    CHECK_SUM(k->f64.sum(x, n), (double)sx, (double)sx, tol);
+    CHECK_SUM(k->f64.dot(x, y, n), (double)sxy, (double)sxy, tol);
 }
 
-static int same_f32(const float *p, const float *q, size_t n, float tol)
+static bool same_f32(const float *p, const float *q, size_t n)
 {
-    for (size_t i = 0; i < n; i++)
-        if (fabsf(p[i] - q[i]) > tol * (fabsf(q[i]) > 1 ? fabsf(q[i]) : 1))
-            return 0;
-    return 1;
+    return n == 0 || memcmp(p, q, n * sizeof *p) == 0;
 }
 
-static int same_f64(const double *p, const double *q, size_t n, double tol)
+static bool same_f64(const double *p, const double *q, size_t n)
 {
-    for (size_t i = 0; i < n; i++)
-        if (fabs(p[i] - q[i]) > tol * (fabs(q[i]) > 1 ? fabs(q[i]) : 1))
-            return 0;
-    return 1;
+    return n == 0 || memcmp(p, q, n * sizeof *p) == 0;
 }
 
-/* Elementwise entries of table k against the scalar table, f32. FMA-based tables may
- * round a*x+b once instead of twice, hence the small tolerance. */
+/* Elementwise entries: bit-identical to the scalar table, and nothing written
+ * past the end (the sentinel after element n survives). */
 static void check_elementwise_f32(const lg_kernels *k, const bufs *b, size_t n, size_t off,
                                   float *got, float *want)
 {
     const lg_kernels_f32 *s = &lg_kernels_scalar.f32, *t = &k->f32;
     const float *x = b->xf + off, *y = b->yf + off, *a = b->af + off;
-    const float tol = 4e-7f;
+    got[n] = want[n] = 12345.0f;
     t->axpb(x, n, 1.5f, -0.25f, got), s->axpb(x, n, 1.5f, -0.25f, want);
-    CHECK(same_f32(got, want, n, tol));
+    CHECK(same_f32(got, want, n + 1));
     t->add(x, y, n, got), s->add(x, y, n, want);
-    CHECK(same_f32(got, want, n, 0));
+    CHECK(same_f32(got, want, n + 1));
     t->sub(x, y, n, got), s->sub(x, y, n, want);
-    CHECK(same_f32(got, want, n, 0));
+    CHECK(same_f32(got, want, n + 1));
     t->mul(x, y, n, got), s->mul(x, y, n, want);
-    CHECK(same_f32(got, want, n, 0));
+    CHECK(same_f32(got, want, n + 1));
     t->square(a, n, got), s->square(a, n, want);
-    CHECK(same_f32(got, want, n, 0));
+    CHECK(same_f32(got, want, n + 1));
     memcpy(got, a, n * sizeof *got), memcpy(want, a, n * sizeof *want);
     t->axpy(x, n, -0.75f, got), s->axpy(x, n, -0.75f, want);
-    CHECK(same_f32(got, want, n, tol));
+    CHECK(same_f32(got, want, n + 1));
     t->mulacc(x, y, n, 2.0f, got), s->mulacc(x, y, n, 2.0f, want);
-    CHECK(same_f32(got, want, n, tol));
+    CHECK(same_f32(got, want, n + 1));
+    t->axpb(got, n, 1.0f, 0.5f, got), s->axpb(want, n, 1.0f, 0.5f, want); /* in place */
+    CHECK(same_f32(got, want, n + 1));
+    CHECK(got[n] == 12345.0f);
 }
 
 static void check_elementwise_f64(const lg_kernels *k, const bufs *b, size_t n, size_t off,
@@ -125,76 +137,85 @@ static void check_elementwise_f64(const lg_kernels *k, const bufs *b, size_t n, 
 {
     const lg_kernels_f64 *s = &lg_kernels_scalar.f64, *t = &k->f64;
     const double *x = b->xd + off, *y = b->yd + off, *a = b->ad + off;
-    const double tol = 4e-16;
+    got[n] = want[n] = 12345.0;
     t->axpb(x, n, 1.5, -0.25, got), s->axpb(x, n, 1.5, -0.25, want);
-    CHECK(same_f64(got, want, n, tol));
+    CHECK(same_f64(got, want, n + 1));
     t->add(x, y, n, got), s->add(x, y, n, want);
-    CHECK(same_f64(got, want, n, 0));
+    CHECK(same_f64(got, want, n + 1));
     t->sub(x, y, n, got), s->sub(x, y, n, want);
-    CHECK(same_f64(got, want, n, 0));
+    CHECK(same_f64(got, want, n + 1));
     t->mul(x, y, n, got), s->mul(x, y, n, want);
-    CHECK(same_f64(got, want, n, 0));
+    CHECK(same_f64(got, want, n + 1));
     t->square(a, n, got), s->square(a, n, want);
-    CHECK(same_f64(got, want, n, 0));
+    CHECK(same_f64(got, want, n + 1));
     memcpy(got, a, n * sizeof *got), memcpy(want, a, n * sizeof *want);
     t->axpy(x, n, -0.75, got), s->axpy(x, n, -0.75, want);
-    CHECK(same_f64(got, want, n, tol));
+    CHECK(same_f64(got, want, n + 1));
     t->mulacc(x, y, n, 2.0, got), s->mulacc(x, y, n, 2.0, want);
-    CHECK(same_f64(got, want, n, tol));
+    CHECK(same_f64(got, want, n + 1));
+    t->axpb(got, n, 1.0, 0.5, got), s->axpb(want, n, 1.0, 0.5, want); /* in place */
+    CHECK(same_f64(got, want, n + 1));
+    CHECK(got[n] == 12345.0);
 }
 
-/* Reductions of table k against the scalar table. */
+/* Sums of |terms| for the fused kernel's three sums at (w, b) = (0.25, 0.125). */
+static void abs_sums(const bufs *b, size_t n, size_t off, double out[3])
+{
+    out[0] = out[1] = out[2] = 0;
+    for (size_t i = 0; i < n; i++) {
+        double r = 0.25 * b->xd[off + i] + 0.125 - b->yd[off + i];
+        out[0] += fabs(r), out[1] += fabs(r * b->xd[off + i]), out[2] += r * r;
+    }
+}
+
+/* Reductions: FMA and several accumulators reorder the rounding, so within
+ * 1e-6 (f32 lanes, flushed to double every LG_F32_FLUSH elements) or twice the
+ * double rounding bound (f64) of the sum of |terms|. */
 static void check_reductions(const lg_kernels *k, const bufs *b, size_t n, size_t off)
 {
     const lg_kernels *s = &lg_kernels_scalar;
-    double tol32 = 1e-6, tol64 = 1e-13;
+    double abs3[3], asum32 = 0, adot32 = 0, asum64 = 0;
+    abs_sums(b, n, off, abs3);
+    for (size_t i = 0; i < n; i++) {
+        asum32 += fabsf(b->af[off + i]), adot32 += fabsf(b->xf[off + i] * b->af[off + i]);
+        asum64 += fabs(b->ad[off + i]);
+    }
     lg_mse_sums g = k->f32.mse(b->xf + off, b->yf + off, n, 0.25f, 0.125f);
     lg_mse_sums w = s->f32.mse(b->xf + off, b->yf + off, n, 0.25f, 0.125f);
-    CHECK_REL(g.r, w.r, tol32 * (double)(n + 1));
-    CHECK_REL(g.rx, w.rx, tol32 * (double)(n + 1));
-    CHECK_REL(g.rr, w.rr, tol32 * (double)(n + 1));
-    CHECK_REL(k->f32.sum(b->af + off, n), s->f32.sum(b->af + off, n), tol32 * (double)(n + 1));
-    CHECK_REL(k->f32.dot(b->xf + off, b->af + off, n), s->f32.dot(b->xf + off, b->af + off, n),
-              tol32 * (double)(n + 1));
+    CHECK_SUM(g.r, w.r, abs3[0], 1e-6);
+    CHECK_SUM(g.rx, w.rx, abs3[1], 1e-6);
+    CHECK_SUM(g.rr, w.rr, abs3[2], 1e-6);
+    CHECK_SUM(k->f32.sum(b->af + off, n), s->f32.sum(b->af + off, n), asum32, 1e-6);
+    CHECK_SUM(k->f32.dot(b->xf + off, b->af + off, n), s->f32.dot(b->xf + off, b->af + off, n), adot32, 1e-6);
     g = k->f64.mse(b->xd + off, b->yd + off, n, 0.25, 0.125);
     w = s->f64.mse(b->xd + off, b->yd + off, n, 0.25, 0.125);
-    CHECK_REL(g.r, w.r, tol64 * (double)(n + 1));
-    CHECK_REL(g.rx, w.rx, tol64 * (double)(n + 1));
-    CHECK_REL(g.rr, w.rr, tol64 * (double)(n + 1));
-    CHECK_REL(k->f64.sum(b->ad + off, n), s->f64.sum(b->ad + off, n), tol64 * (double)(n + 1));
+    double tol = 2 * f64_tol(n);
+    CHECK_SUM(g.r, w.r, abs3[0], tol);
+    CHECK_SUM(g.rx, w.rx, abs3[1], tol);
+    CHECK_SUM(g.rr, w.rr, abs3[2], tol);
+    CHECK_SUM(k->f64.sum(b->ad + off, n), s->f64.sum(b->ad + off, n), asum64, tol);
+    CHECK_SUM(k->f64.dot(b->xd + off, b->yd + off, n), s->f64.dot(b->xd + off, b->yd + off, n),
+              s->f64.dot(b->xd + off, b->yd + off, n), tol);
 }
 
-/* The blocked driver splits at LG_BLOCK; its sums must match one long pass. */
+/* The blocked driver splits at LG_BLOCK; its sums match one long pass. */
 static void check_driver(const lg_kernels *k, const bufs *b)
 {
     size_t n = MAX_N;
+    double abs3[3];
+    abs_sums(b, n, 0, abs3);
     lg_mse_sums p = lg_par_mse(k, LG_F64, b->xd, b->yd, n, 0.25, 0.125);
     lg_mse_sums q = lg_kernels_scalar.f64.mse(b->xd, b->yd, n, 0.25, 0.125);
-    CHECK_REL(p.r, q.r, 1e-12);
-    CHECK_REL(p.rx, q.rx, 1e-12);
-    CHECK_REL(p.rr, q.rr, 1e-12);
-    CHECK_REL(lg_par_sum(k, LG_F32, b->af, n), lg_kernels_scalar.f32.sum(b->af, n), 1e-12);
-    CHECK_REL(lg_par_dot(k, LG_F64, b->xd, b->yd, n), lg_kernels_scalar.f64.dot(b->xd, b->yd, n),
-              1e-12);
-}
-
-static void check_table(const lg_kernels *k, bufs *b, void *got, void *want)
-{
-    printf("kernel table %s\n", k->name);
-    check_exact(k);
-    for (size_t off = 0; off < PAD; off++)
-        for (size_t i = 0; i < N_SIZES; i++) {
-            if (k == &lg_kernels_scalar)
-                check_reference(k, b, sizes[i], off);
-            check_elementwise_f32(k, b, sizes[i], off, got, want);
-            check_elementwise_f64(k, b, sizes[i], off, got, want);
-            check_reductions(k, b, sizes[i], off);
-        }
-    check_driver(k, b);
+    CHECK_SUM(p.r, q.r, abs3[0], 2 * f64_tol(n));
+    CHECK_SUM(p.rx, q.rx, abs3[1], 2 * f64_tol(n));
+    CHECK_SUM(p.rr, q.rr, abs3[2], 2 * f64_tol(n));
 }
 
 int main(void)
 {
+    check_isa_or_skip("test_kernels");
+    const lg_kernels *k;
+    CHECK_OK(lg_kernels_default(&k));
     bufs b;
     size_t bytes = (MAX_N + PAD) * sizeof(double);
     b.xd = malloc(bytes), b.yd = malloc(bytes), b.ad = malloc(bytes);
@@ -203,13 +224,15 @@ int main(void)
     if (!b.xd || !b.yd || !b.ad || !b.xf || !b.yf || !b.af || !got || !want)
         return fprintf(stderr, "out of memory\n"), 1;
     fill(&b, 12345);
-    for (size_t i = 0; i < lg_kernels_count(); i++) {
-        const lg_kernels *k = lg_kernels_at(i);
-        if (lg_kernels_runnable(k))
-            check_table(k, &b, got, want);
-        else
-            printf("kernel table %s: not runnable on this CPU, skipped\n", k->name);
-    }
+    check_exact(k);
+    for (size_t off = 0; off < PAD; off++)
+        for (size_t i = 0; i < N_SIZES; i++) {
+            check_scalar_reference(&b, sizes[i], off);
+            check_elementwise_f32(k, &b, sizes[i], off, got, want);
+            check_elementwise_f64(k, &b, sizes[i], off, got, want);
+            check_reductions(k, &b, sizes[i], off);
+        }
+    check_driver(k, &b);
     CHECK(lg_kernels_find("scalar") == &lg_kernels_scalar);
     CHECK(lg_kernels_find("no-such-isa") == NULL);
     CHECK(lg_kernels_runnable(lg_kernels_best()));

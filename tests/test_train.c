@@ -178,6 +178,7 @@ static void test_edges(void)
 
 int main(void)
 {
+    check_isa_or_skip("test_train");
     for (uint64_t seed = 0; seed < 5; seed++)
         test_tutorial_run(seed);
     test_tutorial_run(42);

@@ -23,7 +23,11 @@ void cli_usage(FILE *out)
           "early stop once the loss is below --tol. It prints every --every epochs\n"
           "(0: never), a rule, and the final line; --history writes epoch,loss,w,b and\n"
           "--plot writes PREFIX-loss.png and PREFIX-params.png. --timing reports the\n"
-          "time per epoch on stderr.\n",
+          "time per epoch on stderr.\n"
+          "\n"
+          "Kernels: the best table this CPU runs (lingrad info lists them) unless\n"
+          "LINGRAD_ISA=scalar|avx2|avx512|neon or --isa says otherwise; asking for one\n"
+          "this build or CPU lacks is an error.\n",
           out);
 }
 

@@ -89,6 +89,8 @@ static bool parse_args(int argc, char **argv, train_args *a, lg_train_opts *o, l
     o->init_w = cli_seen(opts, n, "init-w") ? a->init_w : lg_uniform(a->seed, LG_STREAM_INIT, 0);
     o->init_b = cli_seen(opts, n, "init-b") ? a->init_b : lg_uniform(a->seed, LG_STREAM_INIT, 1);
     o->isa = a->isa;
+    if (a->isa) /* --isa wins over the environment, whatever LINGRAD_ISA says */
+        unsetenv("LINGRAD_ISA");
     a->generated = a->data == NULL;
     return true;
 }

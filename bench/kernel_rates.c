@@ -1,0 +1,199 @@
+/*
+ * lingrad-rates: elements per second of every kernel-table entry, per ISA, dtype
+ * and n, single thread, called directly (no blocking, no graph).
+ *
+ *   build/lingrad-rates [--n 4096,65536,1000000,100000000] [--kernels mse,sum,...]
+ *                       [--dtypes f32,f64] [--reps 5] [--batch-ms 20]
+ *
+ * Discipline: buffers are allocated and first-touched before timing; each row is
+ * warmed up once; a repetition times a batch of calls lasting about --batch-ms;
+ * the median repetition is reported with the min-max spread; every result feeds a
+ * volatile sink so no call can be optimised away. A stop-gap until the Google
+ * Benchmark suite: numbers are for comparing ISAs, measured in one run.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "kernels.h"
+#include "lingrad.h"
+
+static const char *const kernel_names[] = {"mse", "axpb", "add", "sub", "mul", "square",
+                                           "axpy", "mulacc", "sum", "dot"};
+#define N_KERNELS (sizeof kernel_names / sizeof kernel_names[0])
+
+typedef struct bufs { void *x, *y, *out; } bufs;
+
+static volatile double sink;
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static void call_f32(const lg_kernels_f32 *k, size_t which, const bufs *b, size_t n)
+{
+    const float *x = b->x, *y = b->y;
+    float *o = b->out;
+    switch (which) {
+    case 0: { lg_mse_sums s = k->mse(x, y, n, 0.25f, 0.125f); sink = s.r + s.rx + s.rr; break; }
+    case 1: k->axpb(x, n, 1.5f, 0.25f, o); break;
+    case 2: k->add(x, y, n, o); break;
+    case 3: k->sub(x, y, n, o); break;
+    case 4: k->mul(x, y, n, o); break;
+    case 5: k->square(x, n, o); break;
+    case 6: k->axpy(x, n, 1e-9f, o); break;
+    case 7: k->mulacc(x, y, n, 1e-9f, o); break;
+    case 8: sink = k->sum(x, n); break;
+    default: sink = k->dot(x, y, n); break;
+    }
+    if (which >= 1 && which <= 7)
+        sink = o[n / 2];
+}
+
+static void call_f64(const lg_kernels_f64 *k, size_t which, const bufs *b, size_t n)
+{
+    const double *x = b->x, *y = b->y;
+    double *o = b->out;
+    switch (which) {
+    case 0: { lg_mse_sums s = k->mse(x, y, n, 0.25, 0.125); sink = s.r + s.rx + s.rr; break; }
+    case 1: k->axpb(x, n, 1.5, 0.25, o); break;
+    case 2: k->add(x, y, n, o); break;
+    case 3: k->sub(x, y, n, o); break;
+    case 4: k->mul(x, y, n, o); break;
+    case 5: k->square(x, n, o); break;
+    case 6: k->axpy(x, n, 1e-9, o); break;
+    case 7: k->mulacc(x, y, n, 1e-9, o); break;
+    case 8: sink = k->sum(x, n); break;
+    default: sink = k->dot(x, y, n); break;
+    }
+    if (which >= 1 && which <= 7)
+        sink = o[n / 2];
+}
+
+static void call(const lg_kernels *k, lg_dtype dt, size_t which, const bufs *b, size_t n)
+{
+    if (dt == LG_F32)
+        call_f32(&k->f32, which, b, n);
+    else
+        call_f64(&k->f64, which, b, n);
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* Median, min and max of `reps` repetitions, in G elements/s. */
+static void measure(const lg_kernels *k, lg_dtype dt, size_t which, const bufs *b, size_t n,
+                    int reps, double batch_s, double out[3])
+{
+    call(k, dt, which, b, n); /* warm-up: caches, page tables, clocks */
+    double t0 = now();
+    call(k, dt, which, b, n);
+    double one = now() - t0;
+    long calls = one > 0 ? (long)(batch_s / one) + 1 : 1000;
+    double rates[64];
+    for (int r = 0; r < reps; r++) {
+        t0 = now();
+        for (long c = 0; c < calls; c++)
+            call(k, dt, which, b, n);
+        rates[r] = (double)n * (double)calls / (now() - t0) / 1e9;
+    }
+    qsort(rates, (size_t)reps, sizeof rates[0], cmp_double);
+    out[0] = rates[reps / 2], out[1] = rates[0], out[2] = rates[reps - 1];
+}
+
+static bool listed(const char *list, const char *name)
+{
+    size_t len = strlen(name);
+    for (const char *p = list; (p = strstr(p, name)); p += len)
+        if ((p == list || p[-1] == ',') && (p[len] == ',' || p[len] == '\0'))
+            return true;
+    return false;
+}
+
+static void *touched(size_t bytes, int fill)
+{
+    void *p = aligned_alloc(64, (bytes + 63) / 64 * 64);
+    if (!p) {
+        fprintf(stderr, "lingrad-rates: error: cannot allocate %zu bytes\n", bytes);
+        exit(1);
+    }
+    unsigned char *c = p;
+    for (size_t i = 0; i < bytes; i++) /* small positive values, no denormals */
+        c[i] = (unsigned char)(fill ? 0x3e : 0);
+    return p;
+}
+
+int main(int argc, char **argv)
+{
+    const char *sizes = "4096,65536,1000000,100000000", *kernels = "all", *dtypes = "f32,f64";
+    int reps = 5;
+    double batch_ms = 20;
+    for (int i = 1; i + 1 < argc; i += 2) {
+        if (!strcmp(argv[i], "--n")) sizes = argv[i + 1];
+        else if (!strcmp(argv[i], "--kernels")) kernels = argv[i + 1];
+        else if (!strcmp(argv[i], "--dtypes")) dtypes = argv[i + 1];
+        else if (!strcmp(argv[i], "--reps")) reps = atoi(argv[i + 1]);
+        else if (!strcmp(argv[i], "--batch-ms")) batch_ms = atof(argv[i + 1]);
+        else { fprintf(stderr, "lingrad-rates: error: unknown option %s\n", argv[i]); return 2; }
+    }
+    if (argc % 2 == 0 || reps < 1 || reps > 64 || batch_ms <= 0) {
+        fprintf(stderr, "lingrad-rates: error: options come in pairs; --reps 1..64, --batch-ms > 0\n");
+        return 2;
+    }
+    size_t nmax = 0, ns[32], count = 0;
+    for (const char *p = sizes; *p && count < 32; p += strspn(p, ",")) {
+        char *end;
+        ns[count] = (size_t)strtod(p, &end);
+        if (end == p || ns[count] == 0) { fprintf(stderr, "lingrad-rates: error: bad --n\n"); return 2; }
+        nmax = ns[count] > nmax ? ns[count] : nmax;
+        count++, p = end;
+    }
+    bufs b = {touched(nmax * 8, 1), touched(nmax * 8, 1), touched(nmax * 8, 0)};
+    char cpu[128];
+    lg_cpu_describe(cpu, sizeof cpu);
+    printf("lingrad-rates: G elements/s, 1 thread, median (min-max) of %d; cpu: %s; %s\n\n", reps,
+           cpu, lg_build_flags());
+    printf("| kernel | dtype | n |");
+    for (size_t t = 0; t < lg_kernels_count(); t++)
+        if (lg_kernels_runnable(lg_kernels_at(t)))
+            printf(" %s |", lg_kernels_at(t)->name);
+    printf(" best/scalar |\n|---|---|---:|");
+    for (size_t t = 0; t < lg_kernels_count(); t++)
+        if (lg_kernels_runnable(lg_kernels_at(t)))
+            printf("---:|");
+    printf("---:|\n");
+    for (size_t kn = 0; kn < N_KERNELS; kn++) {
+        if (strcmp(kernels, "all") != 0 && !listed(kernels, kernel_names[kn]))
+            continue;
+        for (int d = 0; d < 2; d++) {
+            lg_dtype dt = d ? LG_F64 : LG_F32;
+            if (!listed(dtypes, lg_dtype_name(dt)))
+                continue;
+            for (size_t s = 0; s < count; s++) {
+                printf("| %s | %s | %zu |", kernel_names[kn], lg_dtype_name(dt), ns[s]);
+                double scalar = 0, best = 0, r[3];
+                for (size_t t = 0; t < lg_kernels_count(); t++) {
+                    const lg_kernels *k = lg_kernels_at(t);
+                    if (!lg_kernels_runnable(k))
+                        continue;
+                    measure(k, dt, kn, &b, ns[s], reps, batch_ms / 1e3, r);
+                    printf(" %.2f (%.2f-%.2f) |", r[0], r[1], r[2]);
+                    scalar = t == 0 ? r[0] : scalar;
+                    best = r[0] > best ? r[0] : best;
+                }
+                printf(" %.1fx |\n", best / scalar);
+                fflush(stdout);
+            }
+        }
+    }
+    free(b.x), free(b.y), free(b.out);
+    return 0;
+}

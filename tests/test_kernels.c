@@ -122,7 +122,8 @@ static void check_elementwise_f32(const lg_kernels *k, const bufs *b, size_t n, 
     CHECK(same_f32(got, want, n + 1));
     t->square(a, n, got), s->square(a, n, want);
     CHECK(same_f32(got, want, n + 1));
-    memcpy(got, a, n * sizeof *got), memcpy(want, a, n * sizeof *want);
+    for (size_t i = 0; i < n; i++)
+        got[i] = want[i] = a[i];
     t->axpy(x, n, -0.75f, got), s->axpy(x, n, -0.75f, want);
     CHECK(same_f32(got, want, n + 1));
     t->mulacc(x, y, n, 2.0f, got), s->mulacc(x, y, n, 2.0f, want);
@@ -148,7 +149,8 @@ static void check_elementwise_f64(const lg_kernels *k, const bufs *b, size_t n, 
     CHECK(same_f64(got, want, n + 1));
     t->square(a, n, got), s->square(a, n, want);
     CHECK(same_f64(got, want, n + 1));
-    memcpy(got, a, n * sizeof *got), memcpy(want, a, n * sizeof *want);
+    for (size_t i = 0; i < n; i++)
+        got[i] = want[i] = a[i];
     t->axpy(x, n, -0.75, got), s->axpy(x, n, -0.75, want);
     CHECK(same_f64(got, want, n + 1));
     t->mulacc(x, y, n, 2.0, got), s->mulacc(x, y, n, 2.0, want);

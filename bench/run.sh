@@ -23,18 +23,21 @@ per_epoch() {
 }
 
 echo
-echo "== time per epoch, scalar kernels, 1 thread: median (min-max) of 5 runs, microseconds"
+best=$("$bin" info | sed -n 's/^chosen: *\([a-z0-9]*\).*/\1/p')
+echo "== time per epoch, 1 thread, scalar and $best kernels: median (min-max) of 5 runs, microseconds"
 {
   cpu=$(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -n 1)
   echo "Machine: ${cpu:-unknown CPU}, $(nproc) CPUs; $("$bin" info | sed -n 2p | tr -s " "); $(date -u +%Y-%m-%d)."
   echo "Command: make bench (bench/run.sh). Each run: --tol 0, 5000 epochs at n=100, 50 at n=10^6."
   echo
-  echo "| n | dtype | fused | eager |"
-  echo "|---:|---|---:|---:|"
+  echo "| n | dtype | kernels | fused | eager |"
+  echo "|---:|---|---|---:|---:|"
   for n in 100 1000000; do
     epochs=$([ "$n" -le 1000 ] && echo 5000 || echo 50)
     for dt in f64 f32; do
-      echo "| $n | $dt | $(per_epoch --size "$n" --epochs "$epochs" --dtype "$dt" --mode fused) | $(per_epoch --size "$n" --epochs "$epochs" --dtype "$dt" --mode eager) |"
+      for isa in scalar "$best"; do
+        echo "| $n | $dt | $isa | $(per_epoch --size "$n" --epochs "$epochs" --dtype "$dt" --mode fused --isa "$isa") | $(per_epoch --size "$n" --epochs "$epochs" --dtype "$dt" --mode eager --isa "$isa") |"
+      done
     done
   done
 } | tee "$out/timings.md"

@@ -13,6 +13,9 @@
 #include "kernels.h"
 #include "simd_common.h"
 
+/* Elements per float32 flush block (see LG_F32_LANE_TERMS). */
+#define LG_F32_FLUSH ((size_t)8 * 4 * LG_F32_LANE_TERMS)
+
 /* ---- helpers ---------------------------------------------------------------- */
 
 /* Loading 8 (or 4) entries at mask32 + 8 - rem gives `rem` lanes of all-ones. */

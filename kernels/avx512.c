@@ -16,6 +16,9 @@
 #include "kernels.h"
 #include "simd_common.h"
 
+/* Elements per float32 flush block (see LG_F32_LANE_TERMS). */
+#define LG_F32_FLUSH ((size_t)16 * 4 * LG_F32_LANE_TERMS)
+
 /* ---- helpers ---------------------------------------------------------------- */
 
 static inline __mmask16 tail16(size_t rem) { return (__mmask16)((1u << rem) - 1u); }

@@ -12,6 +12,9 @@
 #include "kernels.h"
 #include "simd_common.h"
 
+/* Elements per float32 flush block (see LG_F32_LANE_TERMS). */
+#define LG_F32_FLUSH ((size_t)4 * 4 * LG_F32_LANE_TERMS)
+
 /* 4 float lanes -> one double, each lane widened exactly before adding. */
 static inline double widen_sum(float32x4_t v)
 {

@@ -6,10 +6,11 @@
 
 #include <stddef.h>
 
-/* Float32 lane sums are flushed into double after this many elements: short
- * enough that float rounding stays far below 1e-6 relative, long enough that the
- * flush costs well under 1% of the loop. */
-#define LG_F32_FLUSH ((size_t)2048)
+/* Float32 lane sums are flushed into double once each lane has added this many
+ * terms: few enough that float rounding stays near 1e-10 relative over 10^8
+ * elements, many enough that the flush costs about 1% of the loop. Each table
+ * turns it into elements: lanes x 4 accumulators x LG_F32_LANE_TERMS. */
+#define LG_F32_LANE_TERMS 32
 
 static inline size_t lg_min_size(size_t a, size_t b)
 {

@@ -87,6 +87,10 @@ lg_status lg_graph_status(const lg_graph *g);
 /* Selects the kernel table by ISA name ("scalar", ...); resets the graph. */
 lg_status lg_graph_set_isa(lg_graph *g, const char *isa);
 const char *lg_graph_isa(const lg_graph *g);
+/* Threads for the graph's kernels (>= 1; a new graph has lg_default_threads()).
+ * Results are bitwise the same for any count. */
+lg_status lg_graph_set_threads(lg_graph *g, int threads);
+int lg_graph_threads(const lg_graph *g);
 
 /* Elementwise ops: operands have equal sizes, or one of them is a scalar (n == 1).
  * Both must have the same dtype. */
@@ -147,6 +151,7 @@ typedef struct lg_train_opts {
     lg_mode mode;
     double init_w, init_b;
     const char *isa;  /* kernel table by name; NULL for the default */
+    int threads;      /* 0 for the default (lg_default_threads()) */
     /* Called after each recorded epoch; a non-zero return stops training. */
     int (*on_epoch)(void *ctx, const lg_epoch_record *rec);
     void *ctx;
@@ -185,6 +190,23 @@ bool lg_isa_supported(size_t i);
 const char *lg_isa_default(void);
 /* The CPU features the dispatcher sees, e.g. "x86-64 avx2 fma avx512f; OS saves ymm zmm". */
 void lg_cpu_describe(char *buf, size_t len);
+
+/* ---- threads and topology ----------------------------------------------------- */
+
+/* Threads new graphs, training runs and data generation use: LINGRAD_THREADS if
+ * set, else one per core. 0 when LINGRAD_THREADS is malformed (lg_last_error()). */
+int lg_default_threads(void);
+
+typedef struct lg_topology_info {
+    int packages, cores, pus, numa_nodes;
+    size_t l1d, l2, l3;      /* bytes; 0 = unknown */
+    bool from_hwloc;         /* false: counts from sysconf, caches unknown */
+    bool implausible_caches; /* sizes a real core cannot have (some VMs report them) */
+    bool pinning;            /* lingrad binds thread i to core i mod cores */
+    char pinning_why[96];    /* why not, when pinning is false */
+} lg_topology_info;
+
+void lg_topology(lg_topology_info *out);
 
 const char *lg_build_compiler(void);
 const char *lg_build_type(void);

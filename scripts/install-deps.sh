@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs (as root) or names (otherwise) the Debian/Ubuntu packages lingrad needs.
 #
-#   scripts/install-deps.sh build   cmake and a C compiler: required
+#   scripts/install-deps.sh build   cmake, a C compiler, hwloc: required
 #   scripts/install-deps.sh test    + python3-matplotlib for the plot test (optional:
 #                                     without it that test reports itself skipped)
 #   scripts/install-deps.sh ci      + clang, for the second-compiler build
@@ -12,12 +12,12 @@
 set -euo pipefail
 
 level=${1:-build}
-required=(cmake make gcc libc6-dev)
+required=(cmake make gcc libc6-dev libhwloc-dev hwloc pkg-config)
 optional=()
 case "$level" in
   build) ;;
   test|bench) optional+=(python3-matplotlib) ;;
-  ci) required+=(clang python3-matplotlib) ;;
+  ci) required+=(clang libomp-dev python3-matplotlib) ;;
   neon) required+=(gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user) ;;
   *) echo "install-deps.sh: unknown level '$level' (build, test, bench, ci or neon)" >&2; exit 2 ;;
 esac

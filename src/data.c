@@ -3,6 +3,8 @@
 #include <math.h>
 
 #include "error.h"
+#include "exec.h"
+#include "parallel.h"
 #include "random.h"
 #include "tensor.h"
 
@@ -38,6 +40,22 @@ void lg_make_linear_range(double w, double b, double noise, uint64_t seed, lg_dt
     }
 }
 
+typedef struct gen_job {
+    double w, b, noise;
+    uint64_t seed;
+    lg_dtype dtype;
+    void *x, *y;
+} gen_job;
+
+static void gen_block(void *ctx, size_t block, size_t begin, size_t end)
+{
+    (void)block;
+    const gen_job *j = ctx;
+    size_t off = begin * lg_dtype_size(j->dtype);
+    lg_make_linear_range(j->w, j->b, j->noise, j->seed, j->dtype, begin, end - begin,
+                         (char *)j->x + off, (char *)j->y + off);
+}
+
 lg_status lg_make_linear(double w, double b, size_t n, double noise, uint64_t seed,
                          lg_dtype dtype, lg_tensor **x, lg_tensor **y)
 {
@@ -47,16 +65,20 @@ lg_status lg_make_linear(double w, double b, size_t n, double noise, uint64_t se
     if (!(bound <= (dtype == LG_F32 ? FLT_MAX : DBL_MAX)))
         return lg_fail(LG_EINVAL, "make_linear: w, b and noise must be finite and |w| + |b| + "
                        "|noise| must fit in %s", lg_dtype_name(dtype));
-    lg_tensor *tx, *ty;
-    lg_status s = lg_tensor_new(dtype, n, false, &tx);
-    if (s != LG_OK)
-        return s;
-    s = lg_tensor_new(dtype, n, false, &ty);
+    lg_exec ex;
+    lg_tensor *tx = NULL, *ty = NULL;
+    lg_status s = lg_exec_default(&ex);
+    if (s == LG_OK)
+        s = lg_tensor_new_untouched(dtype, n, &tx);
+    if (s == LG_OK)
+        s = lg_tensor_new_untouched(dtype, n, &ty);
     if (s != LG_OK) {
         lg_tensor_free(tx);
         return s;
     }
-    lg_make_linear_range(w, b, noise, seed, dtype, 0, n, tx->data, ty->data);
+    /* Each block is made (and so first touched) by the thread that trains on it. */
+    gen_job j = {w, b, noise, seed, dtype, tx->data, ty->data};
+    lg_par_for(&ex, n, gen_block, &j);
     *x = tx;
     *y = ty;
     return LG_OK;

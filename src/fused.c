@@ -35,7 +35,7 @@ lg_tensor *lg_mse_linear(lg_graph *g, lg_tensor *x, lg_tensor *y, lg_tensor *w, 
     lg_node *node = lg_graph_record(g, LG_OP_MSE_LINEAR, in, 4, x->dtype, 1);
     if (!node)
         return NULL;
-    node->sums = lg_par_mse(g->k, x->dtype, x->data, y->data, x->n, lg_tensor_get(w, 0),
+    node->sums = lg_par_mse(&g->ex, x->dtype, x->data, y->data, x->n, lg_tensor_get(w, 0),
                             lg_tensor_get(b, 0));
     lg_tensor_set(node->out, 0, node->sums.rr / (double)x->n);
     return node->out;

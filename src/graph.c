@@ -7,7 +7,7 @@
 
 #include "error.h"
 #include "graph.h"
-#include "isa.h"
+#include "parallel.h"
 
 static const char *const op_names[] = {
     [LG_OP_ADD] = "add",
@@ -28,15 +28,15 @@ const char *lg_op_name(lg_op op)
 lg_status lg_graph_new(lg_graph **out)
 {
     *out = NULL;
-    const lg_kernels *k;
-    lg_status s = lg_kernels_default(&k);
+    lg_exec ex;
+    lg_status s = lg_exec_default(&ex);
     if (s != LG_OK)
         return s;
     lg_graph *g = calloc(1, sizeof *g);
     if (!g)
         return lg_fail(LG_ENOMEM, "cannot allocate a graph: out of memory");
     lg_arena_init(&g->arena);
-    g->k = k;
+    g->ex = ex;
     *out = g;
     return LG_OK;
 }
@@ -70,13 +70,26 @@ lg_status lg_graph_set_isa(lg_graph *g, const char *isa)
     if (!lg_kernels_runnable(k))
         return lg_fail(LG_EUNSUPPORTED, "this CPU cannot run the '%s' kernels", isa);
     lg_graph_reset(g);
-    g->k = k;
+    g->ex.k = k;
     return LG_OK;
 }
 
 const char *lg_graph_isa(const lg_graph *g)
 {
-    return g->k->name;
+    return g->ex.k->name;
+}
+
+lg_status lg_graph_set_threads(lg_graph *g, int threads)
+{
+    if (threads < 1)
+        return lg_fail(LG_EINVAL, "threads must be at least 1 (got %d)", threads);
+    g->ex.threads = threads;
+    return LG_OK;
+}
+
+int lg_graph_threads(const lg_graph *g)
+{
+    return g->ex.threads;
 }
 
 lg_tensor *lg_graph_fail(lg_graph *g, lg_status s, const char *fmt, ...)
@@ -142,11 +155,10 @@ lg_status lg_graph_ensure_grad(lg_graph *g, lg_tensor *t)
 {
     if (t->grad)
         return LG_OK;
-    size_t bytes = t->n * lg_dtype_size(t->dtype);
-    t->grad = lg_arena_alloc(&g->arena, bytes);
+    t->grad = lg_arena_alloc(&g->arena, t->n * lg_dtype_size(t->dtype));
     if (!t->grad)
         return lg_fail(LG_ENOMEM, "backward: cannot allocate a gradient of %zu %s values",
                        t->n, lg_dtype_name(t->dtype));
-    memset(t->grad, 0, bytes);
+    lg_par_zero(&g->ex, t->dtype, t->grad, t->n);
     return LG_OK;
 }

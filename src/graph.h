@@ -4,6 +4,7 @@
 
 #include "arena.h"
 #include "error.h"
+#include "exec.h"
 #include "kernels.h"
 #include "tensor.h"
 
@@ -37,7 +38,7 @@ struct lg_graph {
     lg_node *tail;
     lg_status status;   /* first failure since reset */
     bool backward_done;
-    const lg_kernels *k;
+    lg_exec ex;         /* kernel table, threads, and the team while training */
 };
 
 /* Records a failure in g (keeping the first) and the thread's message; returns NULL

@@ -27,28 +27,28 @@ static double scalar_of(const lg_tensor *t)
 }
 
 /* A vector-scalar op becomes out = alpha*v + beta on the vector operand v. */
-static void forward_binary(const lg_kernels *k, lg_op op, const lg_tensor *a, const lg_tensor *b,
+static void forward_binary(const lg_exec *ex, lg_op op, const lg_tensor *a, const lg_tensor *b,
                            lg_tensor *out)
 {
     lg_dtype dt = out->dtype;
     size_t n = out->n;
     if (a->n == b->n) {
         lg_binop bop = op == LG_OP_ADD ? LG_BIN_ADD : op == LG_OP_SUB ? LG_BIN_SUB : LG_BIN_MUL;
-        lg_par_binary(k, dt, bop, a->data, b->data, n, out->data);
+        lg_par_binary(ex, dt, bop, a->data, b->data, n, out->data);
         return;
     }
     bool a_vec = a->n == n;
     const lg_tensor *v = a_vec ? a : b;
     double s = scalar_of(a_vec ? b : a);
     switch (op) {
-    case LG_OP_ADD: lg_par_axpb(k, dt, v->data, n, 1.0, s, out->data); break;
+    case LG_OP_ADD: lg_par_axpb(ex, dt, v->data, n, 1.0, s, out->data); break;
     case LG_OP_SUB:
         if (a_vec)
-            lg_par_axpb(k, dt, v->data, n, 1.0, -s, out->data); /* v - s */
+            lg_par_axpb(ex, dt, v->data, n, 1.0, -s, out->data); /* v - s */
         else
-            lg_par_axpb(k, dt, v->data, n, -1.0, s, out->data); /* s - v */
+            lg_par_axpb(ex, dt, v->data, n, -1.0, s, out->data); /* s - v */
         break;
-    default: lg_par_axpb(k, dt, v->data, n, s, 0.0, out->data); break;
+    default: lg_par_axpb(ex, dt, v->data, n, s, 0.0, out->data); break;
     }
 }
 
@@ -60,7 +60,7 @@ static lg_tensor *binary(lg_graph *g, lg_op op, lg_tensor *a, lg_tensor *b)
     lg_node *node = lg_graph_record(g, op, in, 2, a->dtype, a->n > b->n ? a->n : b->n);
     if (!node)
         return NULL;
-    forward_binary(g->k, op, a, b, node->out);
+    forward_binary(&g->ex, op, a, b, node->out);
     return node->out;
 }
 
@@ -86,7 +86,7 @@ lg_tensor *lg_square(lg_graph *g, lg_tensor *a)
     lg_node *node = lg_graph_record(g, LG_OP_SQUARE, &a, 1, a->dtype, a->n);
     if (!node)
         return NULL;
-    lg_par_square(g->k, a->dtype, a->data, a->n, node->out->data);
+    lg_par_square(&g->ex, a->dtype, a->data, a->n, node->out->data);
     return node->out;
 }
 
@@ -97,6 +97,6 @@ lg_tensor *lg_mean(lg_graph *g, lg_tensor *a)
     lg_node *node = lg_graph_record(g, LG_OP_MEAN, &a, 1, a->dtype, 1);
     if (!node)
         return NULL;
-    lg_tensor_set(node->out, 0, lg_par_sum(g->k, a->dtype, a->data, a->n) / (double)a->n);
+    lg_tensor_set(node->out, 0, lg_par_sum(&g->ex, a->dtype, a->data, a->n) / (double)a->n);
     return node->out;
 }

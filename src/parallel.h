@@ -1,37 +1,61 @@
 /*
- * The driver between the autograd layer and the kernel tables: picks the dtype's
- * kernel; for reductions it cuts [0, n) into fixed blocks and adds the block
- * results in block order, so a sum depends on the data and the ISA only, never on
- * how blocks are shared out. Elementwise ops are one call for now. (Threads will
- * run the blocks; nothing above this file needs to change for that.)
+ * The parallel driver, the only place that knows about threads. It cuts [0, n)
+ * into blocks whose size depends on n alone, never on the thread count; threads
+ * take contiguous runs of blocks; reductions store one partial per block and add
+ * them in block order. So a result depends on the data and the kernel table only:
+ * it is bitwise the same for 1, 2 or 7 threads.
+ *
+ * Small n runs serially, decided by a plain branch before any OpenMP construct:
+ * forking a team costs microseconds, a kernel over 100 elements nanoseconds.
  */
 #ifndef LG_PARALLEL_H
 #define LG_PARALLEL_H
 
-#include "kernels.h"
-#include "lingrad.h"
+#include "exec.h"
 
-/* Elements per block of a reduction: long enough to amortise a call, short enough
- * that many blocks exist to share among threads. */
-#define LG_BLOCK ((size_t)16384)
+/* Blocks are LG_BLOCK_MIN..LG_BLOCK_MAX elements (a multiple of 64), at most
+ * LG_MAX_BLOCKS of them (beyond that they grow), so partials fit on the stack. */
+#define LG_BLOCK_MIN ((size_t)2048)
+#define LG_BLOCK_MAX ((size_t)16384)
+#define LG_MAX_BLOCKS ((size_t)2048)
+
+typedef struct lg_blocks {
+    size_t n, len, count;
+} lg_blocks;
+
+lg_blocks lg_blocks_of(size_t n);
+
+/* Work on block `block`, elements [begin, end). */
+typedef void lg_block_fn(void *ctx, size_t block, size_t begin, size_t end);
+
+/* Runs fn on every block of [0, n): serially when n is below the grain or one
+ * thread is asked for, else on ex->threads threads (or on the running team). */
+void lg_par_for(const lg_exec *ex, size_t n, lg_block_fn *fn, void *ctx);
+/* The smallest n that lg_par_for runs on several threads. */
+size_t lg_par_grain(const lg_exec *ex);
+/* Whether a loop of kernel calls over n elements should run inside a persistent
+ * team (lg_team_run): more than one thread, and n large enough to split. */
+bool lg_par_wants_team(const lg_exec *ex, size_t n);
 
 typedef enum lg_binop { LG_BIN_ADD, LG_BIN_SUB, LG_BIN_MUL } lg_binop;
 
-lg_mse_sums lg_par_mse(const lg_kernels *k, lg_dtype dt, const void *x, const void *y,
-                       size_t n, double w, double b);
-double lg_par_sum(const lg_kernels *k, lg_dtype dt, const void *p, size_t n);
-double lg_par_dot(const lg_kernels *k, lg_dtype dt, const void *p, const void *q, size_t n);
+lg_mse_sums lg_par_mse(const lg_exec *ex, lg_dtype dt, const void *x, const void *y, size_t n,
+                       double w, double b);
+double lg_par_sum(const lg_exec *ex, lg_dtype dt, const void *p, size_t n);
+double lg_par_dot(const lg_exec *ex, lg_dtype dt, const void *p, const void *q, size_t n);
 
 /* out = a*x + b; out may be x. */
-void lg_par_axpb(const lg_kernels *k, lg_dtype dt, const void *x, size_t n, double a, double b,
+void lg_par_axpb(const lg_exec *ex, lg_dtype dt, const void *x, size_t n, double a, double b,
                  void *out);
-void lg_par_binary(const lg_kernels *k, lg_dtype dt, lg_binop op, const void *p, const void *q,
+void lg_par_binary(const lg_exec *ex, lg_dtype dt, lg_binop op, const void *p, const void *q,
                    size_t n, void *out);
-void lg_par_square(const lg_kernels *k, lg_dtype dt, const void *p, size_t n, void *out);
+void lg_par_square(const lg_exec *ex, lg_dtype dt, const void *p, size_t n, void *out);
 /* y += a*x */
-void lg_par_axpy(const lg_kernels *k, lg_dtype dt, const void *x, size_t n, double a, void *y);
+void lg_par_axpy(const lg_exec *ex, lg_dtype dt, const void *x, size_t n, double a, void *y);
 /* acc += s*p*q */
-void lg_par_mulacc(const lg_kernels *k, lg_dtype dt, const void *p, const void *q, size_t n,
+void lg_par_mulacc(const lg_exec *ex, lg_dtype dt, const void *p, const void *q, size_t n,
                    double s, void *acc);
+/* p[0..n) = 0, touching each block from the thread that will later use it. */
+void lg_par_zero(const lg_exec *ex, lg_dtype dt, void *p, size_t n);
 
 #endif

@@ -1,10 +1,14 @@
-/* Leaf tensors: creation, element access, gradients. */
+/* Leaf tensors: creation, element access, gradients; big buffers. */
+#define _DEFAULT_SOURCE /* MADV_HUGEPAGE */
 #include <math.h>
+#include <sys/mman.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "error.h"
+#include "exec.h"
+#include "parallel.h"
 #include "tensor.h"
 
 #define LG_ALIGN 64
@@ -19,21 +23,40 @@ size_t lg_dtype_size(lg_dtype d)
     return d == LG_F32 ? sizeof(float) : sizeof(double);
 }
 
-lg_status lg_buffer_alloc(lg_dtype dtype, size_t n, const char *what, void **out)
+/* Huge pages pay off for big buffers: first touch of a 4 KiB page costs ~15 us on
+ * the development VM (0.26 GB/s), of a 2 MiB page ~15 GB/s. */
+#define LG_HUGE ((size_t)2 << 20)
+
+lg_status lg_buffer_alloc_untouched(lg_dtype dtype, size_t n, const char *what, void **out)
 {
     size_t esize = lg_dtype_size(dtype);
     *out = NULL;
-    if (n > (SIZE_MAX - LG_ALIGN) / esize)
+    if (n > (SIZE_MAX - LG_HUGE) / esize)
         return lg_fail(LG_ENOMEM, "cannot allocate %zu %s values for %s: size overflows", n,
                        lg_dtype_name(dtype), what);
-    size_t bytes = (n * esize + LG_ALIGN - 1) / LG_ALIGN * LG_ALIGN;
-    void *p = aligned_alloc(LG_ALIGN, bytes ? bytes : LG_ALIGN);
+    size_t bytes = n * esize, align = bytes >= LG_HUGE ? LG_HUGE : LG_ALIGN;
+    size_t total = (bytes + align - 1) / align * align;
+    void *p = aligned_alloc(align, total ? total : LG_ALIGN);
     if (!p)
         return lg_fail(LG_ENOMEM, "cannot allocate %zu %s values (%.2f GiB) for %s: out of memory",
-                       n, lg_dtype_name(dtype), (double)bytes / (1024.0 * 1024.0 * 1024.0), what);
-    memset(p, 0, bytes);
+                       n, lg_dtype_name(dtype), (double)total / (1024.0 * 1024.0 * 1024.0), what);
+#ifdef MADV_HUGEPAGE
+    if (align == LG_HUGE)
+        madvise(p, total, MADV_HUGEPAGE); /* advice only: THP may be off, that is fine */
+#endif
     *out = p;
     return LG_OK;
+}
+
+lg_status lg_buffer_alloc(lg_dtype dtype, size_t n, const char *what, void **out)
+{
+    lg_exec ex;
+    lg_status s = lg_exec_default(&ex);
+    if (s == LG_OK)
+        s = lg_buffer_alloc_untouched(dtype, n, what, out);
+    if (s == LG_OK)
+        lg_par_zero(&ex, dtype, *out, n);
+    return s;
 }
 
 void lg_buffer_free(void *p)
@@ -41,7 +64,8 @@ void lg_buffer_free(void *p)
     free(p);
 }
 
-lg_status lg_tensor_new(lg_dtype dtype, size_t n, bool requires_grad, lg_tensor **out)
+static lg_status tensor_new(lg_dtype dtype, size_t n, bool requires_grad, bool touch,
+                            lg_tensor **out)
 {
     *out = NULL;
     if (dtype != LG_F32 && dtype != LG_F64)
@@ -54,7 +78,8 @@ lg_status lg_tensor_new(lg_dtype dtype, size_t n, bool requires_grad, lg_tensor 
     t->dtype = dtype;
     t->n = n;
     t->requires_grad = requires_grad;
-    lg_status s = lg_buffer_alloc(dtype, n, "tensor data", &t->data);
+    lg_status s = touch ? lg_buffer_alloc(dtype, n, "tensor data", &t->data)
+                        : lg_buffer_alloc_untouched(dtype, n, "tensor data", &t->data);
     if (s == LG_OK && requires_grad)
         s = lg_buffer_alloc(dtype, n, "tensor gradient", &t->grad);
     if (s != LG_OK) {
@@ -63,6 +88,16 @@ lg_status lg_tensor_new(lg_dtype dtype, size_t n, bool requires_grad, lg_tensor 
     }
     *out = t;
     return LG_OK;
+}
+
+lg_status lg_tensor_new(lg_dtype dtype, size_t n, bool requires_grad, lg_tensor **out)
+{
+    return tensor_new(dtype, n, requires_grad, true, out);
+}
+
+lg_status lg_tensor_new_untouched(lg_dtype dtype, size_t n, lg_tensor **out)
+{
+    return tensor_new(dtype, n, false, false, out);
 }
 
 lg_status lg_tensor_scalar(lg_dtype dtype, double value, bool requires_grad, lg_tensor **out)

@@ -15,9 +15,16 @@ struct lg_tensor {
     struct lg_graph *owner;  /* NULL for a leaf made by lg_tensor_new() */
 };
 
-/* A 64-byte aligned buffer of n elements, zero-filled; `what` names it in the
- * error message ("x", "history", ...). */
+/* A buffer of n elements: 64-byte aligned, and from 2 MiB up 2 MiB-aligned with
+ * transparent huge pages requested, so touching it does not fault 4 KiB at a
+ * time. `what` names it in the error message ("x", "history", ...).
+ * lg_buffer_alloc zero-fills it block by block on the default threads, so each
+ * page is first touched by the thread that will work on it;
+ * lg_buffer_alloc_untouched leaves that to the caller. */
 lg_status lg_buffer_alloc(lg_dtype dtype, size_t n, const char *what, void **out);
+lg_status lg_buffer_alloc_untouched(lg_dtype dtype, size_t n, const char *what, void **out);
+/* A leaf tensor whose data is left untouched (the caller fills it). */
+lg_status lg_tensor_new_untouched(lg_dtype dtype, size_t n, lg_tensor **out);
 void lg_buffer_free(void *p);
 
 /* t->grad[0] += v, in t's dtype. */

@@ -7,6 +7,9 @@
 #include <time.h>
 
 #include "error.h"
+#include "graph.h"
+#include "parallel.h"
+#include "team.h"
 #include "tensor.h"
 
 const char *lg_mode_name(lg_mode m)
@@ -52,6 +55,9 @@ static lg_status check_args(const lg_tensor *x, const lg_tensor *y, const lg_tra
                        lg_dtype_name(x->dtype));
     if (o->mode != LG_MODE_FUSED && o->mode != LG_MODE_EAGER)
         return lg_fail(LG_EINVAL, "train: unknown mode %d", (int)o->mode);
+    if (o->threads < 0)
+        return lg_fail(LG_EINVAL, "train: threads must be >= 1, or 0 for the default (got %d)",
+                       o->threads);
     return LG_OK;
 }
 
@@ -70,6 +76,8 @@ static lg_status trainer_init(trainer *t, const lg_tensor *x, const lg_tensor *y
     lg_status s = lg_graph_new(&t->g);
     if (s == LG_OK && o->isa)
         s = lg_graph_set_isa(t->g, o->isa);
+    if (s == LG_OK && o->threads > 0)
+        s = lg_graph_set_threads(t->g, o->threads);
     if (s == LG_OK)
         s = lg_tensor_scalar(x->dtype, o->init_w, true, &t->w);
     if (s == LG_OK)
@@ -171,6 +179,31 @@ static lg_status run(trainer *t, const lg_train_opts *o, lg_train_result *res)
     return LG_OK;
 }
 
+typedef struct run_args {
+    trainer *t;
+    const lg_train_opts *o;
+    lg_train_result *res;
+    lg_status status;
+} run_args;
+
+static void run_body(void *arg)
+{
+    run_args *a = arg;
+    a->status = run(a->t, a->o, a->res);
+}
+
+/* With threads, the whole loop runs inside one persistent team: an epoch then
+ * costs a few cache-line handoffs per kernel call, not a fork/join each. */
+static lg_status run_loop(trainer *t, const lg_train_opts *o, lg_train_result *res)
+{
+    run_args a = {t, o, res, LG_OK};
+    if (lg_par_wants_team(&t->g->ex, t->x->n))
+        lg_team_run(&t->g->ex, run_body, &a);
+    else
+        run_body(&a);
+    return a.status;
+}
+
 lg_status lg_train(const lg_tensor *x, const lg_tensor *y, const lg_train_opts *opts,
                    lg_train_result *res)
 {
@@ -189,7 +222,7 @@ lg_status lg_train(const lg_tensor *x, const lg_tensor *y, const lg_train_opts *
         res->w = lg_tensor_get(t.w, 0); /* as rounded to the dtype */
         res->b = lg_tensor_get(t.b, 0);
         double t0 = now_seconds();
-        s = run(&t, opts, res);
+        s = run_loop(&t, opts, res);
         res->seconds = now_seconds() - t0;
     }
     trainer_free(&t);

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 
 #include "check.h"
+#include "exec.h"
 #include "isa.h"
 #include "parallel.h"
 
@@ -33,7 +34,9 @@ int main(void)
         sr += r, srx += r * xf[i], srr += r * r;
         sx += xf[i], sxy += (long double)xf[i] * yf[i];
     }
-    lg_mse_sums s = lg_par_mse(k, LG_F32, xf, yf, n, w, b);
+    lg_exec ex;
+    CHECK_OK(lg_exec_default(&ex));
+    lg_mse_sums s = lg_par_mse(&ex, LG_F32, xf, yf, n, w, b);
     printf("n = %zu: relative errors %.2e %.2e %.2e\n", n, fabs(s.r - (double)sr) / fabs((double)sr),
            fabs(s.rx - (double)srx) / fabs((double)srx), fabs(s.rr - (double)srr) / fabs((double)srr));
     CHECK_RELATIVE(s.r, (double)sr, 1e-6);

@@ -146,6 +146,23 @@ b=$("$bin" train --every 0 --data "$tmp/d.csv" | tail -n 1)
 "$bin" train --dtype f32 --mode eager --data "$tmp/d32.csv" --every 0 >/dev/null || fail "train f32 eager on CSV failed"
 "$bin" --version | grep -q '^lingrad [0-9]' || fail "--version"
 
+# ---- threads --------------------------------------------------------------------
+expect_error 2 "threads zero" train --threads 0
+expect_error 2 "threads negative" train --threads -2
+expect_error 2 "threads not a number" gen --threads many --out "$tmp/never.csv"
+LINGRAD_THREADS=0 expect_error 1 "LINGRAD_THREADS zero" train --every 0
+LINGRAD_THREADS=two expect_error 1 "LINGRAD_THREADS not a number" gen --out "$tmp/never.csv"
+# Any thread count gives the same bytes: data, and training.
+"$bin" gen --size 300000 --threads 1 --out "$tmp/g1.csv" && "$bin" gen --size 300000 --threads 3 --out "$tmp/g3.csv" ||
+  fail "gen --threads"
+cmp -s "$tmp/g1.csv" "$tmp/g3.csv" || fail "gen output differs between 1 and 3 threads"
+"$bin" train --size 300000 --tol 0 --epochs 30 --every 0 --threads 1 --history "$tmp/t1.csv" >/dev/null &&
+  "$bin" train --size 300000 --tol 0 --epochs 30 --every 0 --threads 3 --history "$tmp/t3.csv" >/dev/null ||
+  fail "train --threads"
+cmp -s "$tmp/t1.csv" "$tmp/t3.csv" || fail "training history differs between 1 and 3 threads"
+"$bin" info | grep -q '^topology: ' || fail "info shows no topology"
+"$bin" info | grep -q '^pinning: ' || fail "info shows no pinning"
+
 # ---- kernel tables --------------------------------------------------------------
 LINGRAD_ISA=bogus expect_error 1 "LINGRAD_ISA names no table" train --every 0
 LINGRAD_ISA=bogus expect_error 1 "LINGRAD_ISA names no table (info)" info

@@ -200,13 +200,15 @@ static void check_reductions(const lg_kernels *k, const bufs *b, size_t n, size_
               s->f64.dot(b->xd + off, b->yd + off, n), tol);
 }
 
-/* The blocked driver splits at LG_BLOCK; its sums match one long pass. */
+/* The blocked driver (one thread here; test_threads covers more) matches one
+ * long pass of the scalar kernel. */
 static void check_driver(const lg_kernels *k, const bufs *b)
 {
     size_t n = MAX_N;
     double abs3[3];
     abs_sums(b, n, 0, abs3);
-    lg_mse_sums p = lg_par_mse(k, LG_F64, b->xd, b->yd, n, 0.25, 0.125);
+    lg_exec ex = {.k = k, .threads = 1};
+    lg_mse_sums p = lg_par_mse(&ex, LG_F64, b->xd, b->yd, n, 0.25, 0.125);
     lg_mse_sums q = lg_kernels_scalar.f64.mse(b->xd, b->yd, n, 0.25, 0.125);
     CHECK_SUM(p.r, q.r, abs3[0], 2 * f64_tol(n));
     CHECK_SUM(p.rx, q.rx, abs3[1], 2 * f64_tol(n));

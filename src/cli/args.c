@@ -196,6 +196,17 @@ bool cli_fits_memory(size_t n, lg_dtype dtype, size_t buffers)
                      n, need / gib, have / gib);
 }
 
+bool cli_threads(long threads)
+{
+    if (threads < 1 || threads > 4096)
+        return cli_reject("--threads must be from 1 to 4096 (got %ld)", threads);
+    char buf[24];
+    snprintf(buf, sizeof buf, "%ld", threads);
+    if (setenv("LINGRAD_THREADS", buf, 1) != 0)
+        return cli_reject("--threads: cannot set LINGRAD_THREADS: %s", strerror(errno));
+    return true;
+}
+
 bool cli_output_path_ok(const char *opt, const char *path, bool is_prefix)
 {
     size_t len = strlen(path);

@@ -49,6 +49,9 @@ bool cli_mode(const char *s, lg_mode *out);
 /* Checks before any work that an output can be written: its directory exists, and
  * the path is not itself a directory (for a prefix: does not end in '/'). */
 bool cli_output_path_ok(const char *opt, const char *path, bool is_prefix);
+/* Checks --threads (>= 1) and makes it the process default, as LINGRAD_THREADS
+ * would: data generation and first touch then use the same threads. */
+bool cli_threads(long threads);
 /* Refuses sizes whose buffers cannot fit in this machine's memory. */
 bool cli_fits_memory(size_t n, lg_dtype dtype, size_t buffers);
 

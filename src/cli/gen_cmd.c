@@ -5,19 +5,22 @@ int cli_gen(int argc, char **argv)
 {
     double w = 0.3, b = 0.5, noise = 0.01;
     size_t size = 100;
+    long threads = 0;
     uint64_t seed = 42;
     const char *dtype_s = "f64", *out = NULL;
     cli_opt opts[] = {
         {"w", CLI_DOUBLE, &w, false},         {"b", CLI_DOUBLE, &b, false},
         {"size", CLI_SIZE, &size, false},     {"noise", CLI_DOUBLE, &noise, false},
         {"seed", CLI_U64, &seed, false},      {"dtype", CLI_STRING, &dtype_s, false},
-        {"out", CLI_STRING, &out, false},
+        {"out", CLI_STRING, &out, false},     {"threads", CLI_LONG, &threads, false},
     };
     lg_dtype dtype;
     if (!cli_parse(argc, argv, 2, opts, sizeof opts / sizeof opts[0]) || !cli_dtype(dtype_s, &dtype))
         return CLI_USAGE;
     if (!out)
         return cli_error(CLI_USAGE, "gen: --out FILE.csv is required");
+    if (cli_seen(opts, sizeof opts / sizeof opts[0], "threads") && !cli_threads(threads))
+        return CLI_USAGE;
     if (size < 1)
         return cli_error(CLI_USAGE, "--size must be at least 1");
     if (noise < 0)

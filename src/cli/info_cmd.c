@@ -1,7 +1,43 @@
-/* lingrad info: what this build is, what this CPU offers, which kernels run. */
+/* lingrad info: what this build is, what this CPU offers, which kernels run,
+ * the machine's topology, threads and pinning. */
 #include <stdlib.h>
 
 #include "cli.h"
+
+static void print_size(const char *name, size_t bytes)
+{
+    if (!bytes)
+        printf(" %s ?", name);
+    else if (bytes >= (1u << 20))
+        printf(" %s %zu MiB", name, bytes >> 20);
+    else
+        printf(" %s %zu KiB", name, bytes >> 10);
+}
+
+static void print_topology(void)
+{
+    lg_topology_info t;
+    lg_topology(&t);
+    printf("topology: %d package%s, %d core%s, %d PU%s, %d NUMA node%s (%s)\n", t.packages,
+           t.packages == 1 ? "" : "s", t.cores, t.cores == 1 ? "" : "s", t.pus,
+           t.pus == 1 ? "" : "s", t.numa_nodes, t.numa_nodes == 1 ? "" : "s",
+           t.from_hwloc ? "hwloc" : "sysconf; no hwloc in this build");
+    printf("caches:  ");
+    print_size("L1d", t.l1d), print_size("L2", t.l2), print_size("L3", t.l3);
+    printf(" (per instance)\n");
+    if (t.implausible_caches)
+        fprintf(stderr, "lingrad: warning: the cache sizes above look invented (a VM?); "
+                        "benchmark sweeps fall back to typical sizes\n");
+    const char *env = getenv("LINGRAD_THREADS");
+    int threads = lg_default_threads();
+    if (threads)
+        printf("threads:  %d (%s)\n", threads,
+               env && *env ? "from LINGRAD_THREADS" : "one per core; set LINGRAD_THREADS or --threads");
+    if (t.pinning)
+        printf("pinning:  thread i -> core i mod %d (hwloc_set_cpubind)\n", t.cores);
+    else
+        printf("pinning:  none: %s\n", t.pinning_why);
+}
 
 int cli_info(int argc, char **argv)
 {
@@ -19,5 +55,8 @@ int cli_info(int argc, char **argv)
     const char *env = getenv("LINGRAD_ISA"), *chosen = lg_isa_default();
     printf("\nchosen:   %s (%s)\n", chosen ? chosen : "none",
            env && *env ? "from LINGRAD_ISA" : "the best this CPU runs; set LINGRAD_ISA or --isa to choose");
-    return chosen ? CLI_OK : cli_error(CLI_FAILED, "%s", lg_last_error());
+    if (!chosen)
+        return cli_error(CLI_FAILED, "%s", lg_last_error());
+    print_topology();
+    return lg_default_threads() ? CLI_OK : cli_error(CLI_FAILED, "%s", lg_last_error());
 }

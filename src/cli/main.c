@@ -11,9 +11,9 @@ void cli_usage(FILE *out)
           "                [--data FILE.csv] [--init-w W0] [--init-b B0]\n"
           "                [--lr 0.1] [--epochs 500] [--tol 5e-5] [--dtype f64|f32]\n"
           "                [--mode fused|eager] [--isa NAME] [--every 5]\n"
-          "                [--history FILE.csv] [--plot PREFIX] [--timing]\n"
+          "                [--history FILE.csv] [--plot PREFIX] [--timing] [--threads N]\n"
           "  lingrad gen   [--w 0.3] [--b 0.5] [--size 100] [--noise 0.01] [--seed 42]\n"
-          "                [--dtype f64|f32] --out FILE.csv\n"
+          "                [--dtype f64|f32] [--threads N] --out FILE.csv\n"
           "  lingrad info\n"
           "  lingrad --help | --version\n"
           "\n"
@@ -27,7 +27,9 @@ void cli_usage(FILE *out)
           "\n"
           "Kernels: the best table this CPU runs (lingrad info lists them) unless\n"
           "LINGRAD_ISA=scalar|avx2|avx512|neon or --isa says otherwise; asking for one\n"
-          "this build or CPU lacks is an error.\n",
+          "this build or CPU lacks is an error. Threads: one per core unless\n"
+          "LINGRAD_THREADS or --threads says otherwise; results are bitwise the same\n"
+          "for any thread count.\n",
           out);
 }
 

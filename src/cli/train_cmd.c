@@ -13,7 +13,7 @@ typedef struct train_args {
     double w, b, noise, init_w, init_b, lr, tol;
     size_t size;
     uint64_t seed;
-    long epochs, every;
+    long epochs, every, threads;
     const char *data, *dtype, *mode, *isa, *history, *plot;
     bool timing;
     bool generated; /* data came from make_linear, so the true w and b are known */
@@ -52,6 +52,8 @@ static bool check_values(const train_args *a, const cli_opt *opts, size_t n)
         return cli_reject("--tol must be >= 0 (got %g)", a->tol);
     if (a->every < 0)
         return cli_reject("--every must be >= 0 (got %ld)", a->every);
+    if (cli_seen(opts, n, "threads") && !cli_threads(a->threads))
+        return false;
     if (a->history && !cli_output_path_ok("history", a->history, false))
         return false;
     if (a->plot && !cli_output_path_ok("plot", a->plot, true))
@@ -74,6 +76,7 @@ static bool parse_args(int argc, char **argv, train_args *a, lg_train_opts *o, l
         {"mode", CLI_STRING, &a->mode, false},     {"isa", CLI_STRING, &a->isa, false},
         {"every", CLI_LONG, &a->every, false},     {"history", CLI_STRING, &a->history, false},
         {"plot", CLI_STRING, &a->plot, false},     {"timing", CLI_FLAG, &a->timing, false},
+        {"threads", CLI_LONG, &a->threads, false},
     };
     size_t n = sizeof opts / sizeof opts[0];
     if (!cli_parse(argc, argv, 2, opts, n) || !cli_dtype(a->dtype, dt) || !cli_mode(a->mode, &o->mode))
@@ -89,6 +92,7 @@ static bool parse_args(int argc, char **argv, train_args *a, lg_train_opts *o, l
     o->init_w = cli_seen(opts, n, "init-w") ? a->init_w : lg_uniform(a->seed, LG_STREAM_INIT, 0);
     o->init_b = cli_seen(opts, n, "init-b") ? a->init_b : lg_uniform(a->seed, LG_STREAM_INIT, 1);
     o->isa = a->isa;
+    o->threads = (int)a->threads; /* 0 unless given: the default */
     if (a->isa) /* --isa wins over the environment, whatever LINGRAD_ISA says */
         unsetenv("LINGRAD_ISA");
     a->generated = a->data == NULL;
@@ -125,8 +129,9 @@ static int on_epoch(void *ctx, const lg_epoch_record *r)
 static void print_timing(const train_args *a, const lg_train_result *r, size_t n, const char *isa)
 {
     long evals = r->last_epoch + 1;
-    fprintf(stderr, "lingrad: %ld epochs in %.6f s: %.3f us/epoch (n=%zu, %s, %s, %s kernels)\n",
-            evals, r->seconds, 1e6 * r->seconds / (double)evals, n, a->dtype, a->mode, isa);
+    fprintf(stderr, "lingrad: %ld epochs in %.6f s: %.3f us/epoch (n=%zu, %s, %s, %s kernels, "
+            "%d threads)\n", evals, r->seconds, 1e6 * r->seconds / (double)evals, n, a->dtype,
+            a->mode, isa, a->threads ? (int)a->threads : lg_default_threads());
 }
 
 /* The history file and the plots, written whether or not training finished. On

@@ -1,0 +1,23 @@
+/* A persistent team: threads that stay alive across many parallel calls (internal). */
+#ifndef LG_TEAM_H
+#define LG_TEAM_H
+
+#include "exec.h"
+#include "parallel.h"
+
+typedef struct lg_team lg_team;
+
+/* Runs body(arg) on the calling thread while ex->threads - 1 other threads wait
+ * for the parallel work it posts through ex (ex->team is set meanwhile). For
+ * loops of many short kernel calls, such as training: one fork/join for the
+ * whole loop instead of one per call. */
+void lg_team_run(lg_exec *ex, void (*body)(void *arg), void *arg);
+
+/* Runs fn on every block of b across the team; returns when all are done. */
+void lg_team_dispatch(lg_team *t, const lg_blocks *b, lg_block_fn *fn, void *ctx);
+
+/* Each of `threads` threads takes a contiguous run of blocks: thread t gets
+ * [t*count/threads, (t+1)*count/threads). */
+void lg_blocks_run_share(const lg_blocks *b, int t, int threads, lg_block_fn *fn, void *ctx);
+
+#endif

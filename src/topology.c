@@ -1,0 +1,113 @@
+/*
+ * The machine's shape from hwloc: packages, cores, PUs, NUMA nodes, cache sizes;
+ * and pinning one thread per core. Discovered once; the topology is read-only
+ * afterwards, which hwloc documents as safe to share between threads.
+ *
+ * Pinning is done here, per thread, with hwloc_set_cpubind rather than through
+ * OMP_PLACES/OMP_PROC_BIND: libgomp reads those when it is loaded, before any of
+ * our code runs, so the library cannot set them. If the user sets either, the
+ * placement is theirs and lingrad does not pin.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <stdio.h>
+#include <stdlib.h>
+#include <threads.h>
+#include <unistd.h>
+
+#include "topology.h"
+
+#ifdef LG_HAVE_HWLOC
+#include <hwloc.h>
+static hwloc_topology_t hw;
+#endif
+
+static once_flag discover_once = ONCE_FLAG_INIT;
+static lg_topology_info topo;
+
+/* Cache sizes that no real core has: some hypervisors report invented ones. */
+static bool implausible(const lg_topology_info *t)
+{
+    const size_t kib = 1024, mib = 1024 * kib;
+    return t->l1d > 512 * kib || t->l2 > 32 * mib || t->l3 > 256 * mib;
+}
+
+#ifdef LG_HAVE_HWLOC
+static int count(hwloc_obj_type_t type)
+{
+    int n = hwloc_get_nbobjs_by_type(hw, type);
+    return n > 0 ? n : 1;
+}
+
+static size_t cache_size(hwloc_obj_type_t type)
+{
+    hwloc_obj_t o = hwloc_get_obj_by_type(hw, type, 0);
+    return o && o->attr ? (size_t)o->attr->cache.size : 0;
+}
+
+static bool discover_hwloc(void)
+{
+    if (hwloc_topology_init(&hw) != 0)
+        return false;
+    if (hwloc_topology_load(hw) != 0) {
+        hwloc_topology_destroy(hw);
+        return false;
+    }
+    topo.packages = count(HWLOC_OBJ_PACKAGE);
+    topo.cores = count(HWLOC_OBJ_CORE);
+    topo.pus = count(HWLOC_OBJ_PU);
+    topo.numa_nodes = count(HWLOC_OBJ_NUMANODE);
+    topo.l1d = cache_size(HWLOC_OBJ_L1CACHE);
+    topo.l2 = cache_size(HWLOC_OBJ_L2CACHE);
+    topo.l3 = cache_size(HWLOC_OBJ_L3CACHE);
+    return true;
+}
+#endif
+
+static void discover(void)
+{
+    long online = sysconf(_SC_NPROCESSORS_ONLN);
+    topo = (lg_topology_info){.packages = 1, .cores = online > 0 ? (int)online : 1,
+                         .pus = online > 0 ? (int)online : 1, .numa_nodes = 1};
+#ifdef LG_HAVE_HWLOC
+    topo.from_hwloc = discover_hwloc();
+#endif
+    topo.implausible_caches = implausible(&topo);
+    const char *bind = getenv("OMP_PROC_BIND"), *places = getenv("OMP_PLACES");
+    if (!topo.from_hwloc)
+        snprintf(topo.pinning_why, sizeof topo.pinning_why, "this build has no hwloc");
+    else if ((bind && *bind) || (places && *places))
+        snprintf(topo.pinning_why, sizeof topo.pinning_why,
+                 "left to OpenMP (OMP_PROC_BIND or OMP_PLACES is set)");
+    else
+        topo.pinning = true;
+}
+
+const lg_topology_info *lg_topology_get(void)
+{
+    call_once(&discover_once, discover);
+    return &topo;
+}
+
+void lg_topology_pin(int tid)
+{
+    const lg_topology_info *t = lg_topology_get();
+    if (!t->pinning)
+        return;
+#ifdef LG_HAVE_HWLOC
+    /* A syscall per region would cost as much as the fork; remember per thread. */
+    static _Thread_local int pinned_core = -1;
+    int core = tid % t->cores;
+    if (core == pinned_core)
+        return;
+    hwloc_obj_t obj = hwloc_get_obj_by_type(hw, HWLOC_OBJ_CORE, (unsigned)core);
+    if (obj && hwloc_set_cpubind(hw, obj->cpuset, HWLOC_CPUBIND_THREAD) == 0)
+        pinned_core = core;
+#else
+    (void)tid;
+#endif
+}
+
+void lg_topology(lg_topology_info *out)
+{
+    *out = *lg_topology_get();
+}

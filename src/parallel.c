@@ -107,7 +107,8 @@ static void mse_block(void *ctx, size_t blk, size_t begin, size_t end)
 lg_mse_sums lg_par_mse(const lg_exec *ex, lg_dtype dt, const void *x, const void *y, size_t n,
                        double w, double b)
 {
-    mse_job j = {.k = ex->k, .dt = dt, .x = x, .y = y, .w = w, .b = b};
+    mse_job j; /* not `= {...}`: that would zero 48 KiB of partials on every call */
+    j.k = ex->k, j.dt = dt, j.x = x, j.y = y, j.w = w, j.b = b;
     lg_par_for(ex, n, mse_block, &j);
     lg_mse_sums t = {0.0, 0.0, 0.0};
     for (size_t i = 0, count = lg_blocks_of(n).count; i < count; i++) {
@@ -138,7 +139,8 @@ static void dot_block(void *ctx, size_t blk, size_t begin, size_t end)
 
 static double dot_or_sum(const lg_exec *ex, lg_dtype dt, const void *p, const void *q, size_t n)
 {
-    dot_job j = {.k = ex->k, .dt = dt, .p = p, .q = q};
+    dot_job j; /* partials are written before they are read: no zeroing */
+    j.k = ex->k, j.dt = dt, j.p = p, j.q = q;
     lg_par_for(ex, n, dot_block, &j);
     double t = 0.0;
     for (size_t i = 0, count = lg_blocks_of(n).count; i < count; i++)

@@ -105,15 +105,21 @@ static void scaling_table(lg_exec one, lg_exec many, const float *x, const float
     printf("\nworst speed-up: %.3f at n = %zu\n\n", worst, worst_n);
 }
 
-static void roofline(lg_exec many, const float *x, const float *y, size_t n, int reps)
+/* The fused kernel against a two-array read of the same bytes on the same
+ * threads; and the read on 1 thread, which says how far the memory system
+ * itself scales: no kernel can scale beyond it. */
+static void roofline(lg_exec one, lg_exec many, const float *x, const float *y, size_t n, int reps)
 {
     probe fused = {x, y, n, 0}, read = {x, y, n, 1};
-    double t[2];
+    double t[2], r[2];
     compare(&many, &fused, &many, &read, reps, t);
-    double bytes = 8.0 * (double)n;
+    compare(&one, &read, &many, &read, reps, r);
+    double gb = 8.0 * (double)n / 1e9;
     printf("## 2. n = %zu on %d threads: fused %.1f GB/s, two-array read %.1f GB/s: %.1f%% of the "
-           "roofline (fused %.2f G elements/s)\n\n", n, many.threads, bytes / t[0] / 1e9,
-           bytes / t[1] / 1e9, 100.0 * t[1] / t[0], n / t[0] / 1e9);
+           "roofline (fused %.2f G elements/s)\n\n", n, many.threads, gb / t[0], gb / t[1],
+           100.0 * t[1] / t[0], n / t[0] / 1e9);
+    printf("The read itself: %.1f GB/s on 1 thread, %.1f GB/s on %d: the memory system scales "
+           "%.2fx\n\n", gb / r[0], gb / r[1], many.threads, r[0] / r[1]);
 }
 
 static void training(lg_exec many, int reps)
@@ -188,7 +194,7 @@ int main(int argc, char **argv)
     printf("# lingrad-scaling: %s, %d default threads, grain %zu elements (fork) \n\n", cpu,
            lg_default_threads(), lg_par_grain(&one));
     scaling_table(one, many, px, py, max_n, reps);
-    roofline(many, px, py, max_n, reps);
+    roofline(one, many, px, py, max_n, reps);
     lg_tensor_free(x), lg_tensor_free(y);
     training(many, reps);
     generation(max_n, 3);

@@ -49,7 +49,7 @@ typedef struct probe {
     int dot; /* 0: fused kernel, 1: dot product (two-array read) */
 } probe;
 
-/* Seconds per call, timing a batch of calls that lasts about 10 ms. */
+/* Seconds per call, timing a batch of calls that lasts about 20 ms. */
 static double per_call(const lg_exec *ex, const probe *p)
 {
     double t0 = now();
@@ -62,7 +62,7 @@ static double per_call(const lg_exec *ex, const probe *p)
             sink = s.r + s.rx + s.rr;
         }
         calls++;
-    } while (now() - t0 < 0.01);
+    } while (now() - t0 < 0.02);
     return (now() - t0) / (double)calls;
 }
 

@@ -68,6 +68,8 @@ void lg_par_for(const lg_exec *ex, size_t n, lg_block_fn *fn, void *ctx)
         lg_team_dispatch(ex->team, &b, fn, ctx);
         return;
     }
+    /* A plain region: inside a caller's own parallel region it simply runs on
+     * that thread (nested parallelism is off by default). */
 #pragma omp parallel num_threads(threads)
     {
         lg_topology_pin(omp_get_thread_num());
@@ -107,7 +109,7 @@ static void mse_block(void *ctx, size_t blk, size_t begin, size_t end)
 lg_mse_sums lg_par_mse(const lg_exec *ex, lg_dtype dt, const void *x, const void *y, size_t n,
                        double w, double b)
 {
-    mse_job j; /* not `= {...}`: that would zero 48 KiB of partials on every call */
+    mse_job j; /* not `= {...}`: that would zero 24 KiB of partials on every call */
     j.k = ex->k, j.dt = dt, j.x = x, j.y = y, j.w = w, j.b = b;
     lg_par_for(ex, n, mse_block, &j);
     lg_mse_sums t = {0.0, 0.0, 0.0};

@@ -17,7 +17,7 @@
  * LG_MAX_BLOCKS of them (beyond that they grow), so partials fit on the stack. */
 #define LG_BLOCK_MIN ((size_t)2048)
 #define LG_BLOCK_MAX ((size_t)16384)
-#define LG_MAX_BLOCKS ((size_t)2048)
+#define LG_MAX_BLOCKS ((size_t)1024)
 
 typedef struct lg_blocks {
     size_t n, len, count;

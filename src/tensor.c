@@ -1,6 +1,7 @@
 /* Leaf tensors: creation, element access, gradients; big buffers. */
 #define _DEFAULT_SOURCE /* MADV_HUGEPAGE */
 #include <math.h>
+#include <stdint.h>
 #include <sys/mman.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -27,23 +28,46 @@ size_t lg_dtype_size(lg_dtype d)
  * the development VM (0.26 GB/s), of a 2 MiB page ~15 GB/s. */
 #define LG_HUGE ((size_t)2 << 20)
 
+static size_t round_up(size_t a, size_t b)
+{
+    return (a + b - 1) / b * b;
+}
+
+/* Big buffers come straight from mmap, 2 MiB-aligned: malloc may serve them from
+ * its heap (its mmap threshold rises after big frees), where pages stay resident
+ * and reused, and first touch would no longer decide where they live. */
+static void *map_huge(size_t bytes)
+{
+    size_t len = round_up(bytes, LG_HUGE);
+    if (len > SIZE_MAX - LG_HUGE)
+        return NULL;
+    char *raw = mmap(NULL, len + LG_HUGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+                     -1, 0);
+    if (raw == MAP_FAILED)
+        return NULL;
+    char *p = (char *)round_up((uintptr_t)raw, LG_HUGE);
+    if (p > raw)
+        munmap(raw, (size_t)(p - raw));
+    if (p + len < raw + len + LG_HUGE)
+        munmap(p + len, (size_t)(raw + len + LG_HUGE - (p + len)));
+#ifdef MADV_HUGEPAGE
+    madvise(p, len, MADV_HUGEPAGE); /* advice only: THP may be off, that is fine */
+#endif
+    return p;
+}
+
 lg_status lg_buffer_alloc_untouched(lg_dtype dtype, size_t n, const char *what, void **out)
 {
     size_t esize = lg_dtype_size(dtype);
     *out = NULL;
-    if (n > (SIZE_MAX - LG_HUGE) / esize)
+    if (n > (SIZE_MAX - 2 * LG_HUGE) / esize)
         return lg_fail(LG_ENOMEM, "cannot allocate %zu %s values for %s: size overflows", n,
                        lg_dtype_name(dtype), what);
-    size_t bytes = n * esize, align = bytes >= LG_HUGE ? LG_HUGE : LG_ALIGN;
-    size_t total = (bytes + align - 1) / align * align;
-    void *p = aligned_alloc(align, total ? total : LG_ALIGN);
+    size_t bytes = n * esize;
+    void *p = bytes >= LG_HUGE ? map_huge(bytes) : aligned_alloc(LG_ALIGN, round_up(bytes ? bytes : 1, LG_ALIGN));
     if (!p)
         return lg_fail(LG_ENOMEM, "cannot allocate %zu %s values (%.2f GiB) for %s: out of memory",
-                       n, lg_dtype_name(dtype), (double)total / (1024.0 * 1024.0 * 1024.0), what);
-#ifdef MADV_HUGEPAGE
-    if (align == LG_HUGE)
-        madvise(p, total, MADV_HUGEPAGE); /* advice only: THP may be off, that is fine */
-#endif
+                       n, lg_dtype_name(dtype), (double)bytes / (1024.0 * 1024.0 * 1024.0), what);
     *out = p;
     return LG_OK;
 }
@@ -51,6 +75,7 @@ lg_status lg_buffer_alloc_untouched(lg_dtype dtype, size_t n, const char *what, 
 lg_status lg_buffer_alloc(lg_dtype dtype, size_t n, const char *what, void **out)
 {
     lg_exec ex;
+    *out = NULL;
     lg_status s = lg_exec_default(&ex);
     if (s == LG_OK)
         s = lg_buffer_alloc_untouched(dtype, n, what, out);
@@ -59,9 +84,15 @@ lg_status lg_buffer_alloc(lg_dtype dtype, size_t n, const char *what, void **out
     return s;
 }
 
-void lg_buffer_free(void *p)
+void lg_buffer_free(void *p, lg_dtype dtype, size_t n)
 {
-    free(p);
+    size_t bytes = n * lg_dtype_size(dtype);
+    if (!p)
+        return;
+    if (bytes >= LG_HUGE)
+        munmap(p, round_up(bytes, LG_HUGE));
+    else
+        free(p);
 }
 
 static lg_status tensor_new(lg_dtype dtype, size_t n, bool requires_grad, bool touch,
@@ -112,8 +143,8 @@ void lg_tensor_free(lg_tensor *t)
 {
     if (!t || t->owner)
         return; /* graph-owned tensors die with their graph's arena */
-    lg_buffer_free(t->data);
-    lg_buffer_free(t->grad);
+    lg_buffer_free(t->data, t->dtype, t->n);
+    lg_buffer_free(t->grad, t->dtype, t->n);
     free(t);
 }
 

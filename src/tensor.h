@@ -25,7 +25,8 @@ lg_status lg_buffer_alloc(lg_dtype dtype, size_t n, const char *what, void **out
 lg_status lg_buffer_alloc_untouched(lg_dtype dtype, size_t n, const char *what, void **out);
 /* A leaf tensor whose data is left untouched (the caller fills it). */
 lg_status lg_tensor_new_untouched(lg_dtype dtype, size_t n, lg_tensor **out);
-void lg_buffer_free(void *p);
+/* Frees a buffer from lg_buffer_alloc*: it needs the size it was made with. */
+void lg_buffer_free(void *p, lg_dtype dtype, size_t n);
 
 /* t->grad[0] += v, in t's dtype. */
 void lg_grad_add_scalar(lg_tensor *t, double v);

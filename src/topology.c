@@ -91,7 +91,7 @@ const lg_topology_info *lg_topology_get(void)
 void lg_topology_pin(int tid)
 {
     const lg_topology_info *t = lg_topology_get();
-    if (!t->pinning)
+    if (!t->pinning || tid < 1)
         return;
 #ifdef LG_HAVE_HWLOC
     /* A syscall per region would cost as much as the fork; remember per thread. */

@@ -3,6 +3,9 @@
  * and 7 threads (more threads than this machine's cores included), for the
  * kernel table chosen by LINGRAD_ISA. Also: the topology is sane and pinning
  * works for any thread id. */
+#define _GNU_SOURCE /* sched_getaffinity */
+#include <omp.h>
+#include <sched.h>
 #include <stdlib.h>
 
 #include "check.h"
@@ -100,6 +103,50 @@ static void check_training(const lg_tensor *x, const lg_tensor *y, lg_mode mode)
     lg_train_result_free(&one);
 }
 
+/* Blocks depend on n only: a multiple of 64 long, at most LG_MAX_BLOCKS of them,
+ * covering [0, n) exactly, also far beyond the sizes the tests allocate. */
+static void check_blocks(void)
+{
+    const size_t ns[] = {0, 1, 63, 2048, 2049, 131072, 1000003, (size_t)1 << 24,
+                         ((size_t)1 << 24) + 1, (size_t)1e9, (size_t)1e12 + 7};
+    for (size_t i = 0; i < sizeof ns / sizeof ns[0]; i++) {
+        lg_blocks b = lg_blocks_of(ns[i]);
+        CHECK(b.n == ns[i] && b.len % 64 == 0 && b.len >= LG_BLOCK_MIN);
+        CHECK(b.count <= LG_MAX_BLOCKS);
+        CHECK(b.len * b.count >= b.n && (b.count == 0 || (b.count - 1) * b.len < b.n));
+        CHECK(b.n < LG_MAX_BLOCKS * LG_BLOCK_MAX ? b.len <= LG_BLOCK_MAX : 1);
+    }
+}
+
+/* The caller's own thread is never moved, and the on_epoch callback runs outside
+ * lingrad's threads: it may use OpenMP itself without deadlocking. */
+static int omp_callback(void *ctx, const lg_epoch_record *rec)
+{
+    long sum = 0;
+#pragma omp parallel for reduction(+ : sum) num_threads(2)
+    for (long i = 0; i < 1000; i++)
+        sum += i;
+#pragma omp barrier /* orphaned: inside lingrad's own region this would deadlock */
+    *(long *)ctx += sum == 499500 && rec->epoch >= 0 && !omp_in_parallel();
+    return 0;
+}
+
+static void check_caller_untouched(const lg_tensor *x, const lg_tensor *y)
+{
+    cpu_set_t before, after;
+    CHECK(sched_getaffinity(0, sizeof before, &before) == 0);
+    lg_train_opts o;
+    lg_train_opts_default(&o);
+    long good = 0;
+    o.tol = 0, o.max_epochs = 5, o.threads = 2, o.on_epoch = omp_callback, o.ctx = &good;
+    lg_train_result r;
+    CHECK_OK(lg_train(x, y, &o, &r));
+    CHECK(good == 5);
+    lg_train_result_free(&r);
+    CHECK(sched_getaffinity(0, sizeof after, &after) == 0);
+    CHECK(CPU_EQUAL(&before, &after));
+}
+
 static void check_topology(void)
 {
     lg_topology_info t;
@@ -118,6 +165,7 @@ int main(void)
 {
     check_isa_or_skip("test_threads");
     check_topology();
+    check_blocks();
     lg_exec ex;
     CHECK_OK(lg_exec_default(&ex));
     for (int d = 0; d < 2; d++) {
@@ -132,6 +180,8 @@ int main(void)
             check_eager(x, y);
             check_training(x, y, LG_MODE_FUSED);
             check_training(x, y, LG_MODE_EAGER);
+            if (sizes[i] > 300000)
+                check_caller_untouched(x, y);
             lg_tensor_free(x), lg_tensor_free(y);
         }
     }

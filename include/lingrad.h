@@ -152,7 +152,10 @@ typedef struct lg_train_opts {
     double init_w, init_b;
     const char *isa;  /* kernel table by name; NULL for the default */
     int threads;      /* 0 for the default (lg_default_threads()) */
-    /* Called after each recorded epoch; a non-zero return stops training. */
+    /* Called after each recorded epoch; a non-zero return stops training. With
+     * threads > 1 it runs on the calling thread inside lingrad's OpenMP region:
+     * it must not use OpenMP worksharing constructs or barriers (a parallel
+     * region of its own runs on one thread). */
     int (*on_epoch)(void *ctx, const lg_epoch_record *rec);
     void *ctx;
 } lg_train_opts;

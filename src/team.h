@@ -7,11 +7,11 @@
 
 typedef struct lg_team lg_team;
 
-/* Runs body(arg) on the calling thread while ex->threads - 1 worker threads wait
+/* Runs body(arg) on the calling thread while ex->threads - 1 other threads wait
  * for the parallel work it posts through ex (ex->team is set meanwhile). For
- * loops of many short kernel calls, such as training: threads start once for
- * the whole loop instead of a fork/join per call. body runs outside any OpenMP
- * region, so it may use OpenMP itself. */
+ * loops of many short kernel calls, such as training: one fork/join for the
+ * whole loop instead of one per call. body runs as thread 0 of an OpenMP
+ * region: it must not use OpenMP worksharing constructs or barriers. */
 void lg_team_run(lg_exec *ex, void (*body)(void *arg), void *arg);
 
 /* Runs fn on every block of b across the team; returns when all are done. */

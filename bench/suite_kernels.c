@@ -1,0 +1,147 @@
+#define _POSIX_C_SOURCE 200809L
+/*
+ * The kernel suite: every kernel-table entry x ISA x dtype x n (L1 to DRAM) x
+ * threads, through the parallel driver, plus the roofline: a two-array read (a
+ * dot product, best ISA) over the same bytes on the same threads. Each kernel
+ * row also reports `roofline_pct`, its bytes/s against that read, measured on
+ * the same data just before it (untimed).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "bench.h"
+#include "parallel.h"
+#include "topology.h"
+
+typedef enum kernel_id { K_MSE, K_AXPB, K_ADD, K_SUB, K_MUL, K_SQUARE, K_AXPY, K_MULACC, K_SUM,
+                         K_DOT, K_ROOFLINE, K_COUNT } kernel_id;
+
+static const char *const kernel_names[K_COUNT] = {"fused_mse", "axpb", "add", "sub", "mul", "square",
+                                                  "axpy", "mulacc", "sum", "dot", "roofline_read"};
+/* Arrays read and written per element, for bytes/s. */
+static const int reads[K_COUNT] = {2, 1, 2, 2, 2, 1, 2, 3, 1, 2, 2};
+static const int writes[K_COUNT] = {0, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0};
+
+typedef struct kbench {
+    const lg_bench_data *d;
+    lg_exec ex;       /* the kernel's table and threads */
+    lg_exec best;     /* best table, same threads: for the roofline probe */
+    lg_dtype dt;
+    kernel_id kernel;
+    size_t n;
+} kbench;
+
+static double run(const kbench *b, kernel_id k, const lg_exec *ex)
+{
+    const void *x = b->d->x[b->dt], *y = b->d->y[b->dt];
+    void *o = b->d->out[b->dt];
+    size_t n = b->n;
+    switch (k) {
+    case K_MSE: { lg_mse_sums s = lg_par_mse(ex, b->dt, x, y, n, 0.25, 0.125); return s.r + s.rx + s.rr; }
+    case K_AXPB: lg_par_axpb(ex, b->dt, x, n, 1.5, 0.25, o); break;
+    case K_ADD: lg_par_binary(ex, b->dt, LG_BIN_ADD, x, y, n, o); break;
+    case K_SUB: lg_par_binary(ex, b->dt, LG_BIN_SUB, x, y, n, o); break;
+    case K_MUL: lg_par_binary(ex, b->dt, LG_BIN_MUL, x, y, n, o); break;
+    case K_SQUARE: lg_par_square(ex, b->dt, x, n, o); break;
+    case K_AXPY: lg_par_axpy(ex, b->dt, x, n, 1e-9, o); break;
+    case K_MULACC: lg_par_mulacc(ex, b->dt, x, y, n, 1e-9, o); break;
+    case K_SUM: return lg_par_sum(ex, b->dt, x, n);
+    default: return lg_par_dot(ex, b->dt, x, y, n); /* K_DOT, K_ROOFLINE */
+    }
+    return 0.0;
+}
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* Bytes/s of the two-array read on this data: best of a few untimed calls. */
+static double probe_read(const kbench *b)
+{
+    int calls = b->n >= 10000000 ? 1 : 5;
+    double best = 1e30;
+    for (int i = 0; i < calls; i++) {
+        double t0 = now(), sink = run(b, K_ROOFLINE, &b->best), t = now() - t0;
+        lg_bench_do_not_optimize(&sink);
+        best = t < best ? t : best;
+    }
+    return 2.0 * (double)b->n * (double)lg_dtype_size(b->dt) / best;
+}
+
+static void bm_kernel(lg_bench_state *st, void *arg)
+{
+    const kbench *b = arg;
+    double roof = b->kernel == K_ROOFLINE ? 0.0 : probe_read(b);
+    double t0 = now();
+    for (size_t k; (k = lg_bench_batch(st)) != 0;)
+        for (size_t i = 0; i < k; i++) {
+            double v = run(b, b->kernel, &b->ex);
+            lg_bench_do_not_optimize(&v);
+        }
+    double elapsed = now() - t0; /* the timed loop, as Google Benchmark's real time */
+    int64_t it = lg_bench_iterations(st), n = (int64_t)b->n;
+    int64_t bytes = it * n * (reads[b->kernel] + writes[b->kernel]) * (int64_t)lg_dtype_size(b->dt);
+    lg_bench_set_items(st, it * n);
+    lg_bench_set_bytes(st, bytes);
+    if (roof > 0 && elapsed > 0)
+        lg_bench_counter(st, "roofline_pct", 100.0 * (double)bytes / elapsed / roof, 0);
+}
+
+static void add(const lg_bench_data *d, const lg_kernels *k, const lg_kernels *best, int threads,
+                lg_dtype dt, kernel_id kernel, size_t n, const char *level)
+{
+    kbench *b = malloc(sizeof *b);
+    if (!b) {
+        fprintf(stderr, "lingrad-bench: error: out of memory\n");
+        exit(1);
+    }
+    *b = (kbench){d, {k, threads, NULL}, {best, threads, NULL}, dt, kernel, n};
+    char name[160];
+    snprintf(name, sizeof name, "kernel/%s/%s/%s/threads:%d/n:%zu/%s", kernel_names[kernel],
+             lg_dtype_name(dt), k->name, threads, n, level);
+    lg_bench *r = lg_bench_register(name, bm_kernel, b);
+    lg_bench_use_real_time(r);
+}
+
+/* 1, 2, 4, ... up to the core count, and the core count itself. */
+static int thread_counts(int *out)
+{
+    int cores = lg_topology_get()->cores, count = 0;
+    for (int t = 1; t < cores; t *= 2)
+        out[count++] = t;
+    out[count++] = cores;
+    return count;
+}
+
+void lg_bench_register_kernels(const lg_bench_data *d, int quick)
+{
+    int ts[16], nts = thread_counts(ts);
+    const lg_kernels *best = lg_kernels_best();
+    for (int kernel = 0; kernel < K_COUNT; kernel++) {
+        if (quick && kernel != K_MSE && kernel != K_ROOFLINE)
+            continue;
+        for (int di = 0; di < 2; di++) {
+            lg_dtype dt = di ? LG_F64 : LG_F32;
+            if (quick && dt == LG_F64)
+                continue;
+            lg_bench_sizes sz = lg_bench_sizes_for(lg_dtype_size(dt), quick);
+            for (int s = 0; s < sz.count; s++) {
+                /* at 10^8 only the headline rows: fused, roofline */
+                if (s == 4 && kernel != K_MSE && kernel != K_ROOFLINE)
+                    continue;
+                for (size_t i = 0; i < lg_kernels_count(); i++) {
+                    const lg_kernels *k = lg_kernels_at(i);
+                    if (!lg_kernels_runnable(k) || (kernel == K_ROOFLINE && k != best))
+                        continue;
+                    for (int t = 0; t < nts; t++)
+                        add(d, k, best, ts[t], dt, (kernel_id)kernel, sz.n[s], sz.level[s]);
+                }
+            }
+        }
+    }
+}

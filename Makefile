@@ -1,14 +1,15 @@
 # Thin wrapper over CMake presets so the usual commands work from the top level.
 #   make          Release build into build/ (library, CLI, tests)
 #   make test     build, then run every test
-#   make bench    build, then run the benchmark job (see bench/README.md)
+#   make bench    build, then run the benchmark suite into results/<host>-<date>/
+#   make bench-quick  a subset of it, in about a minute
 #   make asan     build and test under AddressSanitizer + UBSan (build-asan/)
 #   make clang    build and test with clang, warnings as errors (build-clang/)
 #   make neon     cross-build for AArch64 and run the kernel and training tests
 #                 under qemu-aarch64 (build-neon/)
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: all deps test bench asan clang neon clean
+.PHONY: all deps bench-deps test bench bench-quick asan clang neon clean
 
 all: deps build/CMakeCache.txt
 	cmake --build --preset release -j $(JOBS)
@@ -22,8 +23,14 @@ build/CMakeCache.txt:
 test: all
 	ctest --preset release
 
-bench: all
-	bench/run.sh build/lingrad
+bench-deps:
+	@scripts/install-deps.sh bench
+
+bench: bench-deps all
+	bench/run.sh build
+
+bench-quick: bench-deps all
+	bench/run.sh build quick
 
 asan: deps
 	cmake --preset asan

@@ -1,45 +1,51 @@
 #!/usr/bin/env bash
-# make bench (for now): reproduce the tutorial and time training per epoch.
-# The Google Benchmark suite (scalar vs SIMD vs threads, roofline, PyTorch side
-# by side) replaces this in a later release.
+# make bench / make bench-quick: the tutorial, the Google Benchmark suite, the
+# tutorial's own PyTorch loop when PyTorch is installed, then a summary and plots.
+#
+#   bench/run.sh BUILD_DIR [quick]
+#
+# Writes results/<host>-<date>[-quick]/: lingrad.json (Google Benchmark JSON with
+# the machine context), pytorch.json, summary.md, *.png, the tutorial's log and plots.
 set -euo pipefail
-bin=${1:-build/lingrad}
-out=${LINGRAD_RESULTS:-results/tutorial}
+build=${1:-build}
+quick=${2:-}
+py=${LINGRAD_PYTHON:-/usr/bin/python3}
+[ -x "$py" ] || py=python3
+out=${LINGRAD_RESULTS:-results/$(hostname -s)-$(date -u +%Y-%m-%d)${quick:+-quick}}
 mkdir -p "$out"
+flags=(--benchmark_min_time=0.05 --benchmark_repetitions=3 --benchmark_enable_random_interleaving=true)
+[ -n "$quick" ] && flags=(--quick --benchmark_min_time=0.05 --benchmark_repetitions=1)
+steps=4
 
-echo "== the tutorial: lingrad train (w=0.3, b=0.5, size=100, noise=0.01, lr=0.1, 500 epochs, tol 5e-5)"
+echo "== [1/$steps] the tutorial: $build/lingrad train (defaults)"
 plot=(--plot "$out/tutorial")
-/usr/bin/python3 -c 'import matplotlib' 2>/dev/null || { plot=(); echo "(no matplotlib: plots skipped)"; }
-"$bin" train --history "$out/history.csv" ${plot[@]+"${plot[@]}"} | tee "$out/train.txt"
+"$py" -c 'import matplotlib' 2>/dev/null || { plot=(); echo "(no matplotlib: plots skipped)"; }
+"$build/lingrad" train --history "$out/tutorial-history.csv" ${plot[@]+"${plot[@]}"} | tail -n 3 | tee "$out/tutorial.txt"
 
-# Per-epoch time: median of 5 runs of a fixed number of epochs (tol 0, so every
-# run does the same work), from --timing's report.
-per_epoch() {
-  local runs=() i
-  for i in 1 2 3 4 5; do
-    runs+=("$("$bin" train --every 0 --tol 0 --timing "$@" 2>&1 >/dev/null | sed -n 's/.*: \([0-9.]*\) us\/epoch.*/\1/p')")
-  done
-  printf '%s\n' "${runs[@]}" | sort -g | awk '{ v[NR] = $1 } END { printf "%.3f (%.3f-%.3f)", v[3], v[1], v[5] }'
-}
+echo "== [2/$steps] $build/lingrad-bench ${flags[*]}: one line per benchmark"
+"$build/lingrad-bench" "${flags[@]}" --benchmark_out="$out/lingrad.json" --benchmark_out_format=json
 
-echo
-best=$("$bin" info | sed -n 's/^chosen: *\([a-z0-9]*\).*/\1/p')
-echo "== time per epoch, 1 thread, scalar and $best kernels: median (min-max) of 5 runs, microseconds"
-{
-  cpu=$(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -n 1)
-  echo "Machine: ${cpu:-unknown CPU}, $(nproc) CPUs; $("$bin" info | sed -n 2p | tr -s " "); $(date -u +%Y-%m-%d)."
-  echo "Command: make bench (bench/run.sh). Each run: --tol 0, 5000 epochs at n=100, 50 at n=10^6."
-  echo
-  echo "| n | dtype | kernels | fused | eager |"
-  echo "|---:|---|---|---:|---:|"
-  for n in 100 1000000; do
-    epochs=$([ "$n" -le 1000 ] && echo 5000 || echo 50)
-    for dt in f64 f32; do
-      for isa in scalar "$best"; do
-        echo "| $n | $dt | $isa | $(per_epoch --size "$n" --epochs "$epochs" --dtype "$dt" --mode fused --isa "$isa") | $(per_epoch --size "$n" --epochs "$epochs" --dtype "$dt" --mode eager --isa "$isa") |"
-      done
-    done
+echo "== [3/$steps] PyTorch side by side"
+if "$py" -c 'import torch' 2>/dev/null; then
+  data="$out/data"
+  mkdir -p "$data"
+  "$build/lingrad" gen --out "$data/n100.csv"                  # the tutorial's data, seed 42
+  read -r w0 b0 < <("$build/lingrad" gen --print-init)
+  sizes=(10000 1000000)
+  args=()
+  for n in "${sizes[@]}"; do
+    "$build/lingrad" gen --size "$n" --dtype f32 --out "$data/n$n.csv"
+    args+=(--data "$n=$data/n$n.csv")
   done
-} | tee "$out/timings.md"
+  "$py" bench/pytorch_tutorial.py "$out/pytorch.json" --data100 "$data/n100.csv" --init "$w0" "$b0" \
+    "${args[@]}" --threads "$(nproc)" --epoch-times "$out/pytorch_epoch_times.csv"
+  rm -rf "$data"
+  echo "PyTorch and numpy timed: $out/pytorch.json"
+else
+  echo "PyTorch skipped: $py cannot import torch (apt-get install python3-torch)"
+fi
+
+echo "== [4/$steps] summary and plots"
+"$py" tools/bench_report.py "$out"
 echo
-echo "Written to $out/. The Google Benchmark suite (SIMD, threads, roofline, PyTorch) is coming."
+echo "Written to $out/"

@@ -4,6 +4,8 @@
 #   scripts/install-deps.sh build   cmake, a C compiler, hwloc: required
 #   scripts/install-deps.sh test    + python3-matplotlib for the plot test (optional:
 #                                     without it that test reports itself skipped)
+#   scripts/install-deps.sh bench   + g++, libbenchmark-dev, matplotlib; python3-torch
+#                                     optional (the PyTorch comparison is skipped)
 #   scripts/install-deps.sh ci      + clang, for the second-compiler build
 #   scripts/install-deps.sh neon    + the AArch64 cross compiler and qemu-user
 #
@@ -12,11 +14,12 @@
 set -euo pipefail
 
 level=${1:-build}
-required=(cmake make gcc libc6-dev libhwloc-dev hwloc pkg-config)
+required=(cmake make gcc g++ libc6-dev libhwloc-dev hwloc pkg-config libbenchmark-dev)
 optional=()
 case "$level" in
   build) ;;
-  test|bench) optional+=(python3-matplotlib) ;;
+  test) optional+=(python3-matplotlib) ;;
+  bench) required+=(g++ libbenchmark-dev python3-matplotlib); optional+=(python3-torch) ;;
   ci) required+=(clang libomp-dev python3-matplotlib) ;;
   neon) required+=(gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user) ;;
   *) echo "install-deps.sh: unknown level '$level' (build, test, bench, ci or neon)" >&2; exit 2 ;;

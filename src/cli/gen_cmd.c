@@ -6,6 +6,7 @@ int cli_gen(int argc, char **argv)
     double w = 0.3, b = 0.5, noise = 0.01;
     size_t size = 100;
     long threads = 0;
+    bool print_init = false;
     uint64_t seed = 42;
     const char *dtype_s = "f64", *out = NULL;
     cli_opt opts[] = {
@@ -13,12 +14,15 @@ int cli_gen(int argc, char **argv)
         {"size", CLI_SIZE, &size, false},     {"noise", CLI_DOUBLE, &noise, false},
         {"seed", CLI_U64, &seed, false},      {"dtype", CLI_STRING, &dtype_s, false},
         {"out", CLI_STRING, &out, false},     {"threads", CLI_LONG, &threads, false},
+        {"print-init", CLI_FLAG, &print_init, false},
     };
     lg_dtype dtype;
     if (!cli_parse(argc, argv, 2, opts, sizeof opts / sizeof opts[0]) || !cli_dtype(dtype_s, &dtype))
         return CLI_USAGE;
+    if (print_init) /* what `train --seed` starts from, exactly, for other tools */
+        printf("%.17g %.17g\n", lg_uniform(seed, LG_STREAM_INIT, 0), lg_uniform(seed, LG_STREAM_INIT, 1));
     if (!out)
-        return cli_error(CLI_USAGE, "gen: --out FILE.csv is required");
+        return print_init ? CLI_OK : cli_error(CLI_USAGE, "gen: --out FILE.csv is required");
     if (cli_seen(opts, sizeof opts / sizeof opts[0], "threads") && !cli_threads(threads))
         return CLI_USAGE;
     if (size < 1)

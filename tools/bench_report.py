@@ -1,0 +1,298 @@
+#!/usr/bin/env python3
+"""Summary table and plots from one `make bench` run.
+
+usage: bench_report.py RESULTS_DIR
+
+Reads RESULTS_DIR/lingrad.json (Google Benchmark JSON from lingrad-bench) and,
+when present, RESULTS_DIR/pytorch.json and pytorch_epoch_times.csv. Writes
+RESULTS_DIR/summary.md (also printed) and PNG plots. Every number in the summary
+comes from this one run; ratios are of rows measured side by side.
+Exit status 3: matplotlib is missing.
+"""
+import csv
+import json
+import os
+import re
+import sys
+
+try:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+except ImportError:
+    sys.exit(3)
+
+NAME = re.compile(r"^(?P<suite>kernel|train)/(?P<what>[^/]+)/(?P<a>[^/]+)/(?P<b>[^/]+)/(?P<c>[^/]+)"
+                  r"(?:/threads:(?P<t>\d+))?/n:(?P<n>\d+)")
+
+
+def rows_of(path):
+    """Benchmark rows by name, preferring the median of repetitions."""
+    with open(path) as f:
+        data = json.load(f)
+    rows, cvs = {}, {}
+    for r in data.get("benchmarks", []):
+        if r.get("error_occurred"):
+            continue
+        name = re.sub(r"_(median|mean|stddev|cv)$", "", r["name"].replace("/real_time", ""))
+        agg = r.get("aggregate_name")
+        if agg == "cv":
+            cvs[name] = r["real_time"]  # stddev / mean of the repetitions
+        elif agg in (None, "median") and (agg == "median" or name not in rows):
+            rows[name] = r
+    for name, cv in cvs.items():
+        if name in rows:
+            rows[name]["cv"] = cv
+    return data.get("context", {}), rows
+
+
+def seconds(r):
+    unit = {"ns": 1e-9, "us": 1e-6, "ms": 1e-3, "s": 1.0}[r.get("time_unit", "ns")]
+    return r["real_time"] * unit
+
+
+def kernels(rows):
+    """{(kernel, dtype, isa, threads, n): row}"""
+    out = {}
+    for name, r in rows.items():
+        if not name.startswith("kernel/"):
+            continue
+        p = name.split("/")
+        out[(p[1], p[2], p[3], int(p[4].split(":")[1]), int(p[5].split(":")[1]))] = r
+    return out
+
+
+def fmt_rate(v, row=None):
+    if v is None:
+        return "—"
+    cv = (row or {}).get("cv")
+    return f"{v / 1e9:.2f}" + (f" ±{100 * cv:.0f}%" if cv is not None else "")
+
+
+def kernel_table(k, dtype, kernel="fused_mse"):
+    isas = sorted({key[2] for key in k})
+    simd = [i for i in isas if i != "scalar"]
+    tmax = max((key[3] for key in k), default=1)
+    ns = sorted({key[4] for key in k if key[0] == kernel and key[1] == dtype})
+    lines = [f"| {kernel} {dtype}, n | scalar | best SIMD (1 thread) | SIMD + {tmax} threads | "
+             "speed-up over scalar | % of roofline |", "|---:|---:|---:|---:|---:|---:|"]
+    for n in ns:
+        def rate(isa, t):
+            r = k.get((kernel, dtype, isa, t, n))
+            return r["items_per_second"] if r else None
+        def row(isa, t):
+            return k.get((kernel, dtype, isa, t, n), {})
+        sc = rate("scalar", 1)
+        best1_isa = max(simd, key=lambda i: rate(i, 1) or 0) if simd else "scalar"
+        bestt_isa = max(simd, key=lambda i: rate(i, tmax) or 0) if simd else "scalar"
+        best1, bestt = rate(best1_isa, 1), rate(bestt_isa, tmax)
+        pct = row(bestt_isa, tmax).get("roofline_pct")
+        speed = f"{bestt / sc:.1f}x" if bestt and sc else "—"
+        label = f"{n:,}" if kernel == "fused_mse" else f"{kernel}, {n:,}"
+        lines.append(f"| {label} | {fmt_rate(sc, row('scalar', 1))} | {fmt_rate(best1, row(best1_isa, 1))} "
+                     f"{best1_isa} | {fmt_rate(bestt, row(bestt_isa, tmax))} {bestt_isa} | {speed} | "
+                     f"{'—' if pct is None else f'{pct:.0f}%'} |")
+    return lines
+
+
+def train_rows(rows, prefix):
+    return {n: r for n, r in rows.items() if n.startswith(prefix)}
+
+
+def summary(ctx, rows, torch_rows):
+    k = kernels(rows)
+    out = ["# lingrad benchmark summary", "",
+           f"Machine: {ctx.get('lingrad_cpu', '?')}; {ctx.get('lingrad_topology', '?')}.",
+           f"Build: {ctx.get('lingrad_compiler', '?')}; lingrad {ctx.get('lingrad_version', '?')} "
+           f"({ctx.get('lingrad_git_sha', '?')}); kernels {ctx.get('lingrad_isa_available', '?')}; "
+           f"pinning: {ctx.get('lingrad_pinning', '?')}; date {ctx.get('date', '?')}.", "",
+           "Kernel rows: G elements/s, median of the run's repetitions ± their coefficient of "
+           "variation. % of roofline: the row's bytes/s over a two-array read of the same bytes "
+           "on the same threads, measured just before it. It is the ceiling for read-only kernels "
+           "out of cache (fused_mse, sum, dot at L3/DRAM sizes); in L1, or for kernels that also "
+           "write, it is a reference point and can exceed 100%.", ""]
+    for dt in ("f32", "f64"):
+        if any(key[1] == dt for key in k):
+            out += kernel_table(k, dt) + [""]
+    eager = [e for e in ("axpb", "add", "sub", "mul", "square", "axpy", "mulacc", "sum", "dot")
+             if any(key[0] == e for key in k)]
+    if eager:
+        out += ["## The eager kernels (f32)", ""]
+        for i, e in enumerate(eager):
+            out += kernel_table(k, "f32", e)[0 if i == 0 else 2:]
+        out.append("")
+    tut = train_rows(rows, "train/tutorial/")
+    if tut:
+        out += ["## The tutorial's workload (n = 100, lr 0.1, until loss < 5e-5 or 500 epochs)", "",
+                "| run | time per run | epochs | vs PyTorch as written |", "|---|---:|---:|---:|"]
+        ref = torch_rows.get("pytorch/tutorial/as_written/n:100")
+        for name, r in sorted(tut.items(), key=lambda kv: seconds(kv[1])):
+            t = seconds(r)
+            vs = f"{seconds(ref) / t:,.0f}x faster" if ref else "—"
+            label = "lingrad " + "/".join(name.split("/")[2:5:2])
+            out.append(f"| {label} | {t * 1e6:.1f} us | {r.get('epochs', 0):.0f} | {vs} |")
+        for name in ("pytorch/tutorial/as_written/n:100", "pytorch/tutorial/no_grad/n:100"):
+            r = torch_rows.get(name)
+            if r:
+                out.append(f"| {name.split('/')[0]} {name.split('/')[2]} | {seconds(r) * 1e3:.2f} ms | "
+                           f"{r.get('epochs', 0):.0f} | 1x |" if "as_written" in name else
+                           f"| pytorch no_grad | {seconds(r) * 1e3:.2f} ms | {r.get('epochs', 0):.0f} | "
+                           f"{seconds(ref) / seconds(r):.1f}x faster |")
+        if not torch_rows:
+            out.append("| PyTorch | not installed (apt-get install python3-torch) | | |")
+        out.append("")
+    ep = train_rows(rows, "train/epoch/")
+    if ep:
+        out += ["## Time per epoch (f32)", "", "| n | lingrad fused | lingrad eager | PyTorch (no_grad) | numpy |",
+                "|---:|---:|---:|---:|---:|"]
+        ns = sorted({int(n.split("n:")[1]) for n in ep})
+        for n in ns:
+            def us(prefix):
+                hits = [r for name, r in ep.items() if name.startswith(prefix) and name.endswith(f"n:{n}")]
+                return f"{seconds(hits[0]) / hits[0].get('epochs', 1) * 1e6:,.1f} us" if hits else "—"
+            def ext(name):
+                r = torch_rows.get(name)
+                return f"{seconds(r) * 1e6:,.1f} us" if r else "—"
+            out.append(f"| {n:,} | {us('train/epoch/fused/')} | {us('train/epoch/eager/')} | "
+                       f"{ext(f'pytorch/epoch/no_grad/f32/n:{n}')} | {ext(f'numpy/epoch/f32/n:{n}')} |")
+        out.append("")
+    return "\n".join(out)
+
+
+def cache_lines(ax, ctx, elem):
+    m = re.search(r"L1d (\d+), L2 (\d+), L3 (\d+)", ctx.get("lingrad_topology", ""))
+    if not m or "implausible" in ctx.get("lingrad_topology", ""):
+        return
+    for label, size in zip(("L1d", "L2", "L3"), map(int, m.groups())):
+        if size:
+            n = size / (2 * elem)
+            ax.axvline(n, color="grey", linestyle="--", linewidth=0.8)
+            ax.text(n, ax.get_ylim()[0], f" {label} = x+y", va="bottom", fontsize=8, color="grey",
+                    rotation=90)
+
+
+def plot_rates(k, ctx, dtype, path):
+    fig, ax = plt.subplots(figsize=(10, 6))
+    for (isa, t) in sorted({(key[2], key[3]) for key in k if key[0] == "fused_mse" and key[1] == dtype}):
+        pts = sorted((key[4], r["items_per_second"]) for key, r in k.items()
+                     if key[:4] == ("fused_mse", dtype, isa, t))
+        ax.plot(*zip(*pts), marker="o", label=f"{isa}, {t} thread{'s' if t > 1 else ''}")
+    elem = 4 if dtype == "f32" else 8
+    threads = sorted({key[3] for key in k if key[0] == "roofline_read"})
+    for t in threads:
+        pts = sorted((key[4], r["bytes_per_second"] / (2 * elem)) for key, r in k.items()
+                     if key[0] == "roofline_read" and key[1] == dtype and key[3] == t)
+        if pts:
+            ax.plot(*zip(*pts), color="black" if t == threads[-1] else "grey", linestyle=":",
+                    linewidth=2, label=f"roofline: two-array read, {t} thread{'s' if t > 1 else ''}")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("n (elements of x and of y)")
+    ax.set_ylabel("elements per second")
+    ax.set_title(f"Fused MSE kernel, {dtype}: throughput vs n")
+    ax.legend(fontsize=8)
+    cache_lines(ax, ctx, elem)
+    save(fig, path)
+
+
+def plot_scaling(k, path):
+    fig, ax = plt.subplots(figsize=(10, 5))
+    tmax = max((key[3] for key in k), default=1)
+    for dt in ("f32", "f64"):
+        for isa in sorted({key[2] for key in k}):
+            pts = []
+            for key, r in k.items():
+                if key[:4] == ("fused_mse", dt, isa, tmax):
+                    one = k.get(("fused_mse", dt, isa, 1, key[4]))
+                    if one:
+                        pts.append((key[4], r["items_per_second"] / one["items_per_second"]))
+            if pts and tmax > 1:
+                ax.plot(*zip(*sorted(pts)), marker="o", label=f"{isa} {dt}")
+    ax.axhline(1.0, color="grey", linewidth=0.8)
+    ax.set_xscale("log")
+    ax.set_xlabel("n (elements)")
+    ax.set_ylabel(f"speed-up, {tmax} threads over 1")
+    ax.set_title("Thread scaling of the fused kernel")
+    ax.legend(fontsize=8)
+    save(fig, path)
+
+
+def plot_fused_eager(rows, path):
+    ep = train_rows(rows, "train/epoch/")
+    ns = sorted({int(n.split("n:")[1]) for n in ep})
+    fig, ax = plt.subplots(figsize=(8, 5))
+    width = 0.38
+    for i, mode in enumerate(("fused", "eager")):
+        vals = []
+        for n in ns:
+            hits = [r for name, r in ep.items() if f"/{mode}/" in name and name.endswith(f"n:{n}")]
+            vals.append(seconds(hits[0]) / hits[0].get("epochs", 1) * 1e6 if hits else 0)
+        ax.bar([j + i * width for j in range(len(ns))], vals, width, label=mode)
+    ax.set_xticks([j + width / 2 for j in range(len(ns))], [f"n = {n:,}" for n in ns])
+    ax.set_yscale("log")
+    ax.set_ylabel("microseconds per epoch (log)")
+    ax.set_title("Training: fused op vs eager graph (f32, best ISA, all cores)")
+    ax.legend()
+    save(fig, path)
+
+
+def plot_pytorch(rows, torch_rows, epoch_csv, path):
+    fig, axes = plt.subplots(1, 2, figsize=(14, 5))
+    bars = [("lingrad " + "/".join(n.split("/")[2:5:2]), seconds(r)) for n, r in
+            sorted(train_rows(rows, "train/tutorial/").items())]
+    bars += [("PyTorch " + n.split("/")[2], seconds(r)) for n, r in torch_rows.items()
+             if n.startswith("pytorch/tutorial/")]
+    axes[0].barh([b[0] for b in bars], [b[1] * 1e3 for b in bars], color=["tab:blue"] * (len(bars) - 2) + ["tab:red"] * 2)
+    axes[0].set_xscale("log")
+    axes[0].set_xlabel("milliseconds per tutorial run (log)")
+    axes[0].set_title("The tutorial's workload, n = 100")
+    if epoch_csv and os.path.exists(epoch_csv):
+        with open(epoch_csv, newline="") as f:
+            pts = [(int(r["epoch"]), float(r["seconds"]) * 1e6) for r in csv.DictReader(f)]
+        axes[1].plot(*zip(*pts), color="tab:red", linestyle=":", label="tutorial as written")
+        axes[1].set_xlabel("epoch")
+        axes[1].set_ylabel("microseconds per epoch")
+        axes[1].set_title("The tutorial's loop keeps every epoch's graph alive")
+        axes[1].legend()
+    else:
+        axes[1].set_axis_off()
+    save(fig, path)
+
+
+def save(fig, path):
+    tmp = f"{path}.tmp-{os.getpid()}.png"
+    fig.savefig(tmp, dpi=100, bbox_inches="tight")
+    os.replace(tmp, path)
+    plt.close(fig)
+
+
+def main(argv):
+    if len(argv) != 2:
+        print(__doc__, file=sys.stderr)
+        return 2
+    d = argv[1]
+    ctx, rows = rows_of(os.path.join(d, "lingrad.json"))
+    torch_rows = {}
+    tp = os.path.join(d, "pytorch.json")
+    if os.path.exists(tp):
+        torch_rows = rows_of(tp)[1]
+    text = summary(ctx, rows, torch_rows)
+    with open(os.path.join(d, "summary.md"), "w") as f:
+        f.write(text + "\n")
+    print(text)
+    k = kernels(rows)
+    for dt in ("f32", "f64"):
+        if any(key[1] == dt and key[0] == "fused_mse" for key in k):
+            plot_rates(k, ctx, dt, os.path.join(d, f"fused-{dt}-rate-vs-n.png"))
+    plot_scaling(k, os.path.join(d, "thread-scaling.png"))
+    if train_rows(rows, "train/epoch/"):
+        plot_fused_eager(rows, os.path.join(d, "fused-vs-eager.png"))
+    if train_rows(rows, "train/tutorial/"):
+        plot_pytorch(rows, torch_rows, os.path.join(d, "pytorch_epoch_times.csv"),
+                     os.path.join(d, "tutorial-vs-pytorch.png"))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

@@ -28,6 +28,11 @@ lg_bench_sizes lg_bench_sizes_for(size_t elem_size, int quick);
 /* Records the machine, build and settings in the JSON context. */
 void lg_bench_add_context(void);
 
+/* Zeroed memory and tensors that live until the benchmarks have run; freed
+ * together at the end, so leak checkers stay quiet. Exits on failure. */
+void *lg_bench_alloc(size_t bytes);
+void lg_bench_keep_tensor(lg_tensor *t);
+
 void lg_bench_register_kernels(const lg_bench_data *d, int quick);
 void lg_bench_register_train(int quick);
 

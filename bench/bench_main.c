@@ -21,6 +21,41 @@ extern char **environ;
 #define LG_GIT_SHA "unknown"
 #endif
 
+/* What the registered benchmarks point into, freed after they have run. */
+enum { MAX_KEPT = 8192 };
+static void *kept[MAX_KEPT];
+static lg_tensor *kept_tensors[MAX_KEPT];
+static size_t n_kept, n_kept_tensors;
+
+static void die(const char *why)
+{
+    fprintf(stderr, "lingrad-bench: error: %s\n", why);
+    exit(1);
+}
+
+void *lg_bench_alloc(size_t bytes)
+{
+    void *p = n_kept < MAX_KEPT ? calloc(1, bytes) : NULL;
+    if (!p)
+        die("out of memory for benchmark arguments");
+    return kept[n_kept++] = p;
+}
+
+void lg_bench_keep_tensor(lg_tensor *t)
+{
+    if (n_kept_tensors == MAX_KEPT)
+        die("too many tensors");
+    kept_tensors[n_kept_tensors++] = t;
+}
+
+static void free_kept(void)
+{
+    for (size_t i = 0; i < n_kept; i++)
+        free(kept[i]);
+    for (size_t i = 0; i < n_kept_tensors; i++)
+        lg_tensor_free(kept_tensors[i]);
+}
+
 static size_t half_or(size_t bytes, size_t fallback)
 {
     return bytes ? bytes / 2 : fallback / 2;
@@ -98,13 +133,11 @@ static lg_bench_data make_data(int quick)
             cap = sz.n[i] > cap ? sz.n[i] : cap;
         lg_tensor *x, *y, *out;
         if (lg_make_linear(0.3, 0.5, cap, 0.01, 7, dt, &x, &y) != LG_OK ||
-            lg_tensor_new(dt, cap, false, &out) != LG_OK) {
-            fprintf(stderr, "lingrad-bench: error: %s\n", lg_last_error());
-            exit(1);
-        }
+            lg_tensor_new(dt, cap, false, &out) != LG_OK)
+            die(lg_last_error());
+        lg_bench_keep_tensor(x), lg_bench_keep_tensor(y), lg_bench_keep_tensor(out);
         d.cap = cap > d.cap ? cap : d.cap;
         d.x[dt] = lg_tensor_cdata(x), d.y[dt] = lg_tensor_cdata(y), d.out[dt] = lg_tensor_data(out);
-        /* the tensors live until the process ends: the benchmarks point into them */
     }
     return d;
 }
@@ -129,5 +162,7 @@ int main(int argc, char **argv)
     lg_bench_context("lingrad_suite", quick ? "quick" : "full");
     lg_bench_register_kernels(&data, quick);
     lg_bench_register_train(quick);
-    return lg_bench_main(argc, argv);
+    int rc = lg_bench_main(argc, argv);
+    free_kept();
+    return rc;
 }

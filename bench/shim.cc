@@ -11,9 +11,11 @@ struct lg_bench_state {
     benchmark::State &s;
 };
 
-struct lg_bench {
-    benchmark::internal::Benchmark *b;
-};
+// lg_bench is the registered benchmark itself: the handle costs no allocation.
+static benchmark::internal::Benchmark *of(lg_bench *b)
+{
+    return reinterpret_cast<benchmark::internal::Benchmark *>(b);
+}
 
 extern "C" lg_bench *lg_bench_register(const char *name, lg_bench_fn *fn, void *arg)
 {
@@ -21,11 +23,11 @@ extern "C" lg_bench *lg_bench_register(const char *name, lg_bench_fn *fn, void *
         lg_bench_state st{s};
         fn(&st, arg);
     });
-    return new lg_bench{bench}; // lives as long as the registration: the process
+    return reinterpret_cast<lg_bench *>(bench);
 }
 
-extern "C" void lg_bench_use_real_time(lg_bench *b) { b->b->UseRealTime(); }
-extern "C" void lg_bench_min_time(lg_bench *b, double seconds) { b->b->MinTime(seconds); }
+extern "C" void lg_bench_use_real_time(lg_bench *b) { of(b)->UseRealTime(); }
+extern "C" void lg_bench_min_time(lg_bench *b, double seconds) { of(b)->MinTime(seconds); }
 
 extern "C" size_t lg_bench_batch(lg_bench_state *st)
 {

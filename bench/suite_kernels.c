@@ -95,11 +95,7 @@ static void bm_kernel(lg_bench_state *st, void *arg)
 static void add(const lg_bench_data *d, const lg_kernels *k, const lg_kernels *best, int threads,
                 lg_dtype dt, kernel_id kernel, size_t n, const char *level)
 {
-    kbench *b = malloc(sizeof *b);
-    if (!b) {
-        fprintf(stderr, "lingrad-bench: error: out of memory\n");
-        exit(1);
-    }
+    kbench *b = lg_bench_alloc(sizeof *b);
     *b = (kbench){d, {k, threads, NULL}, {best, threads, NULL}, dt, kernel, n};
     char name[160];
     snprintf(name, sizeof name, "kernel/%s/%s/%s/threads:%d/n:%zu/%s", kernel_names[kernel],

@@ -35,11 +35,13 @@ static void bm_train(lg_bench_state *st, void *arg)
 
 static tbench *make(size_t n, lg_dtype dt, uint64_t seed)
 {
-    tbench *b = calloc(1, sizeof *b);
-    if (!b || lg_make_linear(0.3, 0.5, n, 0.01, seed, dt, &b->x, &b->y) != LG_OK) {
-        fprintf(stderr, "lingrad-bench: error: %s\n", b ? lg_last_error() : "out of memory");
+    tbench *b = lg_bench_alloc(sizeof *b);
+    if (lg_make_linear(0.3, 0.5, n, 0.01, seed, dt, &b->x, &b->y) != LG_OK) {
+        fprintf(stderr, "lingrad-bench: error: %s\n", lg_last_error());
         exit(1);
     }
+    lg_bench_keep_tensor(b->x);
+    lg_bench_keep_tensor(b->y);
     lg_train_opts_default(&b->o);
     b->o.init_w = lg_uniform(seed, LG_STREAM_INIT, 0);
     b->o.init_b = lg_uniform(seed, LG_STREAM_INIT, 1);

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# lingrad-bench runs, writes Google Benchmark JSON with lingrad's context and
+# counters, and the report turns it into a summary. A smoke test: no timing is
+# asserted, only that the numbers exist and are sane.
+set -u
+bench=${1:?usage: test_bench.sh path/to/lingrad-bench [python]}
+python=${2:-/usr/bin/python3}
+src=$(cd "$(dirname "$0")/.." && pwd)
+tmp=$(mktemp -d /tmp/lingrad-test-bench-XXXXXX)
+trap 'rm -rf "$tmp"' EXIT
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+"$bench" --quick --benchmark_filter='fused_mse/f32/scalar/threads:1/n:2048|roofline_read/f32/.*/threads:1/n:2048|train/tutorial/fused' \
+  --benchmark_min_time=0.01 --benchmark_out="$tmp/lingrad.json" --benchmark_out_format=json >/dev/null ||
+  fail "lingrad-bench exited non-zero"
+"$bench" --no_such_flag >/dev/null 2>&1 && fail "an unknown flag was accepted"
+"$python" - "$tmp/lingrad.json" <<'PY' || exit 1
+import json, sys
+d = json.load(open(sys.argv[1]))
+ctx, rows = d["context"], {r["name"]: r for r in d["benchmarks"]}
+for key in ("lingrad_version", "lingrad_git_sha", "lingrad_compiler", "lingrad_isa_chosen",
+            "lingrad_topology", "lingrad_pinning", "lingrad_threads_default", "lingrad_env"):
+    assert key in ctx, f"context lacks {key}"
+fused = [r for n, r in rows.items() if n.startswith("kernel/fused_mse/f32/scalar/threads:1/n:2048")]
+roof = [r for n, r in rows.items() if n.startswith("kernel/roofline_read/f32/")]
+tut = [r for n, r in rows.items() if n.startswith("train/tutorial/fused/f64/")]
+assert fused and roof and tut, f"missing rows: {sorted(rows)}"
+f = fused[0]
+assert f["items_per_second"] > 1e6 and abs(f["bytes_per_second"] / f["items_per_second"] - 8) < 1e-9, f
+assert 0 < f["roofline_pct"] < 1000, f
+assert all(r["epochs"] > 1 and r["epochs"] < 501 for r in tut), tut
+print("lingrad-bench JSON ok:", len(rows), "rows")
+PY
+if "$python" -c 'import matplotlib' 2>/dev/null; then
+  "$python" "$src/tools/bench_report.py" "$tmp" >/dev/null || fail "bench_report.py failed"
+  grep -q '^| fused_mse f32, n |' "$tmp/summary.md" || fail "summary has no fused table"
+  grep -q "tutorial's workload" "$tmp/summary.md" || fail "summary has no tutorial table"
+  [ -s "$tmp/fused-f32-rate-vs-n.png" ] || fail "no throughput plot"
+fi
+echo "test_bench: all checks passed"

@@ -228,7 +228,11 @@ def plot_fused_eager(rows, path):
         for n in ns:
             hits = [r for name, r in ep.items() if f"/{mode}/" in name and name.endswith(f"n:{n}")]
             vals.append(seconds(hits[0]) / hits[0].get("epochs", 1) * 1e6 if hits else 0)
-        ax.bar([j + i * width for j in range(len(ns))], vals, width, label=mode)
+        xs = [j + i * width for j in range(len(ns))]
+        ax.bar(xs, vals, width, label=mode)
+        for x, v in zip(xs, vals):
+            if not v:
+                ax.text(x, 1, "not run", ha="center", va="bottom", rotation=90, fontsize=8)
     ax.set_xticks([j + width / 2 for j in range(len(ns))], [f"n = {n:,}" for n in ns])
     ax.set_yscale("log")
     ax.set_ylabel("microseconds per epoch (log)")

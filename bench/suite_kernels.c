@@ -114,8 +114,29 @@ static int thread_counts(int *out)
     return count;
 }
 
+static void bm_skipped(lg_bench_state *st, void *arg)
+{
+    lg_bench_skip(st, arg);
+}
+
+/* Tables built in that this CPU cannot run show up as one skipped row each, with
+ * the reason, rather than vanishing from the results. */
+static void register_unrunnable(void)
+{
+    for (size_t i = 0; i < lg_kernels_count(); i++) {
+        const lg_kernels *k = lg_kernels_at(i);
+        if (lg_kernels_runnable(k))
+            continue;
+        char *why = lg_bench_alloc(96), name[64];
+        snprintf(why, 96, "this CPU cannot run the %s kernels", k->name);
+        snprintf(name, sizeof name, "kernel/%s/skipped", k->name);
+        lg_bench_register(name, bm_skipped, why);
+    }
+}
+
 void lg_bench_register_kernels(const lg_bench_data *d, int quick)
 {
+    register_unrunnable();
     int ts[16], nts = thread_counts(ts);
     const lg_kernels *best = lg_kernels_best();
     for (int kernel = 0; kernel < K_COUNT; kernel++) {

@@ -131,7 +131,7 @@ static lg_bench_data make_data(int quick)
         size_t cap = 0;
         for (int i = 0; i < sz.count; i++)
             cap = sz.n[i] > cap ? sz.n[i] : cap;
-        lg_tensor *x, *y, *out;
+        lg_tensor *x = NULL, *y = NULL, *out = NULL;
         if (lg_make_linear(0.3, 0.5, cap, 0.01, 7, dt, &x, &y) != LG_OK ||
             lg_tensor_new(dt, cap, false, &out) != LG_OK)
             die(lg_last_error());

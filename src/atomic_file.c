@@ -3,14 +3,35 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "atomic_file.h"
 #include "error.h"
 
+/* A device, FIFO or socket (/dev/null, /dev/stdout, a pipe) is written in place:
+ * renaming a temporary file over it would replace the device with a file. */
+static lg_status open_special(lg_atomic_file *af, const char *path)
+{
+    af->in_place = 1;
+    af->path = strdup(path);
+    if (!af->path)
+        return lg_fail(LG_ENOMEM, "cannot write '%s': out of memory", path);
+    af->f = fopen(path, "w");
+    if (!af->f) {
+        int e = errno;
+        lg_atomic_abort(af);
+        return lg_fail(LG_EIO, "cannot write '%s': %s", path, strerror(e));
+    }
+    return LG_OK;
+}
+
 lg_status lg_atomic_open(lg_atomic_file *af, const char *path)
 {
     *af = (lg_atomic_file){0};
+    struct stat st;
+    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode))
+        return open_special(af, path);
     size_t len = strlen(path) + 40;
     af->path = strdup(path);
     af->tmp = malloc(len);
@@ -41,7 +62,7 @@ lg_status lg_atomic_commit(lg_atomic_file *af)
         e = errno;
     }
     af->f = NULL;
-    if (!bad && rename(af->tmp, af->path) != 0) {
+    if (!bad && !af->in_place && rename(af->tmp, af->path) != 0) {
         bad = 1;
         e = errno;
     }

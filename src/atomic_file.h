@@ -11,7 +11,8 @@ typedef struct lg_atomic_file {
     FILE *f;
     char *path;
     char *tmp;
-    int created; /* tmp exists and is ours to remove */
+    int created;  /* tmp exists and is ours to remove */
+    int in_place; /* the target is a device or FIFO: written directly, no rename */
 } lg_atomic_file;
 
 lg_status lg_atomic_open(lg_atomic_file *af, const char *path);

@@ -145,6 +145,13 @@ b=$("$bin" train --every 0 --data "$tmp/d.csv" | tail -n 1)
 [ "$(wc -l <"$tmp/d32.csv")" -eq 8 ] || fail "gen --size 7 did not write 7 rows"
 "$bin" train --dtype f32 --mode eager --data "$tmp/d32.csv" --every 0 >/dev/null || fail "train f32 eager on CSV failed"
 "$bin" --version | grep -q '^lingrad [0-9]' || fail "--version"
+# A FIFO (like /dev/null or a pipe) is written in place, never replaced by a file.
+mkfifo "$tmp/fifo"
+cat "$tmp/fifo" >"$tmp/from-fifo" &
+"$bin" gen --size 5 --out "$tmp/fifo" || fail "gen into a FIFO"
+wait
+[ -p "$tmp/fifo" ] || fail "the FIFO was replaced by a regular file"
+[ "$(wc -l <"$tmp/from-fifo")" -eq 6 ] || fail "the FIFO's reader did not get the CSV"
 
 # ---- threads --------------------------------------------------------------------
 expect_error 2 "threads zero" train --threads 0

@@ -3,13 +3,16 @@
 #   make test     build, then run every test
 #   make bench    build, then run the benchmark suite into results/<host>-<date>/
 #   make bench-quick  a subset of it, in about a minute
+#   make bench-check     the CI performance gate against results/baseline/
+#   make bench-baseline  re-measure that baseline (see README: when and why)
 #   make asan     build and test under AddressSanitizer + UBSan (build-asan/)
 #   make clang    build and test with clang, warnings as errors (build-clang/)
 #   make neon     cross-build for AArch64 and run the kernel and training tests
 #                 under qemu-aarch64 (build-neon/)
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: all deps bench-deps test bench bench-quick asan clang neon clean
+.PHONY: all deps bench-deps test bench bench-quick bench-check bench-baseline asan clang neon clean
+PYTHON ?= $(shell test -x /usr/bin/python3 && echo /usr/bin/python3 || echo python3)
 
 all: deps build/CMakeCache.txt
 	cmake --build --preset release -j $(JOBS)
@@ -31,6 +34,12 @@ bench: bench-deps all
 
 bench-quick: bench-deps all
 	bench/run.sh build quick
+
+bench-check: bench-deps all
+	$(PYTHON) tools/bench_check.py check build
+
+bench-baseline: bench-deps all
+	$(PYTHON) tools/bench_check.py baseline build
 
 asan: deps
 	cmake --preset asan

@@ -19,7 +19,8 @@ optional=()
 case "$level" in
   build) ;;
   test) optional+=(python3-matplotlib) ;;
-  bench) required+=(g++ libbenchmark-dev python3-matplotlib); optional+=(python3-torch) ;;
+  bench) required+=(g++ libbenchmark-dev python3-matplotlib valgrind libbenchmark-tools python3-scipy)
+         optional+=(python3-torch) ;;
   ci) required+=(clang libomp-dev python3-matplotlib) ;;
   neon) required+=(gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user) ;;
   *) echo "install-deps.sh: unknown level '$level' (build, test, bench, ci or neon)" >&2; exit 2 ;;

@@ -1,0 +1,168 @@
+#!/usr/bin/env python3
+"""The CI performance gate: ratios measured in one run, and instruction counts.
+
+usage: bench_check.py check|baseline BUILD_DIR [BASELINE_DIR]
+
+Shared CI machines move absolute times by 10-50%, so nothing here gates on a
+time. It gates on:
+  - ratios of rows measured in the same run, interleaved and repeated (medians of
+    5 repetitions in random order): SIMD over scalar, fused over eager, kernel over
+    the memory roofline, threads over one thread;
+  - instructions per element of the scalar and AVX2 fused kernels, counted by
+    valgrind's callgrind (deterministic; valgrind cannot run AVX-512).
+Absolute times are printed beside the baseline's (Google Benchmark's compare.py
+when it is installed) but never gated.
+
+check:    compares with BASELINE_DIR (default results/baseline) and exits 1 with a
+          table of what regressed.
+baseline: measures and writes BASELINE_DIR/bench-check.json and the raw JSON.
+          The thresholds live in BASELINE_DIR/thresholds.json (edited by hand).
+"""
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+
+REPS = 5
+FILTER = ("kernel/fused_mse/f32/[a-z0-9]+/threads:[0-9]+/n:[0-9]+/(L2|L3)"
+          "|kernel/(fused_mse|roofline_read)/f32/[a-z0-9]+/threads:1/n:[0-9]{1,8}/DRAM"
+          "|train/epoch/(fused|eager)/f32/[a-z0-9]+/threads:[0-9]+/n:10000/")
+CALLGRIND = [("scalar", "f32"), ("scalar", "f64"), ("avx2", "f32"), ("avx2", "f64")]
+CALLGRIND_N, CALLGRIND_EPOCHS = 100000, 10
+
+
+def run_bench(build, out_json):
+    cmd = [os.path.join(build, "lingrad-bench"), f"--benchmark_filter={FILTER}",
+           f"--benchmark_repetitions={REPS}", "--benchmark_enable_random_interleaving=true",
+           "--benchmark_min_time=0.05", "--benchmark_report_aggregates_only=true",
+           f"--benchmark_out={out_json}", "--benchmark_out_format=json"]
+    print("bench-check: " + " ".join(cmd), flush=True)
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
+    with open(out_json) as f:
+        data = json.load(f)
+    med = {}
+    for r in data["benchmarks"]:
+        if r.get("aggregate_name") == "median":
+            med[r["name"].replace("/real_time_median", "")] = r
+    return data["context"], med
+
+
+def find(med, pattern):
+    """The single row whose name matches pattern (n is ignored: it follows the
+    machine's caches, the level does not)."""
+    hits = [r for name, r in med.items() if re.fullmatch(pattern, name)]
+    return hits[0] if len(hits) == 1 else None
+
+
+def ratios(ctx, med):
+    isas = ctx.get("lingrad_isa_available", "scalar").split()
+    best = [i for i in ("avx512", "avx2", "neon") if i in isas][:1]
+    cores = int(re.search(r"(\d+) cores", ctx.get("lingrad_topology", "1 cores")).group(1))
+    rate = lambda p: (find(med, p) or {}).get("items_per_second")
+    per = lambda p: (find(med, p) or {}).get("real_time")
+    out = {}
+    scalar_l2 = rate(r"kernel/fused_mse/f32/scalar/threads:1/n:\d+/L2")
+    for isa in [i for i in ("avx2", "avx512", "neon") if i in isas]:
+        v = rate(rf"kernel/fused_mse/f32/{isa}/threads:1/n:\d+/L2")
+        if v and scalar_l2:
+            out[f"{isa}_over_scalar_fused_f32_L2"] = v / scalar_l2
+    if best:
+        b = best[0]
+        e, f = per(r"train/epoch/eager/f32/\w+/threads:\d+/n:10000"), per(r"train/epoch/fused/f32/\w+/threads:\d+/n:10000")
+        if e and f:
+            out["fused_over_eager_epoch_n10000"] = e / f
+        k = find(med, rf"kernel/fused_mse/f32/{b}/threads:1/n:\d+/DRAM")
+        roof = find(med, rf"kernel/roofline_read/f32/{b}/threads:1/n:\d+/DRAM")
+        if k and roof:
+            out["fused_over_roofline_f32_DRAM"] = k["bytes_per_second"] / roof["bytes_per_second"]
+        if cores > 1:
+            one = rate(rf"kernel/fused_mse/f32/{b}/threads:1/n:\d+/L3")
+            many = rate(rf"kernel/fused_mse/f32/{b}/threads:{cores}/n:\d+/L3")
+            if one and many:
+                out[f"threads{cores}_over_1_fused_f32_L3"] = many / one
+    return out
+
+
+def instructions(build):
+    """Instructions per element of the fused kernel, per (isa, dtype)."""
+    if not shutil.which("valgrind") or not shutil.which("callgrind_annotate"):
+        raise SystemExit("bench-check: valgrind is missing (apt-get install valgrind)")
+    out = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for isa, dt in CALLGRIND:
+            cg = os.path.join(tmp, f"cg.{isa}.{dt}")
+            subprocess.run(["valgrind", "--tool=callgrind", f"--callgrind-out-file={cg}",
+                            os.path.join(build, "lingrad"), "train", "--isa", isa, "--dtype", dt,
+                            "--size", str(CALLGRIND_N), "--epochs", str(CALLGRIND_EPOCHS),
+                            "--tol", "0", "--every", "0", "--threads", "1"],
+                           check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            text = subprocess.run(["callgrind_annotate", cg], check=True, capture_output=True,
+                                  text=True).stdout
+            fn = "mse_f32" if dt == "f32" else "mse_f64"
+            hits = [int(m.group(1).replace(",", "")) for m in
+                    re.finditer(rf"^\s*([\d,]+) .*:{fn} ", text, re.M)]
+            if len(hits) != 1:
+                raise SystemExit(f"bench-check: cannot find {fn} in callgrind's output ({isa})")
+            out[f"instructions_per_element_{isa}_{dt}"] = hits[0] / (CALLGRIND_N * CALLGRIND_EPOCHS)
+    return out
+
+
+def measure(build, raw_json):
+    ctx, med = run_bench(build, raw_json)
+    return ctx, ratios(ctx, med), instructions(build)
+
+
+def compare(base, thresholds, ratios_now, instr_now):
+    rows, bad = [], 0
+    for name, want in sorted(base["ratios"].items()):
+        got, drop = ratios_now.get(name), thresholds["ratios"].get(name, thresholds["ratios"]["default"])
+        ok = got is not None and got >= want * (1 - drop)
+        rows.append((name, want, got, f">= {want * (1 - drop):.3g} (-{100 * drop:.0f}%)", ok))
+    for name, want in sorted(base["instructions"].items()):
+        got, rise = instr_now.get(name), thresholds["instructions"]
+        ok = got is not None and got <= want * (1 + rise)
+        rows.append((name, want, got, f"<= {want * (1 + rise):.4g} (+{100 * rise:.0f}%)", ok))
+    width = max(len(r[0]) for r in rows)
+    print(f"\n{'gate':<{width}}  {'baseline':>10}  {'now':>10}  {'allowed':<22} result")
+    for name, want, got, allowed, ok in rows:
+        bad += not ok
+        now = "missing" if got is None else f"{got:.4g}"
+        print(f"{name:<{width}}  {want:>10.4g}  {now:>10}  {allowed:<22} {'ok' if ok else 'REGRESSED'}")
+    return bad
+
+
+def main(argv):
+    if len(argv) < 3 or argv[1] not in ("check", "baseline"):
+        print(__doc__, file=sys.stderr)
+        return 2
+    build, base_dir = argv[2], argv[3] if len(argv) > 3 else "results/baseline"
+    os.makedirs(base_dir, exist_ok=True)
+    raw = os.path.join(base_dir if argv[1] == "baseline" else tempfile.mkdtemp(), "bench-check-raw.json")
+    ctx, r, ins = measure(build, raw)
+    if argv[1] == "baseline":
+        doc = {"machine": {k: v for k, v in ctx.items() if k.startswith("lingrad_") or k == "date"},
+               "ratios": r, "instructions": ins}
+        with open(os.path.join(base_dir, "bench-check.json"), "w") as f:
+            json.dump(doc, f, indent=1, sort_keys=True)
+        print(json.dumps(doc, indent=1, sort_keys=True))
+        print(f"bench-check: baseline written to {base_dir}/ (commit it with the change that moved it)")
+        return 0
+    with open(os.path.join(base_dir, "bench-check.json")) as f:
+        base = json.load(f)
+    with open(os.path.join(base_dir, "thresholds.json")) as f:
+        thresholds = json.load(f)
+    bad = compare(base, thresholds, r, ins)
+    cmp = "/usr/share/benchmark/compare.py"
+    old = os.path.join(base_dir, "bench-check-raw.json")
+    if os.path.exists(cmp) and os.path.exists(old):
+        print("\nAbsolute times against the baseline machine (reported, never gated):", flush=True)
+        subprocess.run([sys.executable, cmp, "benchmarks", old, raw], check=False)
+    print(f"\nbench-check: {'FAILED: ' + str(bad) + ' gate(s) regressed' if bad else 'all gates passed'}")
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

@@ -11,7 +11,7 @@
 #                 under qemu-aarch64 (build-neon/)
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: all deps bench-deps test bench bench-quick bench-check bench-baseline asan clang neon clean
+.PHONY: all deps bench-deps check-deps test bench bench-quick bench-check bench-baseline asan clang neon clean
 PYTHON ?= $(shell test -x /usr/bin/python3 && echo /usr/bin/python3 || echo python3)
 
 all: deps build/CMakeCache.txt
@@ -35,10 +35,13 @@ bench: bench-deps all
 bench-quick: bench-deps all
 	bench/run.sh build quick
 
-bench-check: bench-deps all
+check-deps:
+	@scripts/install-deps.sh check
+
+bench-check: check-deps all
 	$(PYTHON) tools/bench_check.py check build
 
-bench-baseline: bench-deps all
+bench-baseline: check-deps all
 	$(PYTHON) tools/bench_check.py baseline build
 
 asan: deps

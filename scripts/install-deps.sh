@@ -8,6 +8,7 @@
 #                                     optional (the PyTorch comparison is skipped)
 #   scripts/install-deps.sh ci      + clang, for the second-compiler build
 #   scripts/install-deps.sh neon    + the AArch64 cross compiler and qemu-user
+#   scripts/install-deps.sh check   + valgrind and compare.py, for make bench-check
 #
 # Exits 0 when everything required is present afterwards, 1 otherwise, always
 # with one line per problem saying exactly what to run.
@@ -19,11 +20,11 @@ optional=()
 case "$level" in
   build) ;;
   test) optional+=(python3-matplotlib) ;;
-  bench) required+=(g++ libbenchmark-dev python3-matplotlib valgrind libbenchmark-tools python3-scipy)
-         optional+=(python3-torch) ;;
+  bench) required+=(g++ libbenchmark-dev python3-matplotlib) optional+=(python3-torch) ;;
+  check) required+=(g++ libbenchmark-dev valgrind libbenchmark-tools python3-scipy) ;;
   ci) required+=(clang libomp-dev python3-matplotlib) ;;
   neon) required+=(gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user) ;;
-  *) echo "install-deps.sh: unknown level '$level' (build, test, bench, ci or neon)" >&2; exit 2 ;;
+  *) echo "install-deps.sh: unknown level '$level' (build, test, bench, check, ci or neon)" >&2; exit 2 ;;
 esac
 
 say() { echo "install-deps: $*" >&2; }

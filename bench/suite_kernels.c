@@ -6,6 +6,7 @@
  * row also reports `roofline_pct`, its bytes/s against that read, measured on
  * the same data just before it (untimed).
  */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -104,6 +105,7 @@ static void add(const lg_bench_data *d, const lg_kernels *k, const lg_kernels *b
     lg_bench_use_real_time(r);
 }
 
+
 /* 1, 2, 4, ... up to the core count, and the core count itself. */
 static int thread_counts(int *out)
 {
@@ -134,9 +136,42 @@ static void register_unrunnable(void)
     }
 }
 
+/* How well this machine runs T threads right now, independent of lingrad: a
+ * compute-only loop split by a plain OpenMP for. A gate on lingrad's thread
+ * scaling divides by this, so a busy machine (another process on a core) does
+ * not look like a lingrad regression, while a driver that stopped using threads
+ * still does. */
+static void bm_omp_probe(lg_bench_state *st, void *arg)
+{
+    int threads = *(const int *)arg;
+    const long work = 1L << 21;
+    for (size_t k; (k = lg_bench_batch(st)) != 0;)
+        for (size_t i = 0; i < k; i++) {
+            double acc = 0.0;
+#pragma omp parallel for num_threads(threads) reduction(+ : acc) schedule(static)
+            for (long j = 0; j < work; j++)
+                acc += sqrt((double)j * 1e-3);
+            lg_bench_do_not_optimize(&acc);
+        }
+    lg_bench_set_items(st, lg_bench_iterations(st) * work);
+}
+
+static void register_omp_probe(void)
+{
+    int ts[16], nts = thread_counts(ts);
+    for (int t = 0; t < nts; t++) {
+        int *arg = lg_bench_alloc(sizeof *arg);
+        *arg = ts[t];
+        char name[64];
+        snprintf(name, sizeof name, "probe/omp_compute/threads:%d/n:%ld", ts[t], 1L << 21);
+        lg_bench_use_real_time(lg_bench_register(name, bm_omp_probe, arg));
+    }
+}
+
 void lg_bench_register_kernels(const lg_bench_data *d, int quick)
 {
     register_unrunnable();
+    register_omp_probe();
     int ts[16], nts = thread_counts(ts);
     const lg_kernels *best = lg_kernels_best();
     for (int kernel = 0; kernel < K_COUNT; kernel++) {

@@ -186,38 +186,29 @@ static void axpb_f32(const float *x, size_t n, float a, float b, float *out)
     }
 }
 
-static void add_f32(const float *p, const float *q, size_t n, float *out)
+/* op 0: p + q, 1: p - q, 2: p * q */
+static inline __m512 binop_ps(int op, __m512 p, __m512 q)
+{
+    return op == 0 ? _mm512_add_ps(p, q) : op == 1 ? _mm512_sub_ps(p, q) : _mm512_mul_ps(p, q);
+}
+
+static inline void binary_ps(int op, const float *p, const float *q, size_t n, float *out)
 {
     for (size_t i = 0; i < n; i += 16) {
         __mmask16 m = n - i >= 16 ? 0xFFFF : tail16(n - i);
-        _mm512_mask_storeu_ps(out + i, m, _mm512_add_ps(_mm512_maskz_loadu_ps(m, p + i),
-                                                        _mm512_maskz_loadu_ps(m, q + i)));
+        _mm512_mask_storeu_ps(out + i, m, binop_ps(op, _mm512_maskz_loadu_ps(m, p + i),
+                                                   _mm512_maskz_loadu_ps(m, q + i)));
     }
 }
 
-static void sub_f32(const float *p, const float *q, size_t n, float *out)
-{
-    for (size_t i = 0; i < n; i += 16) {
-        __mmask16 m = n - i >= 16 ? 0xFFFF : tail16(n - i);
-        _mm512_mask_storeu_ps(out + i, m, _mm512_sub_ps(_mm512_maskz_loadu_ps(m, p + i),
-                                                        _mm512_maskz_loadu_ps(m, q + i)));
-    }
-}
-
-static void mul_f32(const float *p, const float *q, size_t n, float *out)
-{
-    for (size_t i = 0; i < n; i += 16) {
-        __mmask16 m = n - i >= 16 ? 0xFFFF : tail16(n - i);
-        _mm512_mask_storeu_ps(out + i, m, _mm512_mul_ps(_mm512_maskz_loadu_ps(m, p + i),
-                                                        _mm512_maskz_loadu_ps(m, q + i)));
-    }
-}
-
+static void add_f32(const float *p, const float *q, size_t n, float *out) { binary_ps(0, p, q, n, out); }
+static void sub_f32(const float *p, const float *q, size_t n, float *out) { binary_ps(1, p, q, n, out); }
+static void mul_f32(const float *p, const float *q, size_t n, float *out) { binary_ps(2, p, q, n, out); }
 static void square_f32(const float *p, size_t n, float *out)
 {
     for (size_t i = 0; i < n; i += 16) {
         __mmask16 m = n - i >= 16 ? 0xFFFF : tail16(n - i);
-        __m512 v = _mm512_maskz_loadu_ps(m, p + i);
+        __m512 v = _mm512_maskz_loadu_ps(m, p + i); /* one load, not two */
         _mm512_mask_storeu_ps(out + i, m, _mm512_mul_ps(v, v));
     }
 }
@@ -255,33 +246,23 @@ static void axpb_f64(const double *x, size_t n, double a, double b, double *out)
     }
 }
 
-static void add_f64(const double *p, const double *q, size_t n, double *out)
+static inline __m512d binop_pd(int op, __m512d p, __m512d q)
+{
+    return op == 0 ? _mm512_add_pd(p, q) : op == 1 ? _mm512_sub_pd(p, q) : _mm512_mul_pd(p, q);
+}
+
+static inline void binary_pd(int op, const double *p, const double *q, size_t n, double *out)
 {
     for (size_t i = 0; i < n; i += 8) {
         __mmask8 m = n - i >= 8 ? 0xFF : tail8(n - i);
-        _mm512_mask_storeu_pd(out + i, m, _mm512_add_pd(_mm512_maskz_loadu_pd(m, p + i),
-                                                        _mm512_maskz_loadu_pd(m, q + i)));
+        _mm512_mask_storeu_pd(out + i, m, binop_pd(op, _mm512_maskz_loadu_pd(m, p + i),
+                                                   _mm512_maskz_loadu_pd(m, q + i)));
     }
 }
 
-static void sub_f64(const double *p, const double *q, size_t n, double *out)
-{
-    for (size_t i = 0; i < n; i += 8) {
-        __mmask8 m = n - i >= 8 ? 0xFF : tail8(n - i);
-        _mm512_mask_storeu_pd(out + i, m, _mm512_sub_pd(_mm512_maskz_loadu_pd(m, p + i),
-                                                        _mm512_maskz_loadu_pd(m, q + i)));
-    }
-}
-
-static void mul_f64(const double *p, const double *q, size_t n, double *out)
-{
-    for (size_t i = 0; i < n; i += 8) {
-        __mmask8 m = n - i >= 8 ? 0xFF : tail8(n - i);
-        _mm512_mask_storeu_pd(out + i, m, _mm512_mul_pd(_mm512_maskz_loadu_pd(m, p + i),
-                                                        _mm512_maskz_loadu_pd(m, q + i)));
-    }
-}
-
+static void add_f64(const double *p, const double *q, size_t n, double *out) { binary_pd(0, p, q, n, out); }
+static void sub_f64(const double *p, const double *q, size_t n, double *out) { binary_pd(1, p, q, n, out); }
+static void mul_f64(const double *p, const double *q, size_t n, double *out) { binary_pd(2, p, q, n, out); }
 static void square_f64(const double *p, size_t n, double *out)
 {
     for (size_t i = 0; i < n; i += 8) {

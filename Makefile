@@ -7,11 +7,13 @@
 #   make bench-baseline  re-measure that baseline (see README: when and why)
 #   make asan     build and test under AddressSanitizer + UBSan (build-asan/)
 #   make clang    build and test with clang, warnings as errors (build-clang/)
+#   make fuzz     libFuzzer on the CSV reader and the argument parser, FUZZ_SECONDS
+#                 each (default 60), from the seed corpus in tests/fuzz/corpus
 #   make neon     cross-build for AArch64 and run the kernel and training tests
 #                 under qemu-aarch64 (build-neon/)
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: all deps bench-deps check-deps test bench bench-quick bench-check bench-baseline asan clang neon clean
+.PHONY: fuzz all deps bench-deps check-deps test bench bench-quick bench-check bench-baseline asan clang neon clean
 PYTHON ?= $(shell test -x /usr/bin/python3 && echo /usr/bin/python3 || echo python3)
 
 all: deps build/CMakeCache.txt
@@ -55,6 +57,20 @@ clang: deps
 	cmake --build --preset clang -j $(JOBS)
 	ctest --preset clang
 
+FUZZ_SECONDS ?= 60
+fuzz:
+	@scripts/install-deps.sh fuzz
+	cmake --preset fuzz
+	cmake --build --preset fuzz -j $(JOBS)
+	@for t in csv args; do \
+	  mkdir -p build-fuzz/corpus-$$t && cp -n tests/fuzz/corpus/$$t/* build-fuzz/corpus-$$t/ ; \
+	  echo "== fuzz_$$t for $(FUZZ_SECONDS) s (log: build-fuzz/fuzz-$$t.log)"; \
+	  build-fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -close_fd_mask=2 -max_len=4096 \
+	    -artifact_prefix=build-fuzz/crash-$$t- build-fuzz/corpus-$$t >build-fuzz/fuzz-$$t.log 2>&1; \
+	  rc=$$?; grep -E '^(Done|==[0-9]+==ERROR|SUMMARY)' build-fuzz/fuzz-$$t.log; \
+	  [ $$rc -eq 0 ] || { echo "fuzz_$$t failed: see build-fuzz/fuzz-$$t.log and build-fuzz/crash-$$t-*"; exit 1; }; \
+	done
+
 neon:
 	@scripts/install-deps.sh neon
 	cmake --preset neon
@@ -62,4 +78,4 @@ neon:
 	ctest --preset neon
 
 clean:
-	rm -rf build build-asan build-clang build-neon
+	rm -rf build build-asan build-clang build-neon build-fuzz

@@ -21,10 +21,11 @@ case "$level" in
   build) ;;
   test) optional+=(python3-matplotlib) ;;
   bench) required+=(g++ libbenchmark-dev python3-matplotlib) optional+=(python3-torch) ;;
+  fuzz) required+=(clang libclang-rt-14-dev libomp-dev) ;;
   check) required+=(g++ libbenchmark-dev valgrind libbenchmark-tools python3-scipy) ;;
   ci) required+=(clang libomp-dev python3-matplotlib) ;;
   neon) required+=(gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user) ;;
-  *) echo "install-deps.sh: unknown level '$level' (build, test, bench, check, ci or neon)" >&2; exit 2 ;;
+  *) echo "install-deps.sh: unknown level '$level' (build, test, bench, check, fuzz, ci or neon)" >&2; exit 2 ;;
 esac
 
 say() { echo "install-deps: $*" >&2; }

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "atomic_file.h"
+#include "csv.h"
 #include "error.h"
 #include "tensor.h"
 
@@ -219,10 +220,18 @@ lg_status lg_csv_read(const char *path, lg_dtype dtype, lg_tensor **x, lg_tensor
     FILE *f = fopen(path, "r");
     if (!f)
         return lg_fail(LG_EIO, "cannot open '%s': %s", path, strerror(errno));
+    lg_status st = lg_csv_read_stream(f, path, dtype, x, y);
+    fclose(f);
+    return st;
+}
+
+lg_status lg_csv_read_stream(FILE *f, const char *path, lg_dtype dtype, lg_tensor **x,
+                             lg_tensor **y)
+{
+    *x = *y = NULL;
     reader r = {.path = path, .line = 0, .dtype = dtype};
     pairs p = {0};
     lg_status st = read_lines(f, &r, &p);
-    fclose(f);
     if (st == LG_OK && r.line == 0)
         st = lg_fail(LG_EPARSE, "%s: the file is empty (expected the header 'x,y')", path);
     else if (st == LG_OK && p.n == 0)

@@ -56,6 +56,8 @@ bool cli_threads(long threads);
 bool cli_fits_memory(size_t n, lg_dtype dtype, size_t buffers);
 
 int cli_train(int argc, char **argv);
+/* Parses and checks train's command line without running anything (for the fuzzer). */
+int cli_train_check_args(int argc, char **argv);
 int cli_gen(int argc, char **argv);
 int cli_info(int argc, char **argv);
 void cli_usage(FILE *out);

@@ -170,6 +170,14 @@ static void print_final(const lg_train_result *r)
     print_line(r->last_epoch, r->w, r->b, r->final_loss);
 }
 
+int cli_train_check_args(int argc, char **argv)
+{
+    train_args a;
+    lg_train_opts o;
+    lg_dtype dt;
+    return parse_args(argc, argv, &a, &o, &dt) ? CLI_OK : CLI_USAGE;
+}
+
 int cli_train(int argc, char **argv)
 {
     train_args a;

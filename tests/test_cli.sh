@@ -153,6 +153,27 @@ wait
 [ -p "$tmp/fifo" ] || fail "the FIFO was replaced by a regular file"
 [ "$(wc -l <"$tmp/from-fifo")" -eq 6 ] || fail "the FIFO's reader did not get the CSV"
 
+# ---- Ctrl-C and SIGTERM: stop after the epoch, keep the history, say so ---------------
+for sig in INT TERM; do
+  "$bin" train --size 100000 --epochs 100000000 --tol 0 --every 0 --history "$tmp/h-$sig.csv" \
+    >"$tmp/out-$sig" 2>"$tmp/err-$sig" &
+  pid=$!
+  sleep 0.5
+  kill -"$sig" "$pid"
+  wait "$pid"
+  rc=$?
+  want=$([ "$sig" = INT ] && echo 130 || echo 143)
+  [ "$rc" -eq "$want" ] || fail "SIG$sig: exit status $rc, want $want"
+  [ "$(wc -l <"$tmp/err-$sig")" -eq 1 ] && grep -q "^lingrad: error: interrupted by SIG$sig after epoch" "$tmp/err-$sig" ||
+    fail "SIG$sig: want one 'interrupted' line, got: $(cat "$tmp/err-$sig")"
+  rows=$(($(wc -l <"$tmp/h-$sig.csv") - 1))
+  [ "$rows" -gt 10 ] || fail "SIG$sig: history has only $rows rows"
+  tail -n 1 "$tmp/h-$sig.csv" | grep -Eq '^[0-9]+,[^,]+,[^,]+,[^,]+$' || fail "SIG$sig: truncated history"
+  tail -n 1 "$tmp/out-$sig" | grep -q ' loss = ' || fail "SIG$sig: no final line on stdout"
+  ls "$tmp" | grep -q 'tmp-' && fail "SIG$sig: a temporary file was left behind"
+  echo "ok  SIG$sig -> $(cat "$tmp/err-$sig") ($rows epochs in the history)"
+done
+
 # ---- threads --------------------------------------------------------------------
 expect_error 2 "threads zero" train --threads 0
 expect_error 2 "threads negative" train --threads -2

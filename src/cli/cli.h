@@ -55,6 +55,10 @@ bool cli_threads(long threads);
 /* Refuses sizes whose buffers cannot fit in this machine's memory. */
 bool cli_fits_memory(size_t n, lg_dtype dtype, size_t buffers);
 
+/* signals.c: SIGINT/SIGTERM set a flag that training polls once per epoch. */
+void cli_signals_install(void);
+int cli_signal_pending(void); /* the signal number, or 0 */
+
 int cli_train(int argc, char **argv);
 /* Parses and checks train's command line without running anything (for the fuzzer). */
 int cli_train_check_args(int argc, char **argv);

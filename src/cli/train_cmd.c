@@ -1,6 +1,7 @@
 /* lingrad train: the tutorial's training run, with its printout. */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
+#include <signal.h>
 #include <float.h>
 #include <math.h>
 #include <stdlib.h>
@@ -123,7 +124,7 @@ static int on_epoch(void *ctx, const lg_epoch_record *r)
     long every = *(const long *)ctx;
     if (every > 0 && r->epoch % every == 0)
         print_line(r->epoch, r->w, r->b, r->loss);
-    return 0;
+    return cli_signal_pending() != 0; /* stop after this epoch */
 }
 
 static void print_timing(const train_args *a, const lg_train_result *r, size_t n, const char *isa)
@@ -191,11 +192,16 @@ int cli_train(int argc, char **argv)
         return rc;
     o.on_epoch = on_epoch;
     o.ctx = &a.every;
+    cli_signals_install();
     lg_train_result r;
     lg_status s = lg_train(x, y, &o, &r);
     char err[1200] = "", out_err[600] = "";
     if (s != LG_OK)
         snprintf(err, sizeof err, "%s", lg_last_error());
+    else if (r.interrupted)
+        snprintf(err, sizeof err, "interrupted by %s after epoch %ld; %s",
+                 cli_signal_pending() == SIGTERM ? "SIGTERM" : "SIGINT", r.last_epoch,
+                 a.history || a.plot ? "the history so far is written" : "nothing else to write");
     if (s == LG_OK) {
         print_final(&r);
         if (a.timing)
@@ -204,8 +210,10 @@ int cli_train(int argc, char **argv)
     bool outputs_ok = (s != LG_OK && s != LG_EDIVERGED) || write_outputs(&a, &r, out_err, sizeof out_err);
     if (!outputs_ok)
         snprintf(err + strlen(err), sizeof err - strlen(err), "%s%s", err[0] ? "; and " : "", out_err);
+    int sig = s == LG_OK && r.interrupted ? cli_signal_pending() : 0;
     lg_train_result_free(&r);
     lg_tensor_free(x);
     lg_tensor_free(y);
-    return err[0] ? cli_error(CLI_FAILED, "%s", err) : CLI_OK;
+    /* 128 + signal, as a shell reports a program the signal ended */
+    return err[0] ? cli_error(sig ? 128 + sig : CLI_FAILED, "%s", err) : CLI_OK;
 }

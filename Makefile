@@ -7,13 +7,15 @@
 #   make bench-baseline  re-measure that baseline (see README: when and why)
 #   make asan     build and test under AddressSanitizer + UBSan (build-asan/)
 #   make clang    build and test with clang, warnings as errors (build-clang/)
+#   make tsan     build and test under ThreadSanitizer: clang, libomp and LLVM's
+#                 Archer tool, which tells TSan what OpenMP synchronises (build-tsan/)
 #   make fuzz     libFuzzer on the CSV reader and the argument parser, FUZZ_SECONDS
 #                 each (default 60), from the seed corpus in tests/fuzz/corpus
 #   make neon     cross-build for AArch64 and run the kernel and training tests
 #                 under qemu-aarch64 (build-neon/)
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: fuzz all deps bench-deps check-deps test bench bench-quick bench-check bench-baseline asan clang neon clean
+.PHONY: tsan fuzz all deps bench-deps check-deps test bench bench-quick bench-check bench-baseline asan clang neon clean
 PYTHON ?= $(shell test -x /usr/bin/python3 && echo /usr/bin/python3 || echo python3)
 
 all: deps build/CMakeCache.txt
@@ -57,6 +59,12 @@ clang: deps
 	cmake --build --preset clang -j $(JOBS)
 	ctest --preset clang
 
+tsan:
+	@scripts/install-deps.sh fuzz
+	cmake --preset tsan
+	cmake --build --preset tsan -j $(JOBS)
+	ctest --preset tsan
+
 FUZZ_SECONDS ?= 60
 fuzz:
 	@scripts/install-deps.sh fuzz
@@ -78,4 +86,4 @@ neon:
 	ctest --preset neon
 
 clean:
-	rm -rf build build-asan build-clang build-neon build-fuzz
+	rm -rf build build-asan build-clang build-neon build-fuzz build-tsan

@@ -9,6 +9,8 @@
 #   scripts/install-deps.sh ci      + clang, for the second-compiler build
 #   scripts/install-deps.sh neon    + the AArch64 cross compiler and qemu-user
 #   scripts/install-deps.sh check   + valgrind and compare.py, for make bench-check
+#   scripts/install-deps.sh fuzz    + clang, its sanitizer runtimes and libomp, for
+#                                     make fuzz and make tsan
 #
 # Exits 0 when everything required is present afterwards, 1 otherwise, always
 # with one line per problem saying exactly what to run.

@@ -4,14 +4,14 @@
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <threads.h>
+#include <pthread.h>
 
 #include "error.h"
 #include "exec.h"
 #include "isa.h"
 #include "topology.h"
 
-static once_flag threads_once = ONCE_FLAG_INIT;
+static pthread_once_t threads_once = PTHREAD_ONCE_INIT;
 static int default_threads;
 static char threads_error[160];
 
@@ -34,7 +34,7 @@ static void choose_threads(void)
 
 lg_status lg_threads_default(int *out)
 {
-    call_once(&threads_once, choose_threads);
+    (void)pthread_once(&threads_once, choose_threads);
     *out = default_threads;
     return default_threads ? LG_OK : lg_fail(LG_EINVAL, "%s", threads_error);
 }

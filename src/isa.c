@@ -1,14 +1,17 @@
 /* Choosing the kernel table, once per process: the only global mutable state in
- * the library, written once under call_once and read-only afterwards. */
+ * the library, written once under pthread_once and read-only afterwards. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <threads.h>
+#include <pthread.h>
 
 #include "error.h"
 #include "isa.h"
 
-static once_flag choose_once = ONCE_FLAG_INIT;
+/* pthread_once rather than C11 call_once: glibc's call_once reaches pthread_once
+ * internally, around ThreadSanitizer's interceptor, so TSan would not see the
+ * ordering it gives and would report every later read as a race. */
+static pthread_once_t choose_once = PTHREAD_ONCE_INIT;
 static const lg_kernels *chosen;
 static char choose_error[256];
 
@@ -45,7 +48,7 @@ static void choose(void)
 
 lg_status lg_kernels_default(const lg_kernels **out)
 {
-    call_once(&choose_once, choose);
+    (void)pthread_once(&choose_once, choose);
     *out = chosen;
     return chosen ? LG_OK : lg_fail(LG_EUNSUPPORTED, "%s", choose_error);
 }

@@ -11,7 +11,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
 #include <stdlib.h>
-#include <threads.h>
+#include <pthread.h>
 #include <unistd.h>
 
 #include "topology.h"
@@ -21,7 +21,7 @@
 static hwloc_topology_t hw;
 #endif
 
-static once_flag discover_once = ONCE_FLAG_INIT;
+static pthread_once_t discover_once = PTHREAD_ONCE_INIT;
 static lg_topology_info topo;
 
 /* Cache sizes that no real core has: some hypervisors report invented ones. */
@@ -84,7 +84,7 @@ static void discover(void)
 
 const lg_topology_info *lg_topology_get(void)
 {
-    call_once(&discover_once, discover);
+    (void)pthread_once(&discover_once, discover);
     return &topo;
 }
 

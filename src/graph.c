@@ -157,7 +157,7 @@ lg_status lg_graph_ensure_grad(lg_graph *g, lg_tensor *t)
         return LG_OK;
     t->grad = lg_arena_alloc(&g->arena, t->n * lg_dtype_size(t->dtype));
     if (!t->grad)
-        return lg_fail(LG_ENOMEM, "backward: cannot allocate a gradient of %zu %s values",
+        return lg_fail(LG_ENOMEM, "backward: cannot allocate a gradient of %zu %s values: out of memory",
                        t->n, lg_dtype_name(t->dtype));
     lg_par_zero(&g->ex, t->dtype, t->grad, t->n);
     return LG_OK;

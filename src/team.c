@@ -20,7 +20,6 @@
 #include <sched.h>
 #include <stdalign.h>
 #include <stdatomic.h>
-#include <stdlib.h>
 #include <time.h>
 
 #include "team.h"
@@ -84,11 +83,13 @@ static void worker(lg_team *t, int tid)
 
 void lg_team_run(lg_exec *ex, void (*body)(void *arg), void *arg)
 {
-    lg_team *t = ex->threads > 1 ? aligned_alloc(64, sizeof *t) : NULL;
-    if (!t) {
-        body(arg); /* one thread, or no memory for a team: the same results */
+    if (ex->threads <= 1) {
+        body(arg);
         return;
     }
+    /* On this frame, which outlives the region: no allocation that could fail
+     * and leave the run quietly single-threaded. */
+    lg_team team, *t = &team;
     atomic_init(&t->posted, 0);
     atomic_init(&t->remaining, 0);
     atomic_init(&t->quit, 0);
@@ -108,5 +109,4 @@ void lg_team_run(lg_exec *ex, void (*body)(void *arg), void *arg)
             worker(t, tid);
         }
     }
-    free(t);
 }

@@ -118,7 +118,7 @@ static lg_status record(trainer *t, lg_train_result *res, lg_epoch_record rec)
         size_t cap = 2 * t->history_cap;
         lg_epoch_record *h = cap <= SIZE_MAX / sizeof *h ? realloc(res->history, cap * sizeof *h) : NULL;
         if (!h)
-            return lg_fail(LG_ENOMEM, "train: no memory for a history of %zu epochs", cap);
+            return lg_fail(LG_ENOMEM, "train: cannot grow the history to %zu epochs: out of memory", cap);
         res->history = h;
         t->history_cap = cap;
     }
@@ -217,7 +217,7 @@ lg_status lg_train(const lg_tensor *x, const lg_tensor *y, const lg_train_opts *
     s = trainer_init(&t, x, y, opts);
     t.history_cap = opts->max_epochs < 1 ? 1 : opts->max_epochs < 4096 ? (size_t)opts->max_epochs : 4096;
     if (s == LG_OK && !(res->history = malloc(t.history_cap * sizeof *res->history)))
-        s = lg_fail(LG_ENOMEM, "train: cannot allocate a history of %zu epochs", t.history_cap);
+        s = lg_fail(LG_ENOMEM, "train: cannot allocate a history of %zu epochs: out of memory", t.history_cap);
     if (s == LG_OK) {
         res->w = lg_tensor_get(t.w, 0); /* as rounded to the dtype */
         res->b = lg_tensor_get(t.b, 0);

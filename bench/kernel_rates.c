@@ -4,6 +4,13 @@
  *
  *   build/lingrad-rates [--n 4096,65536,1000000,100000000] [--kernels mse,sum,...]
  *                       [--dtypes f32,f64] [--reps 5] [--batch-ms 20]
+ *                       [--values normal|subnormal] [--ftz on|off]
+ *
+ * --values subnormal fills x and y with subnormal numbers (below FLT_MIN or
+ * DBL_MIN), so sums and products see subnormal inputs and results. --ftz on (the
+ * default) times the kernels in the floating-point mode lingrad runs them in
+ * (subnormals flushed to zero, src/fpmode.h); --ftz off in IEEE gradual
+ * underflow, which shows what that mode saves.
  *
  * Discipline: buffers are allocated and first-touched before timing; each row is
  * warmed up once; a repetition times a batch of calls lasting about --batch-ms;
@@ -12,11 +19,13 @@
  * Benchmark suite: numbers are for comparing ISAs, measured in one run.
  */
 #define _POSIX_C_SOURCE 200809L
+#include <float.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "fpmode.h"
 #include "kernels.h"
 #include "lingrad.h"
 
@@ -118,22 +127,36 @@ static bool listed(const char *list, const char *name)
     return false;
 }
 
-static void *touched(size_t bytes, int fill)
+static void *touched(size_t bytes)
 {
     void *p = aligned_alloc(64, (bytes + 63) / 64 * 64);
     if (!p) {
         fprintf(stderr, "lingrad-rates: error: cannot allocate %zu bytes\n", bytes);
         exit(1);
     }
-    unsigned char *c = p;
-    for (size_t i = 0; i < bytes; i++) /* small positive values, no denormals */
-        c[i] = (unsigned char)(fill ? 0x3e : 0);
+    memset(p, 0, bytes);
     return p;
+}
+
+/* Positive values between 0.1 and 0.35 (x) or 0.05 and 0.3 (y) of `unit`: 1 for
+ * normal data, FLT_MIN or DBL_MIN for subnormal data. */
+static void fill(const bufs *b, lg_dtype dt, size_t n, bool subnormal)
+{
+    double unit = !subnormal ? 1.0 : dt == LG_F32 ? FLT_MIN : DBL_MIN;
+    for (size_t i = 0; i < n; i++) {
+        double x = unit * (0.1 + 0.25 * (double)(i % 97) / 97);
+        double y = unit * (0.05 + 0.25 * (double)(i % 89) / 89);
+        if (dt == LG_F32)
+            ((float *)b->x)[i] = (float)x, ((float *)b->y)[i] = (float)y;
+        else
+            ((double *)b->x)[i] = x, ((double *)b->y)[i] = y;
+    }
 }
 
 int main(int argc, char **argv)
 {
     const char *sizes = "4096,65536,1000000,100000000", *kernels = "all", *dtypes = "f32,f64";
+    const char *values = "normal", *ftz = "on";
     int reps = 5;
     double batch_ms = 20;
     for (int i = 1; i + 1 < argc; i += 2) {
@@ -142,10 +165,15 @@ int main(int argc, char **argv)
         else if (!strcmp(argv[i], "--dtypes")) dtypes = argv[i + 1];
         else if (!strcmp(argv[i], "--reps")) reps = atoi(argv[i + 1]);
         else if (!strcmp(argv[i], "--batch-ms")) batch_ms = atof(argv[i + 1]);
+        else if (!strcmp(argv[i], "--values")) values = argv[i + 1];
+        else if (!strcmp(argv[i], "--ftz")) ftz = argv[i + 1];
         else { fprintf(stderr, "lingrad-rates: error: unknown option %s\n", argv[i]); return 2; }
     }
-    if (argc % 2 == 0 || reps < 1 || reps > 64 || batch_ms <= 0) {
-        fprintf(stderr, "lingrad-rates: error: options come in pairs; --reps 1..64, --batch-ms > 0\n");
+    bool subnormal = !strcmp(values, "subnormal"), flush = !strcmp(ftz, "on");
+    if (argc % 2 == 0 || reps < 1 || reps > 64 || batch_ms <= 0 ||
+        (!subnormal && strcmp(values, "normal") != 0) || (!flush && strcmp(ftz, "off") != 0)) {
+        fprintf(stderr, "lingrad-rates: error: options come in pairs; --reps 1..64, --batch-ms > 0, "
+                        "--values normal or subnormal, --ftz on or off\n");
         return 2;
     }
     size_t nmax = 0, ns[32], count = 0;
@@ -156,11 +184,12 @@ int main(int argc, char **argv)
         nmax = ns[count] > nmax ? ns[count] : nmax;
         count++, p = end;
     }
-    bufs b = {touched(nmax * 8, 1), touched(nmax * 8, 1), touched(nmax * 8, 0)};
+    bufs b = {touched(nmax * 8), touched(nmax * 8), touched(nmax * 8)};
     char cpu[128];
     lg_cpu_describe(cpu, sizeof cpu);
-    printf("lingrad-rates: G elements/s, 1 thread, median (min-max) of %d; cpu: %s; %s\n\n", reps,
-           cpu, lg_build_flags());
+    printf("lingrad-rates: G elements/s, 1 thread, median (min-max) of %d; %s values, "
+           "flush-to-zero %s; cpu: %s; %s\n\n", reps, values, ftz, cpu, lg_build_flags());
+    lg_fpmode mode = flush ? lg_fpmode_enter() : (lg_fpmode){0, false, false};
     printf("| kernel | dtype | n |");
     for (size_t t = 0; t < lg_kernels_count(); t++)
         if (lg_kernels_runnable(lg_kernels_at(t)))
@@ -177,6 +206,7 @@ int main(int argc, char **argv)
             lg_dtype dt = d ? LG_F64 : LG_F32;
             if (!listed(dtypes, lg_dtype_name(dt)))
                 continue;
+            fill(&b, dt, nmax, subnormal);
             for (size_t s = 0; s < count; s++) {
                 printf("| %s | %s | %zu |", kernel_names[kn], lg_dtype_name(dt), ns[s]);
                 double scalar = 0, best = 0, r[3];
@@ -194,6 +224,7 @@ int main(int argc, char **argv)
             }
         }
     }
+    lg_fpmode_leave(mode);
     free(b.x), free(b.y), free(b.out);
     return 0;
 }

@@ -2,6 +2,7 @@
 #include <omp.h>
 #include <string.h>
 
+#include "fpmode.h"
 #include "parallel.h"
 #include "team.h"
 #include "topology.h"
@@ -38,10 +39,14 @@ void lg_blocks_run_share(const lg_blocks *b, int t, int threads, lg_block_fn *fn
 {
     size_t first = b->count * (size_t)t / (size_t)threads;
     size_t last = b->count * (size_t)(t + 1) / (size_t)threads;
+    /* Every thread that runs lingrad's blocks comes through here: the one place
+     * to flush subnormals (see fpmode.h) and give the thread its mode back. */
+    lg_fpmode mode = lg_fpmode_enter();
     for (size_t i = first; i < last; i++) {
         size_t begin = i * b->len, end = begin + b->len < b->n ? begin + b->len : b->n;
         fn(ctx, i, begin, end);
     }
+    lg_fpmode_leave(mode);
 }
 
 size_t lg_par_grain(const lg_exec *ex)

@@ -22,6 +22,7 @@
 #include <stdatomic.h>
 #include <time.h>
 
+#include "fpmode.h"
 #include "team.h"
 #include "topology.h"
 
@@ -68,6 +69,7 @@ void lg_team_dispatch(lg_team *t, const lg_blocks *b, lg_block_fn *fn, void *ctx
 static void worker(lg_team *t, int tid)
 {
     unsigned long seen = 0;
+    lg_fpmode mode = lg_fpmode_enter(); /* once, not per job: see fpmode.h */
     for (;;) {
         unsigned spins = 0;
         unsigned long now;
@@ -75,10 +77,11 @@ static void worker(lg_team *t, int tid)
             relax(&spins);
         seen = now;
         if (atomic_load_explicit(&t->quit, memory_order_relaxed))
-            return;
+            break;
         lg_blocks_run_share(&t->blocks, tid, t->threads, t->fn, t->ctx);
         atomic_fetch_sub_explicit(&t->remaining, 1, memory_order_release);
     }
+    lg_fpmode_leave(mode);
 }
 
 void lg_team_run(lg_exec *ex, void (*body)(void *arg), void *arg)

@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "error.h"
+#include "fpmode.h"
 #include "graph.h"
 #include "parallel.h"
 #include "team.h"
@@ -159,7 +160,7 @@ static lg_status step(trainer *t, const lg_train_opts *o, long epoch, lg_train_r
     return record(t, res, (lg_epoch_record){epoch, l, res->w, res->b});
 }
 
-static lg_status run(trainer *t, const lg_train_opts *o, lg_train_result *res)
+static lg_status run_epochs(trainer *t, const lg_train_opts *o, lg_train_result *res)
 {
     /* With no epochs to run, epoch 0 still evaluates the initial loss. */
     long last = o->max_epochs > 0 ? o->max_epochs - 1 : 0;
@@ -177,6 +178,16 @@ static lg_status run(trainer *t, const lg_train_opts *o, lg_train_result *res)
         }
     }
     return LG_OK;
+}
+
+/* The flush-to-zero mode (fpmode.h) is set once for the whole loop, so the many
+ * kernel calls of an epoch each find it already on; on_epoch runs in it too. */
+static lg_status run(trainer *t, const lg_train_opts *o, lg_train_result *res)
+{
+    lg_fpmode mode = lg_fpmode_enter();
+    lg_status s = run_epochs(t, o, res);
+    lg_fpmode_leave(mode);
+    return s;
 }
 
 typedef struct run_args {

@@ -1,0 +1,75 @@
+/*
+ * The floating-point mode lingrad computes in: subnormal inputs read as zero and
+ * subnormal results are flushed to zero (x86 MXCSR DAZ+FTZ; AArch64 FPCR.FZ).
+ *
+ * Why: on the development machine (Zen 4) subnormal operands make the scalar
+ * kernels 2-3.5x and the AVX2 ones up to 1.9x slower (build/lingrad-rates
+ * --values subnormal --ftz off); many Intel cores are far worse. Numbers below
+ * FLT_MIN (1.2e-38) or DBL_MIN (2.2e-308) carry less than full precision anyway;
+ * data made of them trains as zeros. The mode is set only while lingrad's own
+ * blocks run, on each thread that runs them, and the caller's mode is restored.
+ */
+#ifndef LG_FPMODE_H
+#define LG_FPMODE_H
+
+#include <stdbool.h>
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <xmmintrin.h>
+#define LG_FP_FLUSH 0x8040u /* MXCSR bit 15 FTZ, bit 6 DAZ */
+static inline unsigned long lg_fp_get(void) { return _mm_getcsr(); }
+static inline void lg_fp_set(unsigned long v) { _mm_setcsr((unsigned)v); }
+#elif defined(__aarch64__)
+#define LG_FP_FLUSH (1ul << 24) /* FPCR.FZ: both inputs and results, f32 and f64 */
+static inline unsigned long lg_fp_get(void)
+{
+    unsigned long v;
+    __asm__ volatile("mrs %0, fpcr" : "=r"(v));
+    return v;
+}
+static inline void lg_fp_set(unsigned long v) { __asm__ volatile("msr fpcr, %0" : : "r"(v)); }
+#else
+#define LG_FP_FLUSH 0ul /* elsewhere: IEEE gradual underflow, whatever it costs */
+static inline unsigned long lg_fp_get(void) { return 0; }
+static inline void lg_fp_set(unsigned long v) { (void)v; }
+#endif
+
+/* Whether this thread is inside lingrad's mode. Reading the control register
+ * costs several cycles here, too much for every small kernel call; this
+ * thread-local flag almost nothing. Defined in fpmode.c. */
+extern _Thread_local bool lg_fp_flushing;
+
+/* What lg_fpmode_leave undoes: nothing for a nested enter (the outermost one
+ * restores), else the control register if enter had to change it. */
+typedef struct lg_fpmode {
+    unsigned long saved;
+    bool outer, changed;
+} lg_fpmode;
+
+static inline lg_fpmode lg_fpmode_enter(void)
+{
+    lg_fpmode m = {0, false, false};
+    if (lg_fp_flushing)
+        return m;
+    m.outer = true;
+    m.saved = lg_fp_get();
+    if ((m.saved & LG_FP_FLUSH) != LG_FP_FLUSH) {
+        lg_fp_set(m.saved | LG_FP_FLUSH);
+        m.changed = true;
+    }
+    lg_fp_flushing = true;
+    return m;
+}
+
+static inline void lg_fpmode_leave(lg_fpmode m)
+{
+    if (!m.outer)
+        return;
+    /* Only the flush bits go back: exception flags our work raised stay raised,
+     * as they would have without the mode switch. */
+    if (m.changed)
+        lg_fp_set((lg_fp_get() & ~LG_FP_FLUSH) | (m.saved & LG_FP_FLUSH));
+    lg_fp_flushing = false;
+}
+
+#endif

@@ -109,6 +109,38 @@ LINGRAD_PYTHON="$tmp/no-such-python" expect_error 1 "plot without python" train 
 "$bin" train --data "$tmp/ragged.csv" 2>"$tmp/err" >/dev/null
 grep -q 'ragged.csv:3:' "$tmp/err" || fail "ragged CSV error does not name line 3: $(cat "$tmp/err")"
 
+# ---- limits: memory, sizes, streams ----------------------------------------------
+# The allocation limit is applied to lingrad alone, through a one-line wrapper.
+# Sanitizer runtimes reserve terabytes of address space and cannot start under
+# it, so those builds skip these cases.
+printf '#!/bin/sh\nulimit -v 400000 && exec "$@"\n' >"$tmp/limited"; chmod +x "$tmp/limited"
+limited() { local want=$1 what=$2 real=$bin; shift 2; bin="$tmp/limited"; expect_error "$want" "$what" "$real" "$@"; bin=$real; }
+if "$tmp/limited" "$bin" info >/dev/null 2>&1; then
+  limited 1 "train beyond ulimit -v" train --size 100000000 --every 0
+  grep -q 'out of memory' "$tmp/err" || fail "ulimit -v: no 'out of memory' in: $(cat "$tmp/err")"
+  limited 1 "gen beyond ulimit -v" gen --size 100000000 --out "$tmp/never.csv"
+  [ ! -e "$tmp/never.csv" ] || fail "a failed gen left a file behind"
+  # A CSV stream longer than memory allows: the reader stops at the row it reached.
+  limited 1 "csv stream larger than memory" train --every 0 --data <(echo x,y; yes 0.5,1)
+  grep -q 'out of memory after [0-9]* rows' "$tmp/err" || fail "endless stream: $(cat "$tmp/err")"
+else
+  echo "skip: ulimit -v cases (this build's runtime cannot start under ulimit -v)"
+fi
+expect_error 1 "size is SIZE_MAX" train --size 18446744073709551615
+expect_error 2 "size is SIZE_MAX + 1" train --size 18446744073709551616
+expect_error 1 "size overflows bytes (2^61)" train --size 2305843009213693952
+expect_error 2 "epochs is LONG_MAX + 1" train --epochs 9223372036854775808
+# One line of 100 MB without a newline fails at once, without reading it all.
+expect_error 1 "csv 100 MB line" train --data <(echo x,y; head -c 100000000 /dev/zero | tr '\0' 1)
+grep -q ':2: line is longer than 4096 bytes' "$tmp/err" || fail "long line: $(cat "$tmp/err")"
+# A 20 GB sparse file (bigger than this machine's memory): rejected at its first line of NULs.
+printf 'x,y\n0.5,1\n' >"$tmp/sparse.csv" && truncate -s 20G "$tmp/sparse.csv"
+expect_error 1 "csv 20 GB sparse file" train --data "$tmp/sparse.csv"
+rm -f "$tmp/sparse.csv"
+# Subnormal values are accepted (and computed as zeros, README: Numerics).
+printf 'x,y\n1e-310,2e-310\n0.5,1\n0.25,0.75\n' >"$tmp/subnormal.csv"
+"$bin" train --data "$tmp/subnormal.csv" --every 0 >/dev/null 2>"$tmp/err" || fail "subnormal CSV rejected: $(cat "$tmp/err")"
+
 # ---- good runs ------------------------------------------------------------------
 out=$("$bin" train) || fail "default train failed"
 last=$(printf '%s\n' "$out" | tail -n 1)

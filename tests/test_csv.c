@@ -51,6 +51,17 @@ static void test_accepted(void)
         CHECK(lg_tensor_get(x, 1) == 0.25 && lg_tensor_get(y, 1) == -0.2);
     }
     lg_tensor_free(x), lg_tensor_free(y);
+    /* Underflow rounds to the nearest value, as any decimal does: a subnormal, or 0. */
+    CHECK_OK(lg_csv_read(write_text("tiny.csv", "x,y\n1e-310,1e-400\n1e-50,1\n"), LG_F64, &x, &y));
+    if (x && y) {
+        CHECK(lg_tensor_get(x, 0) == 1e-310 && lg_tensor_get(y, 0) == 0.0);
+        CHECK(lg_tensor_get(x, 1) == 1e-50);
+    }
+    lg_tensor_free(x), lg_tensor_free(y);
+    CHECK_OK(lg_csv_read(path_of("tiny.csv"), LG_F32, &x, &y));
+    if (x && y)
+        CHECK(lg_tensor_get(x, 0) == 0.0 && lg_tensor_get(x, 1) == 0.0 && lg_tensor_get(y, 1) == 1.0);
+    lg_tensor_free(x), lg_tensor_free(y);
     /* no newline at the end of the last line */
     CHECK_OK(lg_csv_read(write_text("nonl.csv", "x,y\n1,2"), LG_F32, &x, &y));
     CHECK(x && lg_tensor_size(x) == 1);

@@ -2,9 +2,10 @@
  * The floating-point mode lingrad computes in: subnormal inputs read as zero and
  * subnormal results are flushed to zero (x86 MXCSR DAZ+FTZ; AArch64 FPCR.FZ).
  *
- * Why: on the development machine (Zen 4) subnormal operands make the scalar
- * kernels 2-3.5x and the AVX2 ones up to 1.9x slower (build/lingrad-rates
- * --values subnormal --ftz off); many Intel cores are far worse. Numbers below
+ * Why: on the development machine (Zen 4) subnormal operands made the scalar
+ * kernels up to 2.6x and the AVX2 ones up to 1.75x slower (median of 8 rounds,
+ * bench/subnormals.sh), and in this mode none slower at all; Intel cores handle
+ * subnormals with microcode assists too. Numbers below
  * FLT_MIN (1.2e-38) or DBL_MIN (2.2e-308) carry less than full precision anyway;
  * data made of them trains as zeros. The mode is set only while lingrad's own
  * blocks run, on each thread that runs them, and the caller's mode is restored.

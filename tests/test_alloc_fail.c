@@ -187,6 +187,7 @@ static lg_status op_graph(void)
 static lg_tensor *train_x, *train_y;
 static lg_mode train_mode;
 static int train_threads;
+static long train_epochs = 3;
 
 static lg_status op_train(void)
 {
@@ -194,7 +195,7 @@ static lg_status op_train(void)
     lg_train_opts_default(&o);
     o.mode = train_mode;
     o.threads = train_threads;
-    o.max_epochs = 3;
+    o.max_epochs = train_epochs;
     o.tol = 0;
     lg_train_result r;
     lg_status s = lg_train(train_x, train_y, &o, &r);
@@ -285,6 +286,11 @@ int main(void)
             train_threads = t;
             fail_each(names[m][t - 1], op_train);
         }
+    lg_tensor_free(train_x), lg_tensor_free(train_y);
+    /* Past 4,096 epochs the history grows: that reallocation fails too. */
+    CHECK_OK(lg_make_linear(0.3, 0.5, 1000, 0.01, 3, LG_F64, &train_x, &train_y));
+    train_mode = LG_MODE_FUSED, train_threads = 1, train_epochs = 5000;
+    fail_each("train, 5000 epochs", op_train);
     lg_tensor_free(train_x), lg_tensor_free(train_y);
 
     unlink(csv_path), unlink(out_path), rmdir(dir);

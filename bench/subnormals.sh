@@ -13,23 +13,25 @@ for r in $(seq "$rounds"); do
   for cfg in "normal off" "subnormal off" "subnormal on"; do
     set -- $cfg
     taskset -c "$cpu" "$build/lingrad-rates" --n 4096 --kernels mse,axpb,axpy,sum --reps 3 \
-      --batch-ms 10 --values "$1" --ftz "$2" | grep '^| [a-z]' | grep -v '^| kernel' | sed "s/^/$r $1-$2 /"
+      --batch-ms 10 --values "$1" --ftz "$2" | grep '^| [a-z]' | sed "s/^/$r $1-$2 /"
   done
 done >"$raw"
 "$py" - "$raw" <<'PY'
 import collections, statistics, sys
 cells = collections.defaultdict(dict)
-isas = None
+names = None
 for line in open(sys.argv[1]):
     r, cfg, rest = line.split(' ', 2)
     c = [x.strip() for x in rest.strip().strip('|').split('|')]
+    if c[0] == 'kernel':  # lingrad-rates' header row: the ISA columns' names
+        names = c[3:-1]
+        continue
     cells[(c[0], c[1]), r][cfg] = [float(x.split()[0]) for x in c[3:-1]]
 ratios = collections.defaultdict(lambda: collections.defaultdict(list))
 for (key, r), cfg in cells.items():
     for i, v in enumerate(cfg['normal-off']):
         ratios[key][i].append((cfg['subnormal-off'][i] / v, cfg['subnormal-on'][i] / v))
-names = {0: 'scalar', 1: 'avx2', 2: 'avx512', 3: 'isa 4'}
-width = len(next(iter(ratios.values())))
+width = len(names)
 print('| kernel | dtype | ' + ' | '.join(f'{names[i]} IEEE | {names[i]} lingrad' for i in range(width)) + ' |')
 print('|---|---|' + '---:|---:|' * width)
 fmt = lambda a: f'{statistics.median(a):.2f} ({min(a):.2f}-{max(a):.2f})'

@@ -155,8 +155,8 @@ typedef struct lg_train_opts {
     /* Called after each recorded epoch; a non-zero return stops training. With
      * threads > 1 it runs on the calling thread inside lingrad's OpenMP region:
      * it must not use OpenMP worksharing constructs or barriers (a parallel
-     * region of its own runs on one thread). It runs in lingrad's floating-point
-     * mode (subnormals flushed to zero) and must not change that mode. */
+     * region of its own runs on one thread). It runs in the caller's
+     * floating-point mode, not lingrad's (README: Numerics). */
     int (*on_epoch)(void *ctx, const lg_epoch_record *rec);
     void *ctx;
 } lg_train_opts;

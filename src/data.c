@@ -4,6 +4,7 @@
 
 #include "error.h"
 #include "exec.h"
+#include "fpmode.h"
 #include "parallel.h"
 #include "random.h"
 #include "tensor.h"
@@ -20,8 +21,8 @@ static float unit_to_f32(double u)
     return f < 1.0f ? f : 0x1.fffffep-1f;
 }
 
-void lg_make_linear_range(double w, double b, double noise, uint64_t seed, lg_dtype dtype,
-                          size_t start, size_t count, void *x, void *y)
+static void fill_range(double w, double b, double noise, uint64_t seed, lg_dtype dtype,
+                       size_t start, size_t count, void *x, void *y)
 {
     uint64_t kx = lg_rng_key(seed, LG_STREAM_X), ke = lg_rng_key(seed, LG_STREAM_NOISE);
     double amp = fabs(noise);
@@ -38,6 +39,17 @@ void lg_make_linear_range(double w, double b, double noise, uint64_t seed, lg_dt
             ((double *)y)[i] = w * xi + b + e;
         }
     }
+}
+
+/* In lingrad's floating-point mode, as lg_make_linear's blocks are, so that a
+ * range made on its own equals the same range of a one-shot call even when y
+ * would be subnormal (fpmode.h). */
+void lg_make_linear_range(double w, double b, double noise, uint64_t seed, lg_dtype dtype,
+                          size_t start, size_t count, void *x, void *y)
+{
+    lg_fpmode mode = lg_fpmode_enter();
+    fill_range(w, b, noise, seed, dtype, start, count, x, y);
+    lg_fpmode_leave(mode);
 }
 
 typedef struct gen_job {

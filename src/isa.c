@@ -1,5 +1,6 @@
-/* Choosing the kernel table, once per process: the only global mutable state in
- * the library, written once under pthread_once and read-only afterwards. */
+/* Choosing the kernel table, once per process: written once under pthread_once
+ * and read-only afterwards, like the default thread count (exec.c) and the
+ * topology (topology.c). Nothing else in the library is process-wide state. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

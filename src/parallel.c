@@ -35,18 +35,23 @@ lg_blocks lg_blocks_of(size_t n)
     return (lg_blocks){.n = n, .len = len, .count = ceil_div(n, len)};
 }
 
-void lg_blocks_run_share(const lg_blocks *b, int t, int threads, lg_block_fn *fn, void *ctx)
+/* Every thread that runs lingrad's blocks comes through here: the one place to
+ * flush subnormals (see fpmode.h) and give the thread its mode back. */
+static void run_blocks(const lg_blocks *b, size_t first, size_t last, lg_block_fn *fn, void *ctx)
 {
-    size_t first = b->count * (size_t)t / (size_t)threads;
-    size_t last = b->count * (size_t)(t + 1) / (size_t)threads;
-    /* Every thread that runs lingrad's blocks comes through here: the one place
-     * to flush subnormals (see fpmode.h) and give the thread its mode back. */
     lg_fpmode mode = lg_fpmode_enter();
     for (size_t i = first; i < last; i++) {
         size_t begin = i * b->len, end = begin + b->len < b->n ? begin + b->len : b->n;
         fn(ctx, i, begin, end);
     }
     lg_fpmode_leave(mode);
+}
+
+void lg_blocks_run_share(const lg_blocks *b, int t, int threads, lg_block_fn *fn, void *ctx)
+{
+    size_t first = b->count * (size_t)t / (size_t)threads;
+    size_t last = b->count * (size_t)(t + 1) / (size_t)threads;
+    run_blocks(b, first, last, fn, ctx);
 }
 
 size_t lg_par_grain(const lg_exec *ex)
@@ -66,7 +71,7 @@ void lg_par_for(const lg_exec *ex, size_t n, lg_block_fn *fn, void *ctx)
     lg_blocks b = lg_blocks_of(n);
     int threads = (size_t)ex->threads < b.count ? ex->threads : (int)b.count;
     if (threads <= 1 || n < lg_par_grain(ex)) {
-        lg_blocks_run_share(&b, 0, 1, fn, ctx);
+        run_blocks(&b, 0, b.count, fn, ctx); /* no share to work out: two divisions saved */
         return;
     }
     if (ex->team) {

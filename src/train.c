@@ -160,7 +160,18 @@ static lg_status step(trainer *t, const lg_train_opts *o, long epoch, lg_train_r
     return record(t, res, (lg_epoch_record){epoch, l, res->w, res->b});
 }
 
-static lg_status run_epochs(trainer *t, const lg_train_opts *o, lg_train_result *res)
+/* The user's callback runs in the caller's floating-point mode: it is not
+ * lingrad's code, and a thread it starts would inherit the flush mode for good. */
+static int notify(const lg_train_opts *o, const lg_epoch_record *rec, lg_fpmode *mode)
+{
+    lg_fpmode_leave(*mode);
+    int rc = o->on_epoch(o->ctx, rec);
+    *mode = lg_fpmode_enter();
+    return rc;
+}
+
+static lg_status run_epochs(trainer *t, const lg_train_opts *o, lg_train_result *res,
+                            lg_fpmode *mode)
 {
     /* With no epochs to run, epoch 0 still evaluates the initial loss. */
     long last = o->max_epochs > 0 ? o->max_epochs - 1 : 0;
@@ -172,7 +183,7 @@ static lg_status run_epochs(trainer *t, const lg_train_opts *o, lg_train_result 
             return s;
         }
         if (o->on_epoch && res->n_history > 0 &&
-            o->on_epoch(o->ctx, &res->history[res->n_history - 1]) != 0) {
+            notify(o, &res->history[res->n_history - 1], mode) != 0) {
             res->interrupted = true;
             return LG_OK;
         }
@@ -181,11 +192,11 @@ static lg_status run_epochs(trainer *t, const lg_train_opts *o, lg_train_result 
 }
 
 /* The flush-to-zero mode (fpmode.h) is set once for the whole loop, so the many
- * kernel calls of an epoch each find it already on; on_epoch runs in it too. */
+ * kernel calls of an epoch each find it already on. */
 static lg_status run(trainer *t, const lg_train_opts *o, lg_train_result *res)
 {
     lg_fpmode mode = lg_fpmode_enter();
-    lg_status s = run_epochs(t, o, res);
+    lg_status s = run_epochs(t, o, res, &mode);
     lg_fpmode_leave(mode);
     return s;
 }

@@ -143,7 +143,7 @@ else
   echo "skip: this file system refuses a 64 GiB sparse file"
 fi
 rm -f "$tmp/sparse.csv"
-# Subnormal values are accepted (and computed as zeros, README: Numerics).
+# Subnormal values are accepted (how lingrad computes with them: README, Numerics).
 printf 'x,y\n1e-310,2e-310\n0.5,1\n0.25,0.75\n' >"$tmp/subnormal.csv"
 "$bin" train --data "$tmp/subnormal.csv" --every 0 >/dev/null 2>"$tmp/err" || fail "subnormal CSV rejected: $(cat "$tmp/err")"
 

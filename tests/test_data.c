@@ -95,6 +95,24 @@ static void test_bad_args(void)
     CHECK_STATUS(lg_make_linear(0.3, 0.5, SIZE_MAX / 4, 0.01, 1, LG_F64, &x, &y), LG_ENOMEM);
 }
 
+/* With y below the dtype's smallest normal number, a range still equals the
+ * same range of a one-shot call (both flush it to zero: README, Numerics). */
+static void test_subnormal_range(lg_dtype dt)
+{
+    double w = dt == LG_F32 ? 1e-39 : 1e-310;
+    size_t n = 64, esize = lg_dtype_size(dt);
+    lg_tensor *x, *y;
+    CHECK_OK(lg_make_linear(w, 0.0, n, 0.0, 7, dt, &x, &y));
+    unsigned char cx[64 * 8], cy[64 * 8];
+    lg_make_linear_range(w, 0.0, 0.0, 7, dt, 0, n, cx, cy);
+    if (x && y) {
+        CHECK(memcmp(cx, lg_tensor_cdata(x), n * esize) == 0);
+        CHECK(memcmp(cy, lg_tensor_cdata(y), n * esize) == 0);
+        CHECK(lg_tensor_get(y, 1) == 0.0);
+    }
+    lg_tensor_free(x), lg_tensor_free(y);
+}
+
 int main(void)
 {
     test_reproducible(LG_F64);
@@ -104,5 +122,7 @@ int main(void)
     test_uniform();
     test_formula();
     test_bad_args();
+    test_subnormal_range(LG_F32);
+    test_subnormal_range(LG_F64);
     return check_done("test_data");
 }

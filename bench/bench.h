@@ -4,7 +4,7 @@
 
 #include <stddef.h>
 
-#include "exec.h"
+#include "exec/exec.h"
 #include "shim.h"
 
 /* Input data for the kernel suites: x, y and an output buffer of `cap`

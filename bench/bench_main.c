@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "bench.h"
-#include "topology.h"
+#include "exec/topology.h"
 
 extern char **environ;
 

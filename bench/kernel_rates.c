@@ -9,7 +9,7 @@
  * --values subnormal fills x and y with subnormal numbers (below FLT_MIN or
  * DBL_MIN), so sums and products see subnormal inputs and results. --ftz on (the
  * default) times the kernels in the floating-point mode lingrad runs them in
- * (subnormals flushed to zero, src/fpmode.h); --ftz off in IEEE gradual
+ * (subnormals flushed to zero, src/exec/fpmode.h); --ftz off in IEEE gradual
  * underflow, which shows what that mode saves.
  *
  * Discipline: buffers are allocated and first-touched before timing; each row is
@@ -25,7 +25,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "fpmode.h"
+#include "exec/fpmode.h"
 #include "kernels.h"
 #include "lingrad.h"
 

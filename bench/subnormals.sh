@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Do subnormal operands slow the kernels down, and does lingrad's flush mode
-# (src/fpmode.h) remove that? Rounds of lingrad-rates, interleaved so all three
+# (src/exec/fpmode.h) remove that? Rounds of lingrad-rates, interleaved so all three
 # settings see the same machine moment: normal data, subnormal data in IEEE
 # gradual underflow, and subnormal data in lingrad's mode. Prints each ratio to
 # normal data as median (min-max) over the rounds; 1.00 means no slowdown.

@@ -13,8 +13,8 @@
 #include <time.h>
 
 #include "bench.h"
-#include "parallel.h"
-#include "topology.h"
+#include "exec/parallel.h"
+#include "exec/topology.h"
 
 typedef enum kernel_id { K_MSE, K_AXPB, K_ADD, K_SUB, K_MUL, K_SQUARE, K_AXPY, K_MULACC, K_SUM,
                          K_DOT, K_ROOFLINE, K_COUNT } kernel_id;

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 
 #include "bench.h"
-#include "topology.h"
+#include "exec/topology.h"
 
 typedef struct tbench {
     lg_tensor *x, *y;

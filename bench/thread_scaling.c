@@ -19,8 +19,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "exec.h"
-#include "parallel.h"
+#include "exec/exec.h"
+#include "exec/parallel.h"
 
 static volatile double sink;
 

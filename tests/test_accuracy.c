@@ -8,9 +8,9 @@
 #include <stdlib.h>
 
 #include "check.h"
-#include "exec.h"
-#include "isa.h"
-#include "parallel.h"
+#include "exec/exec.h"
+#include "exec/isa.h"
+#include "exec/parallel.h"
 
 #ifndef LG_ACCURACY_N
 #define LG_ACCURACY_N 100000000

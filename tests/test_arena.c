@@ -2,7 +2,7 @@
  * a reset merges them so the same step then allocates nothing. */
 #include <stdint.h>
 
-#include "arena.h"
+#include "autograd/arena.h"
 #include "check.h"
 
 int main(void)

@@ -1,4 +1,4 @@
-/* lingrad computes with subnormals flushed to zero (src/fpmode.h), on every
+/* lingrad computes with subnormals flushed to zero (src/exec/fpmode.h), on every
  * thread that runs its blocks, and gives each thread its own mode back:
  * - through the driver (serial and OpenMP-region paths, 1 and 2 threads), a
  *   subnormal input reads as zero and a subnormal product becomes zero (f32);
@@ -14,9 +14,9 @@
 #include <omp.h>
 
 #include "check.h"
-#include "exec.h"
-#include "fpmode.h"
-#include "parallel.h"
+#include "exec/exec.h"
+#include "exec/fpmode.h"
+#include "exec/parallel.h"
 
 /* Above the fork grain of every table, so two threads really fork. */
 #define N ((size_t)1 << 19)

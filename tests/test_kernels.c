@@ -6,9 +6,9 @@
 #include <stdlib.h>
 
 #include "check.h"
-#include "isa.h"
+#include "exec/isa.h"
 #include "kernels.h"
-#include "parallel.h"
+#include "exec/parallel.h"
 
 static const size_t sizes[] = {0, 1, 2, 3, 7, 15, 16, 17, 31, 33, 63, 64, 65, 1000, 4097, 100003};
 #define N_SIZES (sizeof sizes / sizeof sizes[0])

@@ -8,8 +8,8 @@
 #include <stdlib.h>
 
 #include "check.h"
-#include "exec.h"
-#include "parallel.h"
+#include "exec/exec.h"
+#include "exec/parallel.h"
 
 static const int thread_counts[] = {1, 2, 3, 4, 7};
 /* 1 and 100 stay serial; 4097 is several blocks; the last two cross the grains. */

@@ -1,5 +1,5 @@
 /* lingrad gen: write the tutorial's data set to a CSV file. */
-#include "cli.h"
+#include "cli/cli.h"
 
 int cli_gen(int argc, char **argv)
 {

@@ -2,7 +2,7 @@
  * the machine's topology, threads and pinning. */
 #include <stdlib.h>
 
-#include "cli.h"
+#include "cli/cli.h"
 
 static void print_size(const char *name, size_t bytes)
 {

@@ -2,7 +2,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "cli.h"
+#include "cli/cli.h"
 
 void cli_usage(FILE *out)
 {

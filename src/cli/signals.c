@@ -4,7 +4,7 @@
 #include <signal.h>
 #include <string.h>
 
-#include "cli.h"
+#include "cli/cli.h"
 
 /* Set from the signal handler: the only state a handler may safely touch. */
 static volatile sig_atomic_t pending_signal;

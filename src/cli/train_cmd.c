@@ -8,7 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cli.h"
+#include "cli/cli.h"
 
 typedef struct train_args {
     double w, b, noise, init_w, init_b, lr, tol;

@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "csv.h"
+#include "data/csv.h"
 
 static void read_as(const uint8_t *data, size_t size, lg_dtype dt)
 {

@@ -3,26 +3,15 @@
 #include <math.h>
 #include <stdint.h>
 #include <sys/mman.h>
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "error.h"
-#include "exec.h"
-#include "parallel.h"
-#include "tensor.h"
+#include "core/error.h"
+#include "exec/exec.h"
+#include "exec/parallel.h"
+#include "tensor/tensor.h"
 
 #define LG_ALIGN 64
-
-const char *lg_dtype_name(lg_dtype d)
-{
-    return d == LG_F32 ? "f32" : "f64";
-}
-
-size_t lg_dtype_size(lg_dtype d)
-{
-    return d == LG_F32 ? sizeof(float) : sizeof(double);
-}
 
 /* Huge pages pay off for big buffers: first touch of a 4 KiB page costs ~15 us on
  * the development VM (0.26 GB/s), of a 2 MiB page ~15 GB/s. */

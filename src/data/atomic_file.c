@@ -6,8 +6,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "atomic_file.h"
-#include "error.h"
+#include "data/atomic_file.h"
+#include "core/error.h"
 
 /* A device, FIFO or socket (/dev/null, /dev/stdout, a pipe) is written in place:
  * renaming a temporary file over it would replace the device with a file. */

@@ -5,9 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "error.h"
-#include "graph.h"
-#include "parallel.h"
+#include "core/error.h"
+#include "autograd/graph.h"
+#include "exec/parallel.h"
 
 static const char *const op_names[] = {
     [LG_OP_ADD] = "add",

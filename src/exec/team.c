@@ -22,9 +22,9 @@
 #include <stdatomic.h>
 #include <time.h>
 
-#include "fpmode.h"
-#include "team.h"
-#include "topology.h"
+#include "exec/fpmode.h"
+#include "exec/team.h"
+#include "exec/topology.h"
 
 struct lg_team {
     alignas(64) atomic_ulong posted; /* jobs posted so far; a change means new work */

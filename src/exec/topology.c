@@ -14,7 +14,7 @@
 #include <pthread.h>
 #include <unistd.h>
 
-#include "topology.h"
+#include "exec/topology.h"
 
 #ifdef LG_HAVE_HWLOC
 #include <hwloc.h>

@@ -2,7 +2,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 
-#include "error.h"
+#include "core/error.h"
 
 static _Thread_local char last_error[512];
 

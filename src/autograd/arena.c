@@ -2,7 +2,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "arena.h"
+#include "autograd/arena.h"
 
 #define ALIGN 64
 #define MIN_BLOCK ((size_t)64 * 1024)

@@ -1,6 +1,6 @@
 /* The fused MSE-linear op: mean((w*x + b - y)^2) and its gradient from one pass. */
-#include "graph.h"
-#include "parallel.h"
+#include "autograd/graph.h"
+#include "exec/parallel.h"
 
 /* Returns the reason the inputs cannot form the op, or NULL if they can. */
 static const char *fused_problem(lg_tensor *const in[4])

@@ -2,11 +2,11 @@
 #ifndef LG_GRAPH_H
 #define LG_GRAPH_H
 
-#include "arena.h"
-#include "error.h"
-#include "exec.h"
+#include "autograd/arena.h"
+#include "core/error.h"
+#include "exec/exec.h"
 #include "kernels.h"
-#include "tensor.h"
+#include "tensor/tensor.h"
 
 typedef enum lg_op {
     LG_OP_ADD,

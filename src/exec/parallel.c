@@ -2,10 +2,10 @@
 #include <omp.h>
 #include <string.h>
 
-#include "fpmode.h"
-#include "parallel.h"
-#include "team.h"
-#include "topology.h"
+#include "exec/fpmode.h"
+#include "exec/parallel.h"
+#include "exec/team.h"
+#include "exec/topology.h"
 
 /* Below these sizes a call runs on one thread. Forking an OpenMP team costs about
  * 1.5-4 us here; posting to a running team about 0.3 us. With the fastest SIMD

@@ -1,6 +1,6 @@
 /* Forward passes of the eager ops: validate, record a node, run the kernel. */
-#include "graph.h"
-#include "parallel.h"
+#include "autograd/graph.h"
+#include "exec/parallel.h"
 
 /* Equal sizes, or one side a scalar that broadcasts; same dtype. */
 static bool binary_ok(lg_graph *g, lg_op op, lg_tensor *a, lg_tensor *b)

@@ -1,6 +1,6 @@
 /* Writing a training history as CSV: epoch,loss,w,b. */
-#include "atomic_file.h"
-#include "error.h"
+#include "data/atomic_file.h"
+#include "core/error.h"
 
 lg_status lg_history_write(const char *path, const lg_train_result *res)
 {

@@ -6,8 +6,8 @@
 #include <string.h>
 #include <pthread.h>
 
-#include "error.h"
-#include "isa.h"
+#include "core/error.h"
+#include "exec/isa.h"
 
 /* pthread_once rather than C11 call_once: glibc's call_once reaches pthread_once
  * internally, around ThreadSanitizer's interceptor, so TSan would not see the

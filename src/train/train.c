@@ -6,12 +6,12 @@
 #include <string.h>
 #include <time.h>
 
-#include "error.h"
-#include "fpmode.h"
-#include "graph.h"
-#include "parallel.h"
-#include "team.h"
-#include "tensor.h"
+#include "core/error.h"
+#include "exec/fpmode.h"
+#include "autograd/graph.h"
+#include "exec/parallel.h"
+#include "exec/team.h"
+#include "tensor/tensor.h"
 
 const char *lg_mode_name(lg_mode m)
 {

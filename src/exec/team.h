@@ -2,8 +2,8 @@
 #ifndef LG_TEAM_H
 #define LG_TEAM_H
 
-#include "exec.h"
-#include "parallel.h"
+#include "exec/exec.h"
+#include "exec/parallel.h"
 
 typedef struct lg_team lg_team;
 

@@ -2,12 +2,12 @@
 #include <float.h>
 #include <math.h>
 
-#include "error.h"
-#include "exec.h"
-#include "fpmode.h"
-#include "parallel.h"
-#include "random.h"
-#include "tensor.h"
+#include "core/error.h"
+#include "exec/exec.h"
+#include "exec/fpmode.h"
+#include "exec/parallel.h"
+#include "data/random.h"
+#include "tensor/tensor.h"
 
 double lg_uniform(uint64_t seed, uint32_t stream, uint64_t index)
 {
@@ -43,7 +43,7 @@ static void fill_range(double w, double b, double noise, uint64_t seed, lg_dtype
 
 /* In lingrad's floating-point mode, as lg_make_linear's blocks are, so that a
  * range made on its own equals the same range of a one-shot call even when y
- * would be subnormal (fpmode.h). */
+ * would be subnormal (exec/fpmode.h). */
 void lg_make_linear_range(double w, double b, double noise, uint64_t seed, lg_dtype dtype,
                           size_t start, size_t count, void *x, void *y)
 {

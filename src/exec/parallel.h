@@ -11,7 +11,7 @@
 #ifndef LG_PARALLEL_H
 #define LG_PARALLEL_H
 
-#include "exec.h"
+#include "exec/exec.h"
 
 /* Blocks are LG_BLOCK_MIN..LG_BLOCK_MAX elements (a multiple of 64), at most
  * LG_MAX_BLOCKS of them (beyond that they grow), so partials fit on the stack. */

@@ -1,8 +1,8 @@
 /* Reverse-mode pass: walk the tape from the tail; one switch on the op. Gradients
  * accumulate with += so a tensor used twice receives both contributions. */
-#include "error.h"
-#include "graph.h"
-#include "parallel.h"
+#include "core/error.h"
+#include "autograd/graph.h"
+#include "exec/parallel.h"
 
 /* d(out)/d(in) = sign for add and sub. A broadcast scalar input receives the sum. */
 static void back_addsub(const lg_exec *ex, lg_tensor *in, const lg_tensor *out, double sign)

@@ -8,10 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "atomic_file.h"
-#include "csv.h"
-#include "error.h"
-#include "tensor.h"
+#include "data/atomic_file.h"
+#include "data/csv.h"
+#include "core/error.h"
+#include "tensor/tensor.h"
 
 /* Growing arrays of parsed pairs, kept in double until the end. */
 typedef struct pairs {

@@ -6,10 +6,10 @@
 #include <stdlib.h>
 #include <pthread.h>
 
-#include "error.h"
-#include "exec.h"
-#include "isa.h"
-#include "topology.h"
+#include "core/error.h"
+#include "exec/exec.h"
+#include "exec/isa.h"
+#include "exec/topology.h"
 
 static pthread_once_t threads_once = PTHREAD_ONCE_INIT;
 static int default_threads;

@@ -11,11 +11,13 @@
 #                 Archer tool, which tells TSan what OpenMP synchronises (build-tsan/)
 #   make fuzz     libFuzzer on the CSV reader and the argument parser, FUZZ_SECONDS
 #                 each (default 60), from the seed corpus in tests/fuzz/corpus
+#   make cpus     the per-ISA and CLI tests again under qemu-x86_64 as other CPU
+#                 models: qemu64 (no AVX) and max (AVX2+FMA, no AVX-512)
 #   make neon     cross-build for AArch64 and run the kernel and training tests
 #                 under qemu-aarch64 (build-neon/)
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: tsan fuzz all deps bench-deps check-deps test bench bench-quick bench-check bench-baseline asan clang neon clean
+.PHONY: cpus tsan fuzz all deps bench-deps check-deps test bench bench-quick bench-check bench-baseline asan clang neon clean
 PYTHON ?= $(shell test -x /usr/bin/python3 && echo /usr/bin/python3 || echo python3)
 
 all: deps build/CMakeCache.txt
@@ -78,6 +80,14 @@ fuzz:
 	  rc=$$?; grep -E '^(Done|==[0-9]+==ERROR|SUMMARY)' build-fuzz/fuzz-$$t.log; \
 	  [ $$rc -eq 0 ] || { echo "fuzz_$$t failed: see build-fuzz/fuzz-$$t.log and build-fuzz/crash-$$t-*"; exit 1; }; \
 	done
+
+# Reconfigures so that CMake finds qemu-x86_64 once install-deps has installed it.
+cpus: all
+	@scripts/install-deps.sh cpus
+	cmake --preset release >/dev/null
+	ctest --preset cpus -j $(JOBS)
+	@build/lingrad info | grep -q 'avx512 (not on this CPU)' && \
+	  echo "make cpus: the AVX-512 table was not run on this machine: its CPU lacks AVX-512 and qemu cannot emulate it" || true
 
 neon:
 	@scripts/install-deps.sh neon

@@ -8,6 +8,7 @@
 #                                     optional (the PyTorch comparison is skipped)
 #   scripts/install-deps.sh ci      + clang, for the second-compiler build
 #   scripts/install-deps.sh neon    + the AArch64 cross compiler and qemu-user
+#   scripts/install-deps.sh cpus    + qemu-user, for the CPU-model matrix (make cpus)
 #   scripts/install-deps.sh check   + valgrind and compare.py, for make bench-check
 #   scripts/install-deps.sh fuzz    + clang, its sanitizer runtimes and libomp, for
 #                                     make fuzz and make tsan
@@ -27,7 +28,8 @@ case "$level" in
   check) required+=(g++ libbenchmark-dev valgrind libbenchmark-tools python3-scipy) ;;
   ci) required+=(clang libomp-dev python3-matplotlib) ;;
   neon) required+=(gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user) ;;
-  *) echo "install-deps.sh: unknown level '$level' (build, test, bench, check, fuzz, ci or neon)" >&2; exit 2 ;;
+  cpus) required+=(qemu-user) ;;
+  *) echo "install-deps.sh: unknown level '$level' (build, test, bench, check, fuzz, ci, neon or cpus)" >&2; exit 2 ;;
 esac
 
 say() { echo "install-deps: $*" >&2; }

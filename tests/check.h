@@ -84,6 +84,25 @@ static inline void check_isa_or_skip(const char *name)
     printf("%s: kernel table %s\n", name, isa);
 }
 
+/* The largest n a test should allocate: n itself, or LINGRAD_TEST_MAX_N when set.
+ * Emulated CPU models (make cpus, make neon) run 50-150x slower than native, so
+ * they cap the few sizes that exist only to be large; what is checked stays the
+ * same. Says so once per size, so a log shows what was reduced. */
+static inline size_t check_max_n(size_t n)
+{
+    const char *env = getenv("LINGRAD_TEST_MAX_N");
+    char *end;
+    unsigned long long cap = env && *env ? strtoull(env, &end, 10) : 0;
+    if (env && *env && (*end || cap == 0)) {
+        fprintf(stderr, "LINGRAD_TEST_MAX_N=%s: expected a whole number >= 1\n", env);
+        exit(1);
+    }
+    if (cap == 0 || n <= cap)
+        return n;
+    printf("n = %zu reduced to %llu (LINGRAD_TEST_MAX_N)\n", n, cap);
+    return (size_t)cap;
+}
+
 static inline int check_done(const char *name)
 {
     if (check_failures) {

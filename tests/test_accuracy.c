@@ -21,7 +21,7 @@ int main(void)
     check_isa_or_skip("test_accuracy");
     const lg_kernels *k;
     CHECK_OK(lg_kernels_default(&k));
-    const size_t n = LG_ACCURACY_N;
+    const size_t n = check_max_n(LG_ACCURACY_N);
     lg_tensor *x, *y;
     CHECK_OK(lg_make_linear(0.3, 0.5, n, 0.01, 7, LG_F32, &x, &y));
     if (!x)

@@ -1,10 +1,22 @@
 #!/usr/bin/env bash
 # The lingrad program: the tutorial's output, and one clear error line with a
 # non-zero exit for every bad input.
+#
+#   test_cli.sh path/to/lingrad [EMULATOR ARGS...]
+#
+# With an emulator (make cpus: qemu-x86_64 -cpu qemu64), every run of the program
+# goes through it, so the same checks hold on a CPU model this machine is not.
 set -u
-bin=${1:?usage: test_cli.sh path/to/lingrad}
+bin=${1:?usage: test_cli.sh path/to/lingrad [EMULATOR ARGS...]}
+shift
 tmp=$(mktemp -d /tmp/lingrad-test-cli-XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
+if [ $# -gt 0 ]; then
+  { printf '#!/bin/sh\nexec'; printf ' %q' "$@" "$bin"; printf ' "$@"\n'; } >"$tmp/lingrad-emulated"
+  chmod +x "$tmp/lingrad-emulated"
+  bin="$tmp/lingrad-emulated"
+  echo "test_cli: every run goes through: $*"
+fi
 failures=0
 
 fail() { echo "FAIL: $*" >&2; failures=$((failures + 1)); }
@@ -237,10 +249,24 @@ case "$(uname -m)" in
   x86_64) expect_error 2 "an ISA of another architecture" train --isa neon ;;
   aarch64) expect_error 2 "an ISA of another architecture" train --isa avx2 ;;
 esac
+# `info` lists the tables built in, "(not on this CPU)" after those this CPU
+# cannot run. Both lists come from there, so nothing here assumes an ISA.
+kernels=$("$bin" info | sed -n 's/^kernels: *//p')
+runs=$(sed -E 's/[a-z0-9]+ \(not on this CPU\)//g' <<<"$kernels")
+refused=$(grep -oE '[a-z0-9]+ \(not on this CPU\)' <<<"$kernels" | cut -d' ' -f1)
+[[ " $runs " == *" scalar "* ]] || fail "info does not list scalar as runnable: $kernels"
+echo "ok  kernels this CPU runs: $(echo $runs); refuses: ${refused:-none}"
+# A table that is built in but not runnable is refused, by name, both ways.
+for isa in $refused; do
+  LINGRAD_ISA=$isa expect_error 1 "LINGRAD_ISA=$isa on a CPU without it" train --every 0
+  grep -q "LINGRAD_ISA=$isa: this CPU cannot run it" "$tmp/err" || fail "LINGRAD_ISA=$isa: $(cat "$tmp/err")"
+  expect_error 2 "--isa $isa on a CPU without it" train --every 0 --isa "$isa"
+  grep -q -- "--isa $isa: this CPU cannot run it (this CPU runs: scalar" "$tmp/err" || fail "--isa $isa: $(cat "$tmp/err")"
+done
 # Every table this CPU runs reproduces the scalar run: same early stop, w and b
 # within 1e-9 (f64).
 "$bin" train --every 0 --isa scalar --history "$tmp/h_scalar.csv" >/dev/null || fail "scalar run"
-for isa in $("$bin" info | sed -n 's/^kernels: *//p' | sed 's/ ([^)]*)//g'); do
+for isa in $runs; do
   LINGRAD_ISA=$isa "$bin" train --every 0 --history "$tmp/h_$isa.csv" >/dev/null || { fail "LINGRAD_ISA=$isa train failed"; continue; }
   [ "$(wc -l <"$tmp/h_$isa.csv")" -eq "$(wc -l <"$tmp/h_scalar.csv")" ] || fail "$isa stops at another epoch than scalar"
   paste -d, <(tail -n 1 "$tmp/h_scalar.csv") <(tail -n 1 "$tmp/h_$isa.csv") |

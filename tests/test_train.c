@@ -68,7 +68,7 @@ static void test_converges_to_least_squares(lg_mode mode, lg_dtype dt, double to
 static void test_large(void)
 {
     lg_tensor *x, *y;
-    CHECK_OK(lg_make_linear(0.3, 0.5, 1000000, 0.01, 1, LG_F64, &x, &y));
+    CHECK_OK(lg_make_linear(0.3, 0.5, check_max_n(1000000), 0.01, 1, LG_F64, &x, &y));
     lg_train_opts o = tutorial_opts(LG_MODE_FUSED, 1);
     o.tol = 0;
     o.max_epochs = 2000;

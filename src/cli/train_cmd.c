@@ -24,13 +24,14 @@ typedef struct train_args {
 static bool check_isa(const char *isa)
 {
     char names[200] = "";
-    for (size_t i = 0; i < lg_isa_count(); i++) {
-        if (strcmp(lg_isa_name(i), isa) == 0)
-            return lg_isa_supported(i) ? true : cli_reject("--isa %s: this CPU cannot run it", isa);
+    for (size_t i = 0; i < lg_isa_count(); i++)
         if (lg_isa_supported(i))
             snprintf(names + strlen(names), sizeof names - strlen(names), "%s%s",
                      names[0] ? ", " : "", lg_isa_name(i));
-    }
+    for (size_t i = 0; i < lg_isa_count(); i++)
+        if (strcmp(lg_isa_name(i), isa) == 0)
+            return lg_isa_supported(i) ||
+                   cli_reject("--isa %s: this CPU cannot run it (this CPU runs: %s)", isa, names);
     return cli_reject("--isa: '%s' is not available here (available: %s)", isa, names);
 }
 

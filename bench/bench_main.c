@@ -95,6 +95,22 @@ static void add_topology_context(void)
     lg_bench_context("lingrad_pinning", buf);
 }
 
+/* What benchmark baselines are keyed by (tools/machine_class.py). */
+static void add_cpu_id_context(void)
+{
+    char buf[32];
+    lg_cpu_id id;
+    lg_cpu_identify(&id);
+    lg_bench_context("lingrad_cpu_vendor", id.vendor);
+    lg_bench_context("lingrad_cpu_brand", id.brand[0] ? id.brand : "?");
+    snprintf(buf, sizeof buf, "%d", id.family);
+    lg_bench_context("lingrad_cpu_family", buf);
+    snprintf(buf, sizeof buf, "%d", id.model);
+    lg_bench_context("lingrad_cpu_model", buf);
+    snprintf(buf, sizeof buf, "%d", id.stepping);
+    lg_bench_context("lingrad_cpu_stepping", buf);
+}
+
 void lg_bench_add_context(void)
 {
     char buf[512] = "";
@@ -104,6 +120,7 @@ void lg_bench_add_context(void)
     lg_bench_context("lingrad_compiler", buf);
     lg_cpu_describe(buf, sizeof buf);
     lg_bench_context("lingrad_cpu", buf);
+    add_cpu_id_context();
     buf[0] = '\0';
     for (size_t i = 0; i < lg_isa_count(); i++)
         if (lg_isa_supported(i))

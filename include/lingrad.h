@@ -195,6 +195,19 @@ const char *lg_isa_default(void);
 /* The CPU features the dispatcher sees, e.g. "x86-64 avx2 fma avx512f; OS saves ymm zmm". */
 void lg_cpu_describe(char *buf, size_t len);
 
+/* Which CPU this is: what benchmark baselines are keyed by (with the ISA). On x86
+ * from CPUID: vendor ("AuthenticAMD", "GenuineIntel"), family, model and stepping
+ * as the vendors define them (extended fields folded in: a Zen 4 is family 25,
+ * model 17), and the brand string. Elsewhere the vendor is the architecture's
+ * name and the numbers are 0. An emulator reports the CPU it emulates. */
+typedef struct lg_cpu_id {
+    char vendor[16];
+    char brand[64];
+    int family, model, stepping;
+} lg_cpu_id;
+
+void lg_cpu_identify(lg_cpu_id *out);
+
 /* ---- threads and topology ----------------------------------------------------- */
 
 /* Threads new graphs, training runs and data generation use: LINGRAD_THREADS if

@@ -15,6 +15,9 @@ import os
 import re
 import sys
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import machine_class  # noqa: E402
+
 try:
     import matplotlib
 
@@ -103,7 +106,9 @@ def train_rows(rows, prefix):
 def summary(ctx, rows, torch_rows):
     k = kernels(rows)
     out = ["# lingrad benchmark summary", "",
-           f"Machine: {ctx.get('lingrad_cpu', '?')}; {ctx.get('lingrad_topology', '?')}.",
+           f"Machine: {ctx.get('lingrad_cpu_brand', '?')} ({ctx.get('lingrad_cpu_vendor', '?')} family "
+           f"{ctx.get('lingrad_cpu_family', '?')} model {ctx.get('lingrad_cpu_model', '?')}; machine class "
+           f"{machine_class.from_context(ctx)}); {ctx.get('lingrad_cpu', '?')}; {ctx.get('lingrad_topology', '?')}.",
            f"Build: {ctx.get('lingrad_compiler', '?')}; lingrad {ctx.get('lingrad_version', '?')} "
            f"({ctx.get('lingrad_git_sha', '?')}); kernels {ctx.get('lingrad_isa_available', '?')}; "
            f"pinning: {ctx.get('lingrad_pinning', '?')}; date {ctx.get('date', '?')}.", "",

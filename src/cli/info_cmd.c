@@ -49,6 +49,10 @@ int cli_info(int argc, char **argv)
     printf("build:    %s, %s\n", lg_build_type(), lg_build_compiler());
     printf("flags:    %s\n", lg_build_flags());
     printf("cpu:      %s\n", cpu);
+    lg_cpu_id id;
+    lg_cpu_identify(&id);
+    printf("model:    %s (%s family %d model %d stepping %d)\n", id.brand[0] ? id.brand : "?",
+           id.vendor, id.family, id.model, id.stepping);
     printf("kernels: ");
     for (size_t i = 0; i < lg_isa_count(); i++)
         printf(" %s%s", lg_isa_name(i), lg_isa_supported(i) ? "" : " (not on this CPU)");

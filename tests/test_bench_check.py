@@ -1,0 +1,221 @@
+"""The performance gate's own logic (tools/bench_check.py, tools/machine_class.py):
+machine classes, which limits a class gets, verdicts, the confirmation run's
+merge, colour in logs, and that the committed floors and baselines agree.
+
+usage: python3 test_bench_check.py SOURCE_DIR [BUILD_DIR]
+With BUILD_DIR, the class lingrad-bench records must equal the one
+machine_class.py reads from `lingrad info`.
+"""
+import io
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import unittest
+from unittest import mock
+
+SRC = os.path.abspath(sys.argv[1]) if len(sys.argv) > 1 else os.getcwd()
+BUILD = os.path.abspath(sys.argv[2]) if len(sys.argv) > 2 else None
+sys.path.insert(0, os.path.join(SRC, "tools"))
+import bench_check  # noqa: E402
+import machine_class  # noqa: E402
+
+ZEN4 = {"lingrad_cpu_vendor": "AuthenticAMD", "lingrad_cpu_family": "25", "lingrad_cpu_model": "17",
+        "lingrad_isa_available": "scalar avx2 avx512", "lingrad_compiler": "GNU 12.2.0, -O3 -DNDEBUG",
+        "lingrad_topology": "1 packages, 2 cores, 2 PUs"}
+ZEN3 = dict(ZEN4, lingrad_cpu_model="1", lingrad_isa_available="scalar avx2")
+RATIOS = {"avx2_over_scalar_fused_f32_L2": 12.0, "avx512_over_scalar_fused_f32_L2": 13.0,
+          "fused_over_eager_epoch_n10000": 11.0, "fused_over_roofline_f32_DRAM": 1.0,
+          "threads_all_over_1_fused_f32_L3_vs_machine": 1.1}
+INSTR = {"instructions_per_element_scalar_f32": 15.0, "instructions_per_element_avx2_f32": 1.1}
+
+
+def write(path, doc):
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w") as f:
+        json.dump(doc, f)
+
+
+class MachineClass(unittest.TestCase):
+    def setUp(self):
+        os.environ.pop(machine_class.OVERRIDE, None)
+
+    def test_zen_kinds_are_distinct_classes(self):
+        self.assertEqual(machine_class.from_context(ZEN4), "AuthenticAMD-25-17-avx512")
+        self.assertEqual(machine_class.from_context(ZEN3), "AuthenticAMD-25-1-avx2")
+
+    def test_same_cpu_with_fewer_tables_is_another_class(self):
+        self.assertEqual(machine_class.from_context(dict(ZEN4, lingrad_isa_available="scalar")),
+                         "AuthenticAMD-25-17-scalar")
+
+    def test_context_without_cpu_id_is_unknown(self):
+        self.assertEqual(machine_class.from_context({"lingrad_isa_available": "scalar avx2"}), "unknown")
+
+    def test_override(self):
+        with mock.patch.dict(os.environ, {machine_class.OVERRIDE: "no such/class"}):
+            self.assertEqual(machine_class.from_context(ZEN4), "no_such_class")
+
+    def test_from_info_matches_context(self):
+        info = ("cpu:      x86-64 avx2 fma; OS saves ymm\n"
+                "model:    AMD EPYC (AuthenticAMD family 25 model 1 stepping 1)\n"
+                "kernels:  scalar avx2 avx512 (not on this CPU)\n")
+        self.assertEqual(machine_class.from_info(info), machine_class.from_context(ZEN3))
+
+    @unittest.skipUnless(BUILD, "needs BUILD_DIR")
+    def test_bench_and_info_agree_on_this_machine(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            out = os.path.join(tmp, "b.json")
+            subprocess.run([os.path.join(BUILD, "lingrad-bench"),
+                            "--benchmark_filter=kernel/fused_mse/f32/scalar/threads:1/n:2048/",
+                            "--quick", "--benchmark_min_time=0.01", f"--benchmark_out={out}"],
+                           check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            with open(out) as f:
+                ctx = json.load(f)["context"]
+        info = subprocess.run([os.path.join(BUILD, "lingrad"), "info"], check=True,
+                              capture_output=True, text=True).stdout
+        self.assertNotEqual(machine_class.from_context(ctx), "unknown")
+        self.assertEqual(machine_class.from_context(ctx), machine_class.from_info(info))
+
+
+class Limits(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory()
+        self.root = self.tmp.name
+        with open(os.path.join(SRC, "results", "baseline", "floors.json")) as f:
+            self.floors = json.load(f)
+        write(os.path.join(self.root, "floors.json"), self.floors)
+        write(os.path.join(self.root, "thresholds.json"),
+              {"ratios": {"default": 0.25, "threads_all_over_1_fused_f32_L3_vs_machine": 0.35},
+               "instructions": 0.02})
+        write(os.path.join(self.root, "AuthenticAMD-25-17-avx512", "bench-check.json"),
+              {"machine": {"lingrad_compiler": ZEN4["lingrad_compiler"]}, "ratios": RATIOS,
+               "instructions": INSTR})
+
+    def tearDown(self):
+        self.tmp.cleanup()
+
+    def test_known_class_gets_its_baseline_less_the_threshold(self):
+        notes, gates = bench_check.gates_for("AuthenticAMD-25-17-avx512", ZEN4, self.root)
+        self.assertIn("baseline of class AuthenticAMD-25-17-avx512", notes[0])
+        self.assertAlmostEqual(gates["avx2_over_scalar_fused_f32_L2"][1], 9.0)
+        self.assertAlmostEqual(gates["threads_all_over_1_fused_f32_L3_vs_machine"][1], 1.1 * 0.65)
+        self.assertAlmostEqual(gates["instructions_per_element_avx2_f32"][1], 1.1 * 1.02)
+
+    def test_unknown_class_gets_floors_and_says_so(self):
+        notes, gates = bench_check.gates_for("AuthenticAMD-25-1-avx2", ZEN3, self.root)
+        self.assertIn("no baseline for class AuthenticAMD-25-1-avx2", notes[0])
+        self.assertIn("floors", notes[0])
+        for name, f in self.floors["ratios"].items():
+            self.assertEqual(gates[name][1], f["floor"])
+            self.assertEqual(gates[name][3], "floor")
+        # same compiler: the other class's instruction counts are valid here
+        self.assertIn("same compiler", notes[1])
+        self.assertAlmostEqual(gates["instructions_per_element_avx2_f32"][1], 1.1 * 1.02)
+
+    def test_unknown_class_and_compiler_gets_ceilings(self):
+        ctx = dict(ZEN3, lingrad_compiler="Clang 14.0.6, -O3 -DNDEBUG")
+        notes, gates = bench_check.gates_for("AuthenticAMD-25-1-avx2", ctx, self.root)
+        self.assertIn("ceilings", notes[1])
+        for name, f in self.floors["instructions"].items():
+            self.assertEqual(gates[name][1], f["ceiling"])
+
+    def test_a_scalar_table_in_the_avx2_slot_fails_the_floor(self):
+        _, gates = bench_check.gates_for("nowhere", ZEN4, self.root)
+        rows = bench_check.judge(gates, dict(RATIOS, avx2_over_scalar_fused_f32_L2=1.02), ZEN4)
+        verdict = {r[0]: r[4] for r in rows}
+        self.assertEqual(verdict["avx2_over_scalar_fused_f32_L2"], "REGRESSED")
+        self.assertEqual(verdict["avx512_over_scalar_fused_f32_L2"], "ok")
+        self.assertEqual(bench_check.failed_ratio_gates(rows), ["avx2_over_scalar_fused_f32_L2"])
+
+
+class Verdicts(unittest.TestCase):
+    GATES = {"avx512_over_scalar_fused_f32_L2": (13.0, 9.75, "min", "-25%"),
+             "fused_over_eager_epoch_n10000": (11.0, 8.25, "min", "-25%"),
+             "instructions_per_element_avx2_f32": (1.1, 1.122, "max", "+2%")}
+
+    def test_missing_gate_for_an_absent_isa_is_skipped_not_passed(self):
+        rows = bench_check.judge(self.GATES, {"fused_over_eager_epoch_n10000": 11.0,
+                                              "instructions_per_element_avx2_f32": 1.1}, ZEN3)
+        verdict = {r[0]: r[4] for r in rows}
+        self.assertTrue(verdict["avx512_over_scalar_fused_f32_L2"].startswith("skipped"))
+        self.assertEqual(verdict["fused_over_eager_epoch_n10000"], "ok")
+
+    def test_missing_gate_the_machine_could_measure_fails(self):
+        rows = bench_check.judge(self.GATES, {"instructions_per_element_avx2_f32": 1.1}, ZEN4)
+        verdict = {r[0]: r[4] for r in rows}
+        self.assertEqual(verdict["fused_over_eager_epoch_n10000"], "REGRESSED")
+
+    def test_instructions_above_the_limit_fail(self):
+        rows = bench_check.judge(self.GATES, {"instructions_per_element_avx2_f32": 1.2}, ZEN4)
+        self.assertEqual({r[0]: r[4] for r in rows}["instructions_per_element_avx2_f32"], "REGRESSED")
+        self.assertNotIn("instructions_per_element_avx2_f32", bench_check.failed_ratio_gates(rows))
+
+    def test_merge_keeps_the_best_of_both_runs(self):
+        a = {"r": {"real_time": 10.0, "items_per_second": 5.0, "bytes_per_second": 40.0}}
+        b = {"r": {"real_time": 8.0, "items_per_second": 4.0, "bytes_per_second": 50.0},
+             "s": {"real_time": 1.0}}
+        m = bench_check.merge(a, b)
+        self.assertEqual(m["r"], {"real_time": 8.0, "items_per_second": 5.0, "bytes_per_second": 50.0})
+        self.assertIn("s", m)
+        self.assertEqual(a["r"]["real_time"], 10.0)  # inputs untouched
+
+    def test_best_rows_ignores_aggregates_and_errors(self):
+        rows = [{"name": "k/real_time", "run_type": "iteration", "real_time": 3.0},
+                {"name": "k/real_time", "run_type": "iteration", "real_time": 2.0},
+                {"name": "k/real_time", "run_type": "aggregate", "real_time": 0.1},
+                {"name": "e", "run_type": "iteration", "real_time": 0.1, "error_occurred": True}]
+        self.assertEqual(bench_check.best_rows(rows), {"k": rows[1]})
+
+    def test_ratios_of_a_scalar_only_machine_have_no_roofline_or_thread_gate(self):
+        ctx = dict(ZEN4, lingrad_isa_available="scalar")
+        med = {"kernel/fused_mse/f32/scalar/threads:1/n:2048/DRAM": {"bytes_per_second": 1.0},
+               "kernel/roofline_read/f32/scalar/threads:1/n:2048/DRAM": {"bytes_per_second": 5.0}}
+        self.assertEqual(bench_check.ratios(ctx, med), {})
+
+
+class Logs(unittest.TestCase):
+    def test_no_colour_when_stdout_is_not_a_terminal(self):
+        with tempfile.TemporaryDirectory() as root:
+            write(os.path.join(root, "c", "bench-check-raw.json"), {})
+            with mock.patch("subprocess.run") as run, mock.patch("os.path.exists", return_value=True), \
+                    mock.patch("sys.stdout", new=io.StringIO()):
+                bench_check.compare_times(root, "c", "raw.json")
+            self.assertIn("--no-color", run.call_args[0][0])
+
+    def test_benchmark_colour_is_off(self):
+        with mock.patch("subprocess.run") as run, mock.patch("builtins.open", mock.mock_open(
+                read_data='{"context": {}, "benchmarks": []}')), mock.patch("sys.stdout", new=io.StringIO()):
+            bench_check.run_bench("b", "o.json")
+        self.assertIn("--benchmark_color=false", run.call_args[0][0])
+
+
+class Committed(unittest.TestCase):
+    """The committed files agree with each other: every ratio gate has a floor,
+    and every committed baseline would pass the floors by a margin."""
+    ROOT = os.path.join(SRC, "results", "baseline")
+
+    def test_every_ratio_gate_has_a_floor_with_a_reason(self):
+        with open(os.path.join(self.ROOT, "floors.json")) as f:
+            floors = json.load(f)
+        for name, f in floors["ratios"].items():
+            self.assertGreater(len(f["why"]), 40, name)
+        for cls, base in bench_check.class_baselines(self.ROOT).items():
+            for name, value in base["ratios"].items():
+                self.assertIn(name, floors["ratios"], f"{cls}: gate {name} has no floor")
+                self.assertGreater(value, 1.4 * floors["ratios"][name]["floor"],
+                                   f"{cls}: {name} = {value} is too near its floor to be a safe fallback")
+            for name, value in base["instructions"].items():
+                self.assertLess(value, floors["instructions"][name]["ceiling"], f"{cls}: {name}")
+
+    def test_baselines_are_filed_under_their_own_class(self):
+        bases = bench_check.class_baselines(self.ROOT)
+        self.assertTrue(bases, "no committed baseline")
+        for cls, base in bases.items():
+            if "class" in base:
+                self.assertEqual(base["class"], cls)
+                self.assertEqual(machine_class.from_context(base["machine"]), cls)
+
+
+if __name__ == "__main__":
+    unittest.main(argv=[sys.argv[0], "-v"])

@@ -86,6 +86,18 @@ expect_error 1 "csv nan" train --data "$(csv nan2.csv 'x,y\n1,nan\n')"
 expect_error 1 "csv inf" train --data "$(csv inf.csv 'x,y\n-inf,1\n')"
 expect_error 1 "csv three columns" train --data "$(csv cols.csv 'x,y\n1,2,3\n')"
 expect_error 1 "csv ragged line" train --data "$(csv ragged.csv 'x,y\n1,2\n3\n4,5\n')"
+# Numbers are decimal only, as Python's float() and numpy read them (src/data/csv.c).
+expect_error 1 "csv hex float 0x1p3" train --data "$(csv hex.csv 'x,y\n1,2\n0x1p3,1\n')"
+grep -q "hex.csv:3: x value '0x1p3' is hexadecimal" "$tmp/err" || fail "hex float: $(cat "$tmp/err")"
+expect_error 1 "csv nan(123)" train --data "$(csv nanchars.csv 'x,y\n1,nan(123)\n')"
+expect_error 1 "csv underscores 1_000" train --data "$(csv under.csv 'x,y\n1_000,1\n')"
+expect_error 1 "csv vertical tab before a number '1,\\v2'" train --data "$(csv vt.csv 'x,y\n1,\v2\n')"
+# f32 takes what rounds to a finite float: below FLT_MAX + half an ulp (2^128 - 2^103).
+expect_error 1 "csv f32 3.40282357e38 rounds to infinity" train --dtype f32 --data "$(csv f32inf.csv 'x,y\n3.40282357e38,1\n')"
+grep -q 'rounds to infinity' "$tmp/err" || fail "f32 overflow: $(cat "$tmp/err")"
+expect_error 1 "csv f32 3.4028235e38 is read as FLT_MAX, then the loss overflows" train --dtype f32 --every 0 \
+  --data "$(csv f32max.csv 'x,y\n3.4028235e38,1\n0,1\n')"
+grep -q 'initial loss' "$tmp/err" || fail "3.4028235e38 (FLT_MAX) is not read as f32: $(cat "$tmp/err")"
 expect_error 1 "csv is a directory" train --data "$tmp"
 expect_error 2 "gen without --out" gen
 expect_error 1 "gen to a missing directory" gen --out "$tmp/no/such/dir.csv"

@@ -3,10 +3,12 @@
 #include <ctype.h>
 #include <errno.h>
 #include <float.h>
+#include <locale.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "data/atomic_file.h"
 #include "data/csv.h"
@@ -81,34 +83,140 @@ static const char *quoted(const char *s, size_t len, char out[48])
     return out;
 }
 
+/* strtod and printf follow LC_NUMERIC, which a program calling lingrad may have
+ * set to a locale whose decimal point is ','; a CSV number's point is always '.'.
+ * uselocale() switches the calling thread only, for the length of one file. */
+typedef struct c_numeric {
+    locale_t c, saved;
+} c_numeric;
+
+static lg_status c_numeric_enter(c_numeric *cn, const char *path)
+{
+    cn->c = newlocale(LC_NUMERIC_MASK, "C", (locale_t)0);
+    if (cn->c == (locale_t)0)
+        return lg_fail(LG_ENOMEM, "%s: cannot make the C numeric locale: %s", path,
+                       strerror(errno));
+    cn->saved = uselocale(cn->c);
+    return LG_OK;
+}
+
+static void c_numeric_leave(c_numeric *cn)
+{
+    uselocale(cn->saved);
+    freelocale(cn->c);
+}
+
 typedef struct reader {
     const char *path;
     size_t line;
     lg_dtype dtype;
 } reader;
 
-/* One field: a finite number, in range for the dtype, followed by `end`. */
+/* The numbers a field may hold: the decimal forms that C's strtod, Python's float(),
+ * numpy.loadtxt and pandas all read, and read alike:
+ *
+ *     number   = [sign] mantissa [exponent]
+ *     mantissa = digits ["." [digits]] | "." digits      (so 5, 5., .5 and 5.25)
+ *     exponent = ("e" | "E") [sign] digits
+ *     sign     = "+" | "-"
+ *     digits   = one or more of 0-9
+ *
+ * with spaces and tabs allowed around it. strtod alone would also take hex floats
+ * (0x1p3) and nan(chars), which Python and numpy refuse, and \v, \f or \r before a
+ * number, which hide a defect of the file. Python's float() takes 1_000 but
+ * numpy.loadtxt and pandas do not (pandas keeps it as text), and in a data file it
+ * is more likely a mangled thousands separator than a number. inf, infinity and
+ * nan (any case) get a message of their own: numbers, but not finite ones. */
+static size_t digits(const char *s)
+{
+    return strspn(s, "0123456789");
+}
+
+/* The length of the number at the start of s by the grammar above, 0 if none. */
+static size_t decimal_length(const char *s)
+{
+    const char *p = s + (*s == '+' || *s == '-');
+    size_t whole = digits(p), frac = 0;
+    p += whole;
+    if (*p == '.') {
+        frac = digits(p + 1);
+        p += 1 + frac;
+    }
+    if (whole + frac == 0)
+        return 0;
+    if (*p == 'e' || *p == 'E') {
+        const char *e = p + 1 + (p[1] == '+' || p[1] == '-');
+        if (digits(e) > 0)
+            p = e + digits(e);
+    }
+    return (size_t)(p - s);
+}
+
+static int is_word(const char *s, size_t len, const char *word)
+{
+    return len == strlen(word) && strncasecmp(s, word, len) == 0;
+}
+
+static lg_status not_a_number(const reader *r, const char *name, const char *start)
+{
+    char q[48];
+    size_t len = strcspn(start, ",");
+    const char *digits_at = start + (*start == '+' || *start == '-');
+    if (digits_at[0] == '0' && (digits_at[1] == 'x' || digits_at[1] == 'X'))
+        return lg_fail(LG_EPARSE, "%s:%zu: %s value '%s' is hexadecimal; write it in decimal "
+                       "(Python's float() and numpy read only decimal numbers)", r->path, r->line,
+                       name, quoted(start, len, q));
+    size_t word = strcspn(digits_at, ", \t");
+    const char *rest = skip_space(digits_at + word);
+    if ((*rest == '\0' || *rest == ',') &&
+        (is_word(digits_at, word, "inf") || is_word(digits_at, word, "infinity") ||
+         is_word(digits_at, word, "nan")))
+        return lg_fail(LG_EPARSE, "%s:%zu: %s value '%s' is not a finite %s number", r->path,
+                       r->line, name, quoted(start, (size_t)(digits_at + word - start), q),
+                       lg_dtype_name(r->dtype));
+    return lg_fail(LG_EPARSE, "%s:%zu: %s value '%s' is not a number", r->path, r->line, name,
+                   quoted(start, len, q));
+}
+
+/* Rounds the decimal once, to the nearest value of the dtype (strtof for f32:
+ * rounding through a double first turns a few decimals just below FLT_MAX + half
+ * an ulp into infinity). A value that rounds to infinity does not fit the dtype.
+ * The text already matched the grammar, so a conversion that stops short can only
+ * mean a locale with another decimal point, which the callers rule out: if one
+ * slips through, say so rather than read 0.5 as 0. */
+static lg_status convert(const reader *r, const char *start, size_t len, const char *name,
+                         double *out)
+{
+    char *stop, q[48];
+    double v = r->dtype == LG_F32 ? (double)strtof(start, &stop) : strtod(start, &stop);
+    if (stop != start + len)
+        return lg_fail(LG_EPARSE, "%s:%zu: %s value '%s' does not convert in this locale; "
+                       "lingrad reads '.' as the decimal point", r->path, r->line, name,
+                       quoted(start, len, q));
+    if (!isfinite(v))
+        return lg_fail(LG_EPARSE, "%s:%zu: %s value '%s' is not a finite %s number: it rounds to "
+                       "infinity (the largest %s is %.9g)", r->path, r->line, name,
+                       quoted(start, len, q), lg_dtype_name(r->dtype), lg_dtype_name(r->dtype),
+                       r->dtype == LG_F32 ? (double)FLT_MAX : DBL_MAX);
+    /* Underflow rounds to 0 or a subnormal, as any decimal rounds to the nearest
+     * representable value: that is not an error. */
+    *out = v;
+    return LG_OK;
+}
+
+/* One field: a number by the grammar above, finite in the dtype, followed by `end`. */
 static lg_status parse_field(const reader *r, const char **s, char end, const char *name,
                              double *out)
 {
     const char *start = skip_space(*s);
-    char *stop;
-    errno = 0;
-    double v = strtod(start, &stop);
-    const char *after = skip_space(stop);
-    char q[48];
-    if (stop == start || *after != end)
-        return lg_fail(LG_EPARSE, "%s:%zu: %s value '%s' is not a number", r->path, r->line, name,
-                       quoted(start, strcspn(start, ","), q));
-    /* Overflow gives +-inf (rejected); underflow rounds to 0 or a denormal, as any
-     * decimal rounds to the nearest representable value. */
-    if (!isfinite(v) || (r->dtype == LG_F32 && fabs(v) > FLT_MAX))
-        return lg_fail(LG_EPARSE, "%s:%zu: %s value '%s' is not a finite %s number", r->path,
-                       r->line, name, quoted(start, (size_t)(stop - start), q),
-                       lg_dtype_name(r->dtype));
-    *out = v;
-    *s = after + (end != '\0');
-    return LG_OK;
+    size_t len = decimal_length(start);
+    const char *after = skip_space(start + len);
+    if (len == 0 || *after != end)
+        return not_a_number(r, name, start);
+    lg_status st = convert(r, start, len, name, out);
+    if (st == LG_OK)
+        *s = after + (end != '\0');
+    return st;
 }
 
 static lg_status parse_row(const reader *r, const char *s, double *x, double *y)
@@ -231,7 +339,12 @@ lg_status lg_csv_read_stream(FILE *f, const char *path, lg_dtype dtype, lg_tenso
     *x = *y = NULL;
     reader r = {.path = path, .line = 0, .dtype = dtype};
     pairs p = {0};
-    lg_status st = read_lines(f, &r, &p);
+    c_numeric cn = {0};
+    lg_status st = c_numeric_enter(&cn, path);
+    if (st != LG_OK)
+        return st;
+    st = read_lines(f, &r, &p);
+    c_numeric_leave(&cn);
     if (st == LG_OK && r.line == 0)
         st = lg_fail(LG_EPARSE, "%s: the file is empty (expected the header 'x,y')", path);
     else if (st == LG_OK && p.n == 0)
@@ -253,14 +366,20 @@ lg_status lg_csv_write(const char *path, const lg_tensor *x, const lg_tensor *y)
 {
     if (x->n != y->n || x->dtype != y->dtype)
         return lg_fail(LG_EINVAL, "csv write: x and y must have the same size and dtype");
-    lg_atomic_file af;
-    lg_status st = lg_atomic_open(&af, path);
+    c_numeric cn = {0};
+    lg_status st = c_numeric_enter(&cn, path);
     if (st != LG_OK)
         return st;
-    /* Shortest digits that round-trip: 9 significant for float, 17 for double. */
-    int digits = x->dtype == LG_F32 ? 9 : 17;
-    fputs("x,y\n", af.f);
-    for (size_t i = 0; i < x->n; i++)
-        fprintf(af.f, "%.*g,%.*g\n", digits, lg_tensor_get(x, i), digits, lg_tensor_get(y, i));
-    return lg_atomic_commit(&af);
+    lg_atomic_file af;
+    st = lg_atomic_open(&af, path);
+    if (st == LG_OK) {
+        /* Shortest digits that round-trip: 9 significant for float, 17 for double. */
+        int sig = x->dtype == LG_F32 ? 9 : 17;
+        fputs("x,y\n", af.f);
+        for (size_t i = 0; i < x->n; i++)
+            fprintf(af.f, "%.*g,%.*g\n", sig, lg_tensor_get(x, i), sig, lg_tensor_get(y, i));
+        st = lg_atomic_commit(&af);
+    }
+    c_numeric_leave(&cn);
+    return st;
 }

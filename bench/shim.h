@@ -51,7 +51,10 @@ void lg_bench_clobber_memory(void);
 /* A key/value added to the JSON context (machine, build, ...). */
 void lg_bench_context(const char *key, const char *value);
 
-/* Parses --benchmark_* flags, rejects unknown ones, runs, returns an exit status. */
+/* Parses --benchmark_* flags, runs, returns an exit status: 0, or 2 for an unknown
+ * flag (Google Benchmark names each) or a --benchmark_filter that selects no
+ * benchmark, with or without --benchmark_list_tests (one line on stderr: Google
+ * Benchmark alone exits 0 with no rows, so a typo would pass as a run). */
 int lg_bench_main(int argc, char **argv);
 
 #ifdef __cplusplus

@@ -14,6 +14,22 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
   --benchmark_min_time=0.01 --benchmark_out="$tmp/lingrad.json" --benchmark_out_format=json >/dev/null ||
   fail "lingrad-bench exited non-zero"
 "$bench" --no_such_flag >/dev/null 2>&1 && fail "an unknown flag was accepted"
+# A filter that selects nothing (a typo in a CI script) fails with one line, when
+# running and when listing; Google Benchmark alone exits 0 with no rows.
+no_match() {
+  local what=$1 want=$2; shift 2
+  "$bench" --quick "$@" >"$tmp/out" 2>"$tmp/err"
+  local rc=$?
+  { [ "$rc" -ne 0 ] && [ "$rc" -lt 128 ]; } || fail "$what: exit status $rc, want an error"
+  [ "$(wc -l <"$tmp/err")" -eq 1 ] || fail "$what: want one line on stderr, got: $(cat "$tmp/err")"
+  grep -q "^lingrad-bench: error: --benchmark_filter=$want" "$tmp/err" || fail "$what: $(cat "$tmp/err")"
+  [ ! -s "$tmp/out" ] || fail "$what: printed on stdout: $(head -c 300 "$tmp/out")"
+  echo "ok  $what: exit $rc, $(cat "$tmp/err")"
+}
+no_match "filter matching nothing" "'no_such_bench' matches no benchmark" --benchmark_filter=no_such_bench
+no_match "listing with a filter matching nothing" "'no_such_bench' matches no benchmark" \
+  --benchmark_filter=no_such_bench --benchmark_list_tests
+no_match "filter that is not a regular expression" "'(' is not a valid regular expression" --benchmark_filter='('
 "$python" - "$tmp/lingrad.json" <<'PY' || exit 1
 import json, sys
 d = json.load(open(sys.argv[1]))

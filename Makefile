@@ -4,7 +4,7 @@
 #   make bench    build, then run the benchmark suite into results/<host>-<date>/
 #   make bench-quick  a subset of it, in about a minute
 #   make bench-check     the CI performance gate against results/baseline/
-#   make bench-baseline  re-measure that baseline (see README: when and why)
+#   make bench-baseline  re-measure that baseline (see docs/performance-gate.md: when and why)
 #   make asan     build and test under AddressSanitizer + UBSan (build-asan/)
 #   make clang    build and test with clang, warnings as errors (build-clang/)
 #   make tsan     build and test under ThreadSanitizer: clang, libomp and LLVM's

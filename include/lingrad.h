@@ -156,7 +156,7 @@ typedef struct lg_train_opts {
      * threads > 1 it runs on the calling thread inside lingrad's OpenMP region:
      * it must not use OpenMP worksharing constructs or barriers (a parallel
      * region of its own runs on one thread). It runs in the caller's
-     * floating-point mode, not lingrad's (README: Numerics). */
+     * floating-point mode, not lingrad's (docs/numerics.md). */
     int (*on_epoch)(void *ctx, const lg_epoch_record *rec);
     void *ctx;
 } lg_train_opts;

@@ -33,7 +33,7 @@ expect_error() {
   if [ "$lines" -ne 1 ] || ! grep -q '^lingrad: error: ' "$tmp/err"; then
     fail "$what: want one 'lingrad: error:' line, got: $(cat "$tmp/err")"; return
   fi
-  # One row of the bad-input table in the README's Hardening section.
+  # One row of the bad-input table (docs/hardening.md, results/hardening/).
   echo "ok  $what | ${*//$tmp/\$TMP} | exit $rc | $(sed "s#$tmp#\$TMP#g" "$tmp/err")"
 }
 
@@ -109,6 +109,11 @@ expect_error 2 "plot prefix ends in /" train --plot "$tmp/"
 expect_error 2 "plot into a missing directory" train --plot "$tmp/no/such/p"
 expect_error 2 "lr underflows" train --lr 1e-400
 expect_error 2 "f32 init out of range" train --dtype f32 --init-w 1e39
+expect_error 2 "f32 init rounds to infinity" train --dtype f32 --init-w 3.40282357e38
+expect_error 1 "f32 init rounds to FLT_MAX: accepted, then overflows" train --dtype f32 --init-w 3.4028235e38 --every 0
+grep -q 'initial loss' "$tmp/err" || fail "--init-w 3.4028235e38 was not read as FLT_MAX: $(cat "$tmp/err")"
+expect_error 2 "hexadecimal number" train --lr 0x1p-3
+grep -q 'hexadecimal' "$tmp/err" || fail "a hex --lr is not called hexadecimal: $(cat "$tmp/err")"
 expect_error 1 "f32 data out of range" gen --dtype f32 --w 1e39 --out "$tmp/never.csv"
 expect_error 1 "initial loss overflows" train --dtype f32 --w 1e30 --every 0
 grep -q 'initial loss' "$tmp/err" || fail "an overflowing start is blamed on the learning rate"
@@ -167,7 +172,7 @@ else
   echo "skip: this file system refuses a 64 GiB sparse file"
 fi
 rm -f "$tmp/sparse.csv"
-# Subnormal values are accepted (how lingrad computes with them: README, Numerics).
+# Subnormal values are accepted (how lingrad computes with them: docs/numerics.md).
 printf 'x,y\n1e-310,2e-310\n0.5,1\n0.25,0.75\n' >"$tmp/subnormal.csv"
 "$bin" train --data "$tmp/subnormal.csv" --every 0 >/dev/null 2>"$tmp/err" || fail "subnormal CSV rejected: $(cat "$tmp/err")"
 

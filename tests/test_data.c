@@ -96,7 +96,7 @@ static void test_bad_args(void)
 }
 
 /* With y below the dtype's smallest normal number, a range still equals the
- * same range of a one-shot call (both flush it to zero: README, Numerics). */
+ * same range of a one-shot call (both flush it to zero: docs/numerics.md). */
 static void test_subnormal_range(lg_dtype dt)
 {
     double w = dt == LG_F32 ? 1e-39 : 1e-310;

@@ -176,9 +176,33 @@ static void test_edges(void)
     lg_tensor_free(x), lg_tensor_free(y);
 }
 
+/* f32 initial values follow the rounding rule of f32 data: accepted when they round
+ * to a finite float (3.4028235e38 rounds to FLT_MAX), refused when they would
+ * round to infinity. The accepted one then overflows the loss, which is its own
+ * error: LG_EDIVERGED, not LG_EINVAL. */
+static void test_f32_init_range(void)
+{
+    lg_tensor *x, *y;
+    CHECK_OK(lg_make_linear(0.3, 0.5, 100, 0.01, 42, LG_F32, &x, &y));
+    lg_train_opts o = tutorial_opts(LG_MODE_FUSED, 42);
+    lg_train_result r;
+    o.init_w = 3.40282357e38;
+    CHECK_STATUS(lg_train(x, y, &o, &r), LG_EINVAL);
+    CHECK_ERROR_HAS("finite f32");
+    o.init_w = -0x1.ffffffp127; /* the tie rounds to even: infinity */
+    CHECK_STATUS(lg_train(x, y, &o, &r), LG_EINVAL);
+    o.init_w = 3.4028235e38;
+    lg_status s = lg_train(x, y, &o, &r);
+    CHECK(s != LG_EINVAL);
+    if (s == LG_OK)
+        lg_train_result_free(&r);
+    lg_tensor_free(x), lg_tensor_free(y);
+}
+
 int main(void)
 {
     check_isa_or_skip("test_train");
+    test_f32_init_range();
     for (uint64_t seed = 0; seed < 5; seed++)
         test_tutorial_run(seed);
     test_tutorial_run(42);

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "core/dtype.h"
 
 typedef struct train_args {
     double w, b, noise, init_w, init_b, lr, tol;
@@ -88,8 +89,8 @@ static bool parse_args(int argc, char **argv, train_args *a, lg_train_opts *o, l
     a->tol = o->tol;
     if (!check_values(a, opts, n))
         return false;
-    if (*dt == LG_F32 && (fabs(a->init_w) > FLT_MAX || fabs(a->init_b) > FLT_MAX))
-        return cli_reject("--init-w and --init-b must fit in f32 (|value| <= %g)", FLT_MAX);
+    if (*dt == LG_F32 && (!lg_rounds_to_finite_f32(a->init_w) || !lg_rounds_to_finite_f32(a->init_b)))
+        return cli_reject("--init-w and --init-b must fit in f32 (|value| <= %.9g)", FLT_MAX);
     /* The tutorial draws w and b from U[0,1); ours come from the seed. */
     o->init_w = cli_seen(opts, n, "init-w") ? a->init_w : lg_uniform(a->seed, LG_STREAM_INIT, 0);
     o->init_b = cli_seen(opts, n, "init-b") ? a->init_b : lg_uniform(a->seed, LG_STREAM_INIT, 1);
@@ -131,9 +132,11 @@ static int on_epoch(void *ctx, const lg_epoch_record *r)
 static void print_timing(const train_args *a, const lg_train_result *r, size_t n, const char *isa)
 {
     long evals = r->last_epoch + 1;
+    int threads = a->threads ? (int)a->threads : lg_default_threads();
+    fflush(stdout); /* the timing follows the final line, also when both go to one pipe */
     fprintf(stderr, "lingrad: %ld epochs in %.6f s: %.3f us/epoch (n=%zu, %s, %s, %s kernels, "
-            "%d threads)\n", evals, r->seconds, 1e6 * r->seconds / (double)evals, n, a->dtype,
-            a->mode, isa, a->threads ? (int)a->threads : lg_default_threads());
+            "%d thread%s)\n", evals, r->seconds, 1e6 * r->seconds / (double)evals, n, a->dtype,
+            a->mode, isa, threads, threads == 1 ? "" : "s");
 }
 
 /* The history file and the plots, written whether or not training finished. On

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/dtype.h"
 #include "core/error.h"
 #include "exec/fpmode.h"
 #include "autograd/graph.h"
@@ -50,8 +51,9 @@ static lg_status check_args(const lg_tensor *x, const lg_tensor *y, const lg_tra
         return lg_fail(LG_EINVAL, "train: epochs must be >= 0 (got %ld)", o->max_epochs);
     if (!(o->tol >= 0.0) || !isfinite(o->tol))
         return lg_fail(LG_EINVAL, "train: tol must be a finite number >= 0 (got %g)", o->tol);
-    double limit = x->dtype == LG_F32 ? FLT_MAX : DBL_MAX;
-    if (!(fabs(o->init_w) <= limit) || !(fabs(o->init_b) <= limit))
+    bool f32 = x->dtype == LG_F32;
+    if (f32 ? !lg_rounds_to_finite_f32(o->init_w) || !lg_rounds_to_finite_f32(o->init_b)
+            : !isfinite(o->init_w) || !isfinite(o->init_b))
         return lg_fail(LG_EINVAL, "train: the initial w and b must be finite %s numbers",
                        lg_dtype_name(x->dtype));
     if (o->mode != LG_MODE_FUSED && o->mode != LG_MODE_EAGER)

@@ -1,0 +1,17 @@
+/* Facts about the element types that several floors need. */
+#ifndef LG_DTYPE_H
+#define LG_DTYPE_H
+
+#include <math.h>
+#include <stdbool.h>
+
+/* Whether a double rounds, to nearest, to a finite float: |v| < FLT_MAX + half an
+ * ulp = 2^128 - 2^103 (the tie itself rounds to even, 2^128: infinity). So
+ * 3.4028235e38 is an f32 value (it rounds to FLT_MAX) and 3.40282357e38 is not.
+ * The CSV reader applies the same rule to text through strtof. */
+static inline bool lg_rounds_to_finite_f32(double v)
+{
+    return fabs(v) < 0x1.ffffffp127;
+}
+
+#endif

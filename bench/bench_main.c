@@ -13,13 +13,11 @@
 #include <string.h>
 
 #include "bench.h"
+#include "git_sha.h" /* generated at every build: LG_GIT_SHA */
 #include "exec/topology.h"
 
 extern char **environ;
 
-#ifndef LG_GIT_SHA
-#define LG_GIT_SHA "unknown"
-#endif
 
 /* What the registered benchmarks point into, freed after they have run. */
 enum { MAX_KEPT = 8192 };

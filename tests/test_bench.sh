@@ -47,6 +47,12 @@ assert 0 < f["roofline_pct"] < 1000, f
 assert all(r["epochs"] > 1 and r["epochs"] < 501 for r in tut), tut
 print("lingrad-bench JSON ok:", len(rows), "rows")
 PY
+# The record names the commit it was built from (read at build time, not when
+# CMake last ran), as git describes this checkout now.
+if want=$(git -C "$src" describe --always --dirty --abbrev=7 2>/dev/null); then
+  got=$(sed -n 's/.*"lingrad_git_sha": "\([^"]*\)".*/\1/p' "$tmp/lingrad.json")
+  [ "$got" = "$want" ] || fail "lingrad_git_sha is '$got', but the checkout is '$want' (stale build?)"
+fi
 if "$python" -c 'import matplotlib' 2>/dev/null; then
   "$python" "$src/tools/bench_report.py" "$tmp" >/dev/null || fail "bench_report.py failed"
   grep -q '^| fused_mse f32, n |' "$tmp/summary.md" || fail "summary has no fused table"

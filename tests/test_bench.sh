@@ -48,10 +48,12 @@ assert all(r["epochs"] > 1 and r["epochs"] < 501 for r in tut), tut
 print("lingrad-bench JSON ok:", len(rows), "rows")
 PY
 # The record names the commit it was built from (read at build time, not when
-# CMake last ran), as git describes this checkout now.
-if want=$(git -C "$src" describe --always --dirty --abbrev=7 2>/dev/null); then
+# CMake last ran), as git describes this checkout now. Whether the tree is dirty
+# may change between build and test while someone edits, so only the commit is
+# compared.
+if want=$(git -C "$src" describe --always --abbrev=7 2>/dev/null); then
   got=$(sed -n 's/.*"lingrad_git_sha": "\([^"]*\)".*/\1/p' "$tmp/lingrad.json")
-  [ "$got" = "$want" ] || fail "lingrad_git_sha is '$got', but the checkout is '$want' (stale build?)"
+  [ "${got%-dirty}" = "$want" ] || fail "lingrad_git_sha is '$got', but the checkout is at '$want' (stale build?)"
 fi
 if "$python" -c 'import matplotlib' 2>/dev/null; then
   "$python" "$src/tools/bench_report.py" "$tmp" >/dev/null || fail "bench_report.py failed"

@@ -85,7 +85,7 @@ static inline void check_isa_or_skip(const char *name)
 }
 
 /* The largest n a test should allocate: n itself, or LINGRAD_TEST_MAX_N when set.
- * Emulated CPU models (make cpus, make neon) run 50-150x slower than native, so
+ * Emulated CPU models (make cpus) run 50-150x slower than native, so
  * they cap the few sizes that exist only to be large; what is checked stays the
  * same. Says so once per size, so a log shows what was reduced. */
 static inline size_t check_max_n(size_t n)

@@ -129,6 +129,27 @@ class Limits(unittest.TestCase):
         self.assertEqual(bench_check.failed_ratio_gates(rows), ["avx2_over_scalar_fused_f32_L2"])
 
 
+    def test_instruction_counts_of_another_architecture_are_not_used(self):
+        ctx = dict(ZEN3, lingrad_cpu="aarch64 neon")
+        notes, gates = bench_check.gates_for("aarch64-0-0-neon", ctx, self.root)
+        self.assertIn("ceilings", notes[1])
+
+    def test_same_cpu_with_a_lost_table_is_an_error_not_a_fallback(self):
+        os.environ.pop(machine_class.OVERRIDE, None)
+        msg = bench_check.lost_tables("AuthenticAMD-25-17-avx2", self.root)
+        self.assertIn("AuthenticAMD-25-17-avx512", msg)
+        self.assertIsNone(bench_check.lost_tables("AuthenticAMD-25-1-avx2", self.root))
+        self.assertIsNone(bench_check.lost_tables("AuthenticAMD-25-17-avx512", self.root))
+
+    def test_a_baseline_lacking_a_measurable_gate_is_refused(self):
+        doc = {"ratios": dict(RATIOS), "instructions": dict(INSTR)}
+        del doc["ratios"]["fused_over_roofline_f32_DRAM"]
+        missing = bench_check.missing_gates(doc, ZEN4, self.root)
+        self.assertIn("fused_over_roofline_f32_DRAM", missing)
+        self.assertIn("instructions_per_element_avx2_f64", missing)
+        self.assertNotIn("neon_over_scalar_fused_f32_L2", missing)
+
+
 class Verdicts(unittest.TestCase):
     GATES = {"avx512_over_scalar_fused_f32_L2": (13.0, 9.75, "min", "-25%"),
              "fused_over_eager_epoch_n10000": (11.0, 8.25, "min", "-25%"),
@@ -166,6 +187,17 @@ class Verdicts(unittest.TestCase):
                 {"name": "k/real_time", "run_type": "aggregate", "real_time": 0.1},
                 {"name": "e", "run_type": "iteration", "real_time": 0.1, "error_occurred": True}]
         self.assertEqual(bench_check.best_rows(rows), {"k": rows[1]})
+
+    def test_simd_gates_are_skipped_where_only_scalar_runs(self):
+        ctx = dict(ZEN4, lingrad_isa_available="scalar")
+        gates = {"fused_over_roofline_f32_DRAM": (None, 0.6, "min", "floor"),
+                 "threads_all_over_1_fused_f32_L3_vs_machine": (None, 0.6, "min", "floor"),
+                 "fused_over_eager_epoch_n10000": (None, 3.0, "min", "floor"),
+                 "instructions_per_element_scalar_f32": (15.0, 15.3, "max", "+2%")}
+        rows = bench_check.judge(gates, {"instructions_per_element_scalar_f32": 15.0}, ctx)
+        verdict = {r[0]: r[4] for r in rows}
+        self.assertEqual(verdict.pop("instructions_per_element_scalar_f32"), "ok")
+        self.assertTrue(all(v.startswith("skipped") for v in verdict.values()), verdict)
 
     def test_ratios_of_a_scalar_only_machine_have_no_roofline_or_thread_gate(self):
         ctx = dict(ZEN4, lingrad_isa_available="scalar")

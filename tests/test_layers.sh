@@ -32,15 +32,25 @@ for f in src/*.c src/*.h; do
   [ -e "$f" ] && fail "$f lies in src/ itself, outside every floor"
 done
 
+INCLUDE='^[[:space:]]*#[[:space:]]*include[[:space:]]*'
+ANGLED='include[[:space:]]*<([^>]*)>'
 checked=0
 while IFS= read -r line; do
   file=${line%%:*}
-  inc=$(sed -n 's/.*#include "\([^"]*\)".*/\1/p' <<<"${line#*:}")
+  text=${line#*:}
   floor=$(cut -d/ -f2 <<<"$file")
+  if [[ $text =~ $ANGLED ]]; then
+    # A system header; one of ours in angle brackets would dodge the check below.
+    [ -e "src/${BASH_REMATCH[1]}" ] && fail "$file includes <${BASH_REMATCH[1]}>: use quotes for lingrad's own headers"
+    continue
+  fi
+  inc=$(sed -n 's/.*include[[:space:]]*"\([^"]*\)".*/\1/p' <<<"$text")
   checked=$((checked + 1))
   case "$inc" in
+    *..*) fail "$file includes \"$inc\": no '..' in includes"; continue ;;
     lingrad.h) continue ;;
     kernels.h) target=kernels ;;
+    */*/*) fail "$file includes \"$inc\": floors are one folder deep (\"floor/name.h\")"; continue ;;
     */*) target=${inc%%/*} ;;
     *)
       [ "$inc" = "${generated[$floor]:-}" ] && continue
@@ -49,13 +59,19 @@ while IFS= read -r line; do
   [[ " ${may[$floor]} " == *" $target "* ]] ||
     fail "$file (floor $floor) includes \"$inc\" from $target, which it may not (allowed: ${may[$floor]})"
   [ "$target" = kernels ] || [ -e "src/$inc" ] || fail "$file includes \"$inc\", which does not exist"
-done < <(grep -H '#include "' src/*/*.c src/*/*.h)
+done < <(grep -H -E "$INCLUDE"'["<]' src/*/*.c src/*/*.h)
+# Nothing deeper than one folder per floor, where the scan above would not look.
+deeper=$(find src -mindepth 3 -name '*.[ch]' | head -3)
+[ -z "$deeper" ] || fail "source files below a floor's folder (not checked): $deeper"
 
-# Kernels know nothing above them: their own headers only.
+# Kernels know nothing above them: their own headers only, by bare name.
 while IFS= read -r line; do
-  inc=$(sed -n 's/.*#include "\([^"]*\)".*/\1/p' <<<"${line#*:}")
-  [ -e "kernels/$inc" ] || fail "${line%%:*} includes \"$inc\", which is not in kernels/"
-done < <(grep -H '#include "' kernels/*.c kernels/*.h)
+  inc=$(sed -n 's/.*include[[:space:]]*"\([^"]*\)".*/\1/p' <<<"${line#*:}")
+  case "$inc" in
+    */*) fail "${line%%:*} includes \"$inc\": kernels include only their own headers" ;;
+    *) [ -e "kernels/$inc" ] || fail "${line%%:*} includes \"$inc\", which is not in kernels/" ;;
+  esac
+done < <(grep -H -E "$INCLUDE"'"' kernels/*.c kernels/*.h)
 
 # The same at link level, where a header check cannot see: every lg_ symbol an
 # object file of a floor uses is defined on that floor or below (this is how the

@@ -116,11 +116,11 @@ def ratios(ctx, med):
         v = rate(rf"kernel/fused_mse/f32/{isa}/threads:1/n:\d+/L2")
         if v and scalar_l2:
             out[f"{isa}_over_scalar_fused_f32_L2"] = v / scalar_l2
+    if best not in SIMD:
+        return out  # the gates below hold SIMD code to memory speed; scalar is compute-bound
     e, f = per(r"train/epoch/eager/f32/\w+/threads:\d+/n:10000"), per(r"train/epoch/fused/f32/\w+/threads:\d+/n:10000")
     if e and f:
         out["fused_over_eager_epoch_n10000"] = e / f
-    if best not in SIMD:
-        return out  # scalar alone is compute-bound: no roofline, no thread gate to hold it to
     k = find(med, rf"kernel/fused_mse/f32/{best}/threads:1/n:\d+/DRAM")
     roof = find(med, rf"kernel/roofline_read/f32/{best}/threads:1/n:\d+/DRAM")
     if k and roof:
@@ -168,11 +168,16 @@ def instructions(build, ctx):
     return out
 
 
+SIMD_ONLY = ("fused_over_eager_", "fused_over_roofline_", "threads_")
+
+
 def cannot_run_here(name, ctx):
-    """A gate this machine cannot measure: an ISA it lacks, threads on one core."""
+    """A gate this machine cannot measure: an ISA it lacks, threads on one core,
+    or a gate on SIMD speed where only the scalar table runs."""
     isas = ctx.get("lingrad_isa_available", "").split()
     lacks_isa = any(re.match(rf"(instructions_per_element_)?{i}_", name) for i in SIMD if i not in isas)
-    return lacks_isa or (name.startswith("threads") and cores_of(ctx) < 2)
+    scalar_only = name.startswith(SIMD_ONLY) and machine_class.best_isa(" ".join(isas)) not in SIMD
+    return lacks_isa or scalar_only or (name.startswith("threads") and cores_of(ctx) < 2)
 
 
 # ---- what to compare against ---------------------------------------------------------
@@ -188,6 +193,25 @@ def class_baselines(root):
     for path in sorted(glob.glob(os.path.join(root, "*", "bench-check.json"))):
         out[os.path.basename(os.path.dirname(path))] = load_json(path)
     return out
+
+
+def binary_kind(ctx):
+    """What instruction counts depend on: the compiler and flags, and the
+    architecture (the first word of lingrad_cpu: x86-64, aarch64)."""
+    arch = (ctx.get("lingrad_cpu") or "?").split()[0].rstrip(";")
+    return f"{ctx.get('lingrad_compiler', '?')} for {arch}"
+
+
+def lost_tables(cls, root):
+    """An error message when this CPU has a baseline under another table set: the
+    same vendor, family and model offering other tables means the dispatcher
+    lost (or gained) one, which a fallback to the floors would hide."""
+    stem = cls.rsplit("-", 1)[0]
+    others = [c for c in class_baselines(root) if c != cls and c.rsplit("-", 1)[0] == stem]
+    if not others or os.environ.get(machine_class.OVERRIDE):
+        return None
+    return (f"this CPU ({stem}) has a baseline as class {others[0]}, but now offers the tables "
+            f"of class {cls}: is a kernel table no longer detected?")
 
 
 def gates_for(cls, ctx, root):
@@ -214,16 +238,16 @@ def gates_for(cls, ctx, root):
                  f"'make bench-baseline' would record one")
     for name, f in floors["ratios"].items():
         gates[name] = (None, f["floor"], "min", "floor")
-    compiler = ctx.get("lingrad_compiler")
-    same = [(c, b) for c, b in baselines.items() if b["machine"].get("lingrad_compiler") == compiler]
+    build = binary_kind(ctx)
+    same = [(c, b) for c, b in baselines.items() if binary_kind(b["machine"]) == build]
     if same:
         c, b = same[0]
-        notes.append(f"instruction gates: counts of class {c}, built by the same compiler "
-                     f"({compiler}); instruction counts depend on the binary, not the CPU")
+        notes.append(f"instruction gates: counts of class {c}, built by the same compiler for the "
+                     f"same architecture ({build}); instruction counts depend on the binary, not the CPU")
         for name, want in b["instructions"].items():
             gates[name] = (want, want * (1 + rise), "max", f"+{100 * rise:.0f}%")
     else:
-        notes.append(f"instruction gates: no baseline built by {compiler}: the floors' ceilings")
+        notes.append(f"instruction gates: no baseline built by {build}: the floors' ceilings")
         for name, f in floors["instructions"].items():
             gates[name] = (None, f["ceiling"], "max", "ceiling")
     return notes, gates
@@ -273,7 +297,11 @@ def compare_times(root, cls, raw):
 
 
 def check(build, root):
-    tmp = tempfile.mkdtemp(prefix="lingrad-bench-check-")
+    with tempfile.TemporaryDirectory(prefix="lingrad-bench-check-") as tmp:
+        return check_in(build, root, tmp)
+
+
+def check_in(build, root, tmp):
     raw = os.path.join(tmp, "bench-check-raw.json")
     ctx, best = run_bench(build, raw)
     cls = machine_class.from_context(ctx)
@@ -293,24 +321,41 @@ def check(build, root):
         print_table(rows, "both runs, best repetition of each row")
     compare_times(root, cls, raw)
     bad = sum(r[4].startswith("REGRESSED") for r in rows)
+    lost = lost_tables(cls, root)
+    if lost:
+        print(f"\nbench-check: ERROR: {lost}")
+        bad += 1
     print(f"\nbench-check: class {cls}: "
           f"{'FAILED: ' + str(bad) + ' gate(s) regressed' if bad else 'all gates passed'}")
     return 1 if bad else 0
 
 
+def missing_gates(doc, ctx, root):
+    """Gates this machine can measure that a new baseline lacks: a baseline
+    without them would leave them unchecked for its class from then on."""
+    floors = load_json(os.path.join(root, "floors.json"))
+    have = {**doc["ratios"], **doc["instructions"]}
+    want = list(floors["ratios"]) + list(floors["instructions"])
+    return [g for g in want if g not in have and not cannot_run_here(g, ctx)]
+
+
 def baseline(build, root):
-    tmp = tempfile.mkdtemp(prefix="lingrad-bench-baseline-")
-    raw = os.path.join(tmp, "bench-check-raw.json")
-    ctx, best = run_bench(build, raw)
-    cls = machine_class.from_context(ctx)
-    out_dir = os.path.join(root, cls)
-    os.makedirs(out_dir, exist_ok=True)
-    doc = {"class": cls, "machine": {k: v for k, v in ctx.items() if k.startswith("lingrad_") or k == "date"},
-           "ratios": ratios(ctx, best), "instructions": instructions(build, ctx)}
-    with open(os.path.join(out_dir, "bench-check.json"), "w") as f:
-        json.dump(doc, f, indent=1, sort_keys=True)
-        f.write("\n")
-    shutil.copy(raw, os.path.join(out_dir, "bench-check-raw.json"))
+    with tempfile.TemporaryDirectory(prefix="lingrad-bench-baseline-") as tmp:
+        raw = os.path.join(tmp, "bench-check-raw.json")
+        ctx, best = run_bench(build, raw)
+        cls = machine_class.from_context(ctx)
+        doc = {"class": cls, "machine": {k: v for k, v in ctx.items() if k.startswith("lingrad_") or k == "date"},
+               "ratios": ratios(ctx, best), "instructions": instructions(build, ctx)}
+        missing = missing_gates(doc, ctx, root)
+        if missing:
+            raise SystemExit(f"bench-check: not writing a baseline: this machine should measure "
+                             f"{', '.join(missing)} but the run gave no value (rows missing?)")
+        out_dir = os.path.join(root, cls)
+        os.makedirs(out_dir, exist_ok=True)
+        with open(os.path.join(out_dir, "bench-check.json"), "w") as f:
+            json.dump(doc, f, indent=1, sort_keys=True)
+            f.write("\n")
+        shutil.copy(raw, os.path.join(out_dir, "bench-check-raw.json"))
     print(json.dumps(doc, indent=1, sort_keys=True))
     print(f"bench-check: baseline of class {cls} written to {out_dir}/ "
           "(commit it with the change that moved it)")

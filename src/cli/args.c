@@ -45,10 +45,10 @@ static bool parse_double(const char *name, const char *s, double *out)
     double v = strtod(s, &end);
     if (end == s || *end != '\0' || isspace((unsigned char)*s))
         return cli_reject("--%s: '%s' is not a number", name, s);
-    if (strpbrk(s, "xX")) /* strtod reads hex floats; the CSV reader and Python do not */
-        return cli_reject("--%s: '%s' is hexadecimal; write it in decimal", name, s);
     if (!isfinite(v))
         return cli_reject("--%s: '%s' is not a finite number", name, s);
+    if (strpbrk(s, "xX")) /* strtod reads hex floats; the CSV reader and Python do not */
+        return cli_reject("--%s: '%s' is hexadecimal; write it in decimal", name, s);
     if (errno == ERANGE)
         return cli_reject("--%s: '%s' is too small to represent", name, s);
     *out = v;

@@ -2,7 +2,6 @@
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
 #include <signal.h>
-#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -90,7 +89,7 @@ static bool parse_args(int argc, char **argv, train_args *a, lg_train_opts *o, l
     if (!check_values(a, opts, n))
         return false;
     if (*dt == LG_F32 && (!lg_rounds_to_finite_f32(a->init_w) || !lg_rounds_to_finite_f32(a->init_b)))
-        return cli_reject("--init-w and --init-b must fit in f32 (|value| <= %.9g)", FLT_MAX);
+        return cli_reject("--init-w and --init-b must round to a finite f32 (|value| < 3.40282357e38)");
     /* The tutorial draws w and b from U[0,1); ours come from the seed. */
     o->init_w = cli_seen(opts, n, "init-w") ? a->init_w : lg_uniform(a->seed, LG_STREAM_INIT, 0);
     o->init_b = cli_seen(opts, n, "init-b") ? a->init_b : lg_uniform(a->seed, LG_STREAM_INIT, 1);

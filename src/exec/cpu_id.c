@@ -3,15 +3,12 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "lingrad.h"
-
-#if defined(__x86_64__) || defined(__i386__)
-#include <cpuid.h>
+#include "exec/cpu_id.h"
 
 /* Intel and AMD both add the extended family only when the base family is 15, and
  * the extended model when it is 6 or 15 (Intel) or 15 (AMD): the rule below is
  * the union, which agrees with both vendors for every CPU they have shipped. */
-static void decode_signature(unsigned int eax, lg_cpu_id *out)
+void lg_cpu_decode_signature(uint32_t eax, lg_cpu_id *out)
 {
     int base_family = (eax >> 8) & 0xf, base_model = (eax >> 4) & 0xf;
     out->stepping = eax & 0xf;
@@ -19,6 +16,9 @@ static void decode_signature(unsigned int eax, lg_cpu_id *out)
     out->model = base_family == 6 || base_family == 15 ? base_model + (int)(((eax >> 16) & 0xf) << 4)
                                                        : base_model;
 }
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <cpuid.h>
 
 /* Leaves 0x80000002..4 hold the 48-byte brand string, often padded with spaces. */
 static void read_brand(lg_cpu_id *out)
@@ -50,7 +50,7 @@ void lg_cpu_identify(lg_cpu_id *out)
     }
     memcpy(out->vendor, &b, 4), memcpy(out->vendor + 4, &d, 4), memcpy(out->vendor + 8, &c, 4);
     if (__get_cpuid(1, &a, &b, &c, &d))
-        decode_signature(a, out);
+        lg_cpu_decode_signature(a, out);
     read_brand(out);
 }
 #else

@@ -11,28 +11,6 @@
 #include "check.h"
 #include "exec/cpu_id.h"
 
-/* The value of "key<TAB>: value" in /proc/cpuinfo's first block, or "" if absent. */
-static void cpuinfo_field(const char *key, char *out, size_t len)
-{
-    out[0] = '\0';
-    FILE *f = fopen("/proc/cpuinfo", "r");
-    if (!f)
-        return;
-    char line[8192]; /* the flags line is long */
-    size_t klen = strlen(key);
-    while (fgets(line, sizeof line, f) && line[0] != '\n') {
-        if (strncmp(line, key, klen) != 0 || (line[klen] != '\t' && line[klen] != ' '))
-            continue;
-        const char *v = strchr(line, ':');
-        if (v) {
-            snprintf(out, len, "%s", v + (v[1] == ' ' ? 2 : 1));
-            out[strcspn(out, "\n")] = '\0';
-        }
-        break;
-    }
-    fclose(f);
-}
-
 static void check_known_signatures(void)
 {
     static const struct {
@@ -58,6 +36,29 @@ static void check_known_signatures(void)
             check_failures++;
         }
     }
+}
+
+#if defined(__x86_64__) /* /proc/cpuinfo's fields and flags below are the x86 ones */
+/* The value of "key<TAB>: value" in /proc/cpuinfo's first block, or "" if absent. */
+static void cpuinfo_field(const char *key, char *out, size_t len)
+{
+    out[0] = '\0';
+    FILE *f = fopen("/proc/cpuinfo", "r");
+    if (!f)
+        return;
+    char line[8192]; /* the flags line is long */
+    size_t klen = strlen(key);
+    while (fgets(line, sizeof line, f) && line[0] != '\n') {
+        if (strncmp(line, key, klen) != 0 || (line[klen] != '\t' && line[klen] != ' '))
+            continue;
+        const char *v = strchr(line, ':');
+        if (v) {
+            snprintf(out, len, "%s", v + (v[1] == ' ' ? 2 : 1));
+            out[strcspn(out, "\n")] = '\0';
+        }
+        break;
+    }
+    fclose(f);
 }
 
 /* Whether /proc/cpuinfo's flags line lists `flag` (the kernel clears a flag the
@@ -90,6 +91,8 @@ static void check_tables_match_flags(void)
     CHECK(runs("avx2") == avx2);
     CHECK(runs("avx512") == avx512);
 }
+
+#endif
 
 int main(void)
 {

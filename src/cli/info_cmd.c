@@ -21,7 +21,7 @@ static void print_topology(void)
     printf("topology: %d package%s, %d core%s, %d PU%s, %d NUMA node%s (%s)\n", t.packages,
            t.packages == 1 ? "" : "s", t.cores, t.cores == 1 ? "" : "s", t.pus,
            t.pus == 1 ? "" : "s", t.numa_nodes, t.numa_nodes == 1 ? "" : "s",
-           t.from_hwloc ? "hwloc" : "sysconf; no hwloc in this build");
+           t.from_hwloc ? "hwloc" : "sysconf: see pinning");
     printf("caches:  ");
     print_size("L1d", t.l1d), print_size("L2", t.l2), print_size("L3", t.l3);
     printf(" (per instance)\n");

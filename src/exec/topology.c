@@ -44,8 +44,18 @@ static size_t cache_size(hwloc_obj_type_t type)
     return o && o->attr ? (size_t)o->attr->cache.size : 0;
 }
 
-static bool discover_hwloc(void)
+/* Without sysfs (a container or chroot that does not mount /sys) hwloc's Linux
+ * backend prints a warning on stderr and finds little; the library must not
+ * print, so it does not ask, and says why instead. */
+static bool discover_hwloc(const char **why)
 {
+#ifdef __linux__
+    if (access("/sys/devices/system/cpu", R_OK) != 0) {
+        *why = "/sys is not mounted, so hwloc cannot read the topology";
+        return false;
+    }
+#endif
+    *why = "hwloc could not read the topology";
     if (hwloc_topology_init(&hw) != 0)
         return false;
     if (hwloc_topology_load(hw) != 0) {
@@ -68,13 +78,14 @@ static void discover(void)
     long online = sysconf(_SC_NPROCESSORS_ONLN);
     topo = (lg_topology_info){.packages = 1, .cores = online > 0 ? (int)online : 1,
                          .pus = online > 0 ? (int)online : 1, .numa_nodes = 1};
+    const char *no_hwloc = "this build has no hwloc";
 #ifdef LG_HAVE_HWLOC
-    topo.from_hwloc = discover_hwloc();
+    topo.from_hwloc = discover_hwloc(&no_hwloc);
 #endif
     topo.implausible_caches = implausible(&topo);
     const char *bind = getenv("OMP_PROC_BIND"), *places = getenv("OMP_PLACES");
     if (!topo.from_hwloc)
-        snprintf(topo.pinning_why, sizeof topo.pinning_why, "this build has no hwloc");
+        snprintf(topo.pinning_why, sizeof topo.pinning_why, "%s", no_hwloc);
     else if ((bind && *bind) || (places && *places))
         snprintf(topo.pinning_why, sizeof topo.pinning_why,
                  "left to OpenMP (OMP_PROC_BIND or OMP_PLACES is set)");

@@ -214,9 +214,15 @@ def lost_tables(cls, root):
             f"of class {cls}: is a kernel table no longer detected?")
 
 
+def instruction_gates(counts, rise):
+    """Each count may rise by `rise` (a fraction) before its gate fails."""
+    return {name: (want, want * (1 + rise), "max", f"+{100 * rise:.0f}%") for name, want in counts.items()}
+
+
 def gates_for(cls, ctx, root):
-    """(lines saying where the limits come from, {gate: (reference, limit, kind)})
-    where kind is "min" (ratios: now >= limit) or "max" (instructions)."""
+    """(lines saying where the limits come from, {gate: (reference, limit, kind, rule)})
+    where kind is "min" (ratios: now >= limit) or "max" (instructions) and rule
+    says how the limit was set, for the table."""
     thresholds = load_json(os.path.join(root, "thresholds.json"))
     floors = load_json(os.path.join(root, "floors.json"))
     baselines = class_baselines(root)
@@ -229,8 +235,7 @@ def gates_for(cls, ctx, root):
         for name, want in base["ratios"].items():
             drop = thresholds["ratios"].get(name, thresholds["ratios"]["default"])
             gates[name] = (want, want * (1 - drop), "min", f"-{100 * drop:.0f}%")
-        for name, want in base["instructions"].items():
-            gates[name] = (want, want * (1 + rise), "max", f"+{100 * rise:.0f}%")
+        gates.update(instruction_gates(base["instructions"], rise))
         return notes, gates
     known = ", ".join(baselines) or "none"
     notes.append(f"no baseline for class {cls} (committed: {known}): the ratio gates use the "
@@ -244,8 +249,7 @@ def gates_for(cls, ctx, root):
         c, b = same[0]
         notes.append(f"instruction gates: counts of class {c}, built by the same compiler for the "
                      f"same architecture ({build}); instruction counts depend on the binary, not the CPU")
-        for name, want in b["instructions"].items():
-            gates[name] = (want, want * (1 + rise), "max", f"+{100 * rise:.0f}%")
+        gates.update(instruction_gates(b["instructions"], rise))
     else:
         notes.append(f"instruction gates: no baseline built by {build}: the floors' ceilings")
         for name, f in floors["instructions"].items():

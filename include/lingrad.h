@@ -1,13 +1,43 @@
 /*
  * lingrad — gradient descent for y_hat = w*x + b through a small autograd engine.
  *
- * The whole public C API. Conventions:
+ * The whole public C API, and its contract. Each statement below is checked by a
+ * test (tests/test_contract.c, tests/test_thread_safety.c unless named).
+ *
+ * Errors
  *  - Functions that can fail return lg_status; on failure lg_last_error() holds a
  *    one-line message a user can act on (thread-local, valid until the next failure
  *    on the same thread). The library never prints and never exits.
  *  - Graph ops return an lg_tensor * owned by the graph, or NULL on failure. A NULL
  *    input makes an op return NULL without touching the message, so expressions can
  *    be chained and checked once (lg_graph_status()).
+ *  - On failure, out-parameters are set to NULL (or zeroed) and nothing is leaked.
+ *
+ * Ownership
+ *  - Whatever lingrad allocates for the caller, the caller frees: leaf tensors with
+ *    lg_tensor_free, graphs with lg_graph_free, a training result with
+ *    lg_train_result_free. Each free accepts NULL (or a zeroed result).
+ *  - Op outputs belong to their graph and live until its next reset (see lg_tensor).
+ *  - lingrad keeps no pointer to the caller's memory after a call returns, except
+ *    the array given to lg_tensor_wrap, until that tensor is freed.
+ *
+ * Threads
+ *  - Distinct objects may be used from different threads at once: graphs, tensors,
+ *    training runs (concurrent lg_train calls may share x and y: lg_train only
+ *    reads them), data generation, CSV reads and writes (writes to one path from
+ *    several threads each replace the file whole: the last rename wins).
+ *  - One graph, with the tensors its ops read and write, is used by one thread at
+ *    a time; lingrad's own threads work inside a call and are done when it returns.
+ *  - Every call may be made from inside the caller's OpenMP parallel region. Its
+ *    own parallel regions then nest: with OpenMP's default of one active level
+ *    they run on the calling thread alone. Results are bitwise the same either way.
+ *  - With pinning on (lg_topology(): pinning), lingrad binds its worker thread i
+ *    to core i mod cores when a parallel call starts, and does not undo it: those
+ *    are OpenMP's pooled threads, so the caller's own later parallel regions run
+ *    with the same bindings. The calling thread is never bound. Setting
+ *    OMP_PROC_BIND or OMP_PLACES turns lingrad's pinning off (OpenMP's then rules).
+ *  - Process defaults (the kernel table, the thread count, the topology) are fixed
+ *    once, race-free; see lg_set_default_threads.
  */
 #ifndef LINGRAD_H
 #define LINGRAD_H
@@ -47,30 +77,53 @@ typedef enum lg_dtype { LG_F32 = 0, LG_F64 = 1 } lg_dtype;
 const char *lg_dtype_name(lg_dtype d);
 size_t lg_dtype_size(lg_dtype d);
 
-/* A 1-D tensor of n elements; n == 1 is a scalar and broadcasts in ops. */
+/* A 1-D tensor of n elements; n == 1 is a scalar and broadcasts in ops.
+ *
+ * Two kinds, with different owners:
+ *  - leaves (lg_tensor_new, lg_tensor_scalar, lg_tensor_wrap, the data functions):
+ *    the caller owns them and frees each with lg_tensor_free;
+ *  - op outputs (lg_add ... lg_mse_linear): the graph owns them. They live until
+ *    the graph's next lg_graph_reset, lg_graph_set_isa or lg_graph_free. After a
+ *    reset an output is stale: passing it to an op or to lg_backward fails with
+ *    LG_EINVAL ("a tensor from an earlier step"), its accessors give NULL or NaN,
+ *    and lg_tensor_set and lg_zero_grad fail with LG_EINVAL. (An output of an older
+ *    step may be mistaken for one of the current step once its header is reused,
+ *    but memory is never read after it is freed.) After lg_graph_free its outputs
+ *    must not be touched at all. lg_tensor_free on one fails with LG_EINVAL. */
 typedef struct lg_tensor lg_tensor;
 
 /* A leaf tensor, zero-filled, 64-byte aligned. With requires_grad its gradient
  * buffer is allocated now (zeroed), so backward never allocates for leaves. */
 lg_status lg_tensor_new(lg_dtype dtype, size_t n, bool requires_grad, lg_tensor **out);
 lg_status lg_tensor_scalar(lg_dtype dtype, double value, bool requires_grad, lg_tensor **out);
-/* Frees a leaf tensor. Tensors returned by graph ops belong to the graph. */
-void lg_tensor_free(lg_tensor *t);
+/* A leaf tensor over the caller's n values at data, without a copy: numpy arrays,
+ * memory-mapped files, an MPI rank's slice. data needs only the alignment of its
+ * element type; the caller keeps it alive and unmoved until lg_tensor_free, which
+ * frees lingrad's parts (the header, a gradient) and never data. Writes through
+ * lg_tensor_set land in data. */
+lg_status lg_tensor_wrap(lg_dtype dtype, size_t n, void *data, bool requires_grad,
+                         lg_tensor **out);
+/* Frees a leaf tensor (NULL is a no-op). An op output is the graph's: LG_EINVAL. */
+lg_status lg_tensor_free(lg_tensor *t);
 
 size_t lg_tensor_size(const lg_tensor *t);
 lg_dtype lg_tensor_dtype(const lg_tensor *t);
 bool lg_tensor_requires_grad(const lg_tensor *t);
+/* The data, or NULL for a stale op output. */
 void *lg_tensor_data(lg_tensor *t);
 const void *lg_tensor_cdata(const lg_tensor *t);
 /* The gradient buffer (same dtype and size), or NULL when none was computed. */
 const void *lg_tensor_grad(const lg_tensor *t);
-/* Element i (or the gradient's element i; 0 when there is no gradient) as double. */
+/* Element i (or the gradient's element i; 0 when there is no gradient) as double;
+ * NaN when i >= size or the tensor is stale. */
 double lg_tensor_get(const lg_tensor *t, size_t i);
 double lg_tensor_grad_get(const lg_tensor *t, size_t i);
-/* Sets element i, rounding to the tensor's dtype. */
-void lg_tensor_set(lg_tensor *t, size_t i, double v);
-/* Gradients accumulate across backward passes; this sets them back to zero. */
-void lg_zero_grad(lg_tensor *t);
+/* Sets element i, rounding to the tensor's dtype; LG_EINVAL when i >= size or the
+ * tensor is stale. */
+lg_status lg_tensor_set(lg_tensor *t, size_t i, double v);
+/* Gradients accumulate across backward passes; this sets them back to zero
+ * (LG_EINVAL on a stale tensor). */
+lg_status lg_zero_grad(lg_tensor *t);
 
 /* ---- autograd --------------------------------------------------------------- */
 
@@ -115,9 +168,11 @@ lg_status lg_backward(lg_graph *g, lg_tensor *loss);
  * separately and equals the same range of a one-shot call. */
 lg_status lg_make_linear(double w, double b, size_t n, double noise, uint64_t seed,
                          lg_dtype dtype, lg_tensor **x, lg_tensor **y);
-/* Fills x[0..count) and y[0..count) with elements [start, start + count). */
-void lg_make_linear_range(double w, double b, double noise, uint64_t seed, lg_dtype dtype,
-                          size_t start, size_t count, void *x, void *y);
+/* Fills the caller's x[0..count) and y[0..count) with elements [start, start +
+ * count), bit for bit as lg_make_linear makes them; LG_EINVAL on the same bad
+ * parameters as lg_make_linear, or NULL arrays. */
+lg_status lg_make_linear_range(double w, double b, double noise, uint64_t seed, lg_dtype dtype,
+                               size_t start, size_t count, void *x, void *y);
 /* A uniform draw in [0,1) from (seed, stream, index); the CLI's initial w and b
  * use stream LG_STREAM_INIT with index 0 (w) and 1 (b). */
 #define LG_STREAM_X 0u
@@ -161,6 +216,23 @@ typedef struct lg_train_opts {
     void *ctx;
 } lg_train_opts;
 
+/* What a run returns, epoch by epoch. Epoch e evaluates the loss of the current
+ * (w, b), then updates them, and is recorded as history[e] = {e, that loss, the
+ * updated w and b}. The run ends at the first of:
+ *
+ *   ending            last_epoch  n_history  final_loss is          w, b are
+ *   max_epochs = 0    0           0          the initial loss      init_w, init_b
+ *   max_epochs = E    E - 1       E          history[E-1].loss:    history[E-1].w, .b
+ *                                            before the last update
+ *   loss < tol at k   k           k          epoch k's loss, < tol history[k-1] (or init):
+ *                                            (not in the history)  no update at epoch k
+ *   on_epoch stops    k           k + 1      history[k].loss       history[k].w, .b
+ *     after epoch k
+ *   LG_EDIVERGED      the epoch   the epochs the last loss         the last finite ones
+ *                     that failed before it  evaluated             recorded
+ *
+ * So final_loss is the loss of the parameters before the last update, as the
+ * tutorial prints it, except after an early stop, where no update followed. */
 typedef struct lg_train_result {
     lg_epoch_record *history; /* n_history records, epochs 0, 1, ... */
     size_t n_history;
@@ -174,8 +246,11 @@ typedef struct lg_train_result {
 
 /* The tutorial's settings: lr 0.1, 500 epochs, tol 5e-5, fused, w = b = 0. */
 void lg_train_opts_default(lg_train_opts *o);
-/* Gradient descent on mean((w*x + b - y)^2). On LG_EDIVERGED the result still holds
- * the history up to the failure. The caller frees the result. */
+/* Gradient descent on mean((w*x + b - y)^2) over the leaf tensors x and y, which
+ * must not require gradients (LG_EINVAL: lg_train fits w and b only, and never
+ * writes to x or y). On LG_EDIVERGED, and on LG_ENOMEM while the history grows,
+ * the result still holds the history up to the failure. Call
+ * lg_train_result_free after every return, whatever the status. */
 lg_status lg_train(const lg_tensor *x, const lg_tensor *y, const lg_train_opts *opts,
                    lg_train_result *res);
 void lg_train_result_free(lg_train_result *res);
@@ -213,6 +288,20 @@ void lg_cpu_identify(lg_cpu_id *out);
 /* Threads new graphs, training runs and data generation use: LINGRAD_THREADS if
  * set, else one per core. 0 when LINGRAD_THREADS is malformed (lg_last_error()). */
 int lg_default_threads(void);
+
+/* ---- process defaults ----------------------------------------------------------
+ * The default kernel table and thread count are each fixed once per process, the
+ * first time anything needs them: a graph, a tensor, training, data generation,
+ * lg_isa_default() or lg_default_threads(). Before that, these set them
+ * explicitly, overriding LINGRAD_ISA and LINGRAD_THREADS; afterwards they change
+ * nothing and fail with LG_EINVAL, so a default set too late is never silently
+ * ignored. Thread-safe. */
+#define LG_MAX_THREADS 4096
+/* 1 to LG_MAX_THREADS. */
+lg_status lg_set_default_threads(int threads);
+/* A table by name, or NULL for the best this CPU runs; LG_EUNSUPPORTED when this
+ * build or CPU lacks it. */
+lg_status lg_set_default_isa(const char *isa);
 
 typedef struct lg_topology_info {
     int packages, cores, pus, numa_nodes;

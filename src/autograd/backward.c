@@ -66,12 +66,15 @@ static lg_status check_loss(lg_graph *g, const lg_tensor *loss)
         return lg_fail(g->status, "lg_backward: the graph recorded an earlier failure");
     if (g->backward_done)
         return lg_fail(LG_EINVAL, "lg_backward: already ran on this graph; call lg_graph_reset first");
+    if (loss->owner && loss->owner != g)
+        return lg_fail(LG_EINVAL, "lg_backward: loss belongs to another graph");
+    if (lg_tensor_stale(loss))
+        return lg_fail(LG_EINVAL, "lg_backward: loss is a tensor from an earlier step of this "
+                       "graph (lg_graph_reset and lg_graph_set_isa drop every op output)");
     if (loss->n != 1)
         return lg_fail(LG_EINVAL, "lg_backward: loss has %zu elements; it must be a scalar", loss->n);
     if (!loss->requires_grad)
         return lg_fail(LG_EINVAL, "lg_backward: loss does not depend on any tensor with requires_grad");
-    if (loss->owner && loss->owner != g)
-        return lg_fail(LG_EINVAL, "lg_backward: loss belongs to another graph");
     return LG_OK;
 }
 

@@ -46,12 +46,16 @@ void lg_graph_free(lg_graph *g)
     if (!g)
         return;
     lg_arena_free(&g->arena);
+    lg_tensor_pool_free(&g->headers[0]);
+    lg_tensor_pool_free(&g->headers[1]);
     free(g);
 }
 
 void lg_graph_reset(lg_graph *g)
 {
     lg_arena_reset(&g->arena);
+    g->generation++;
+    lg_tensor_pool_rewind(&g->headers[g->generation & 1]);
     g->tail = NULL;
     g->status = LG_OK;
     g->backward_done = false;
@@ -105,6 +109,18 @@ lg_tensor *lg_graph_fail(lg_graph *g, lg_status s, const char *fmt, ...)
     return NULL;
 }
 
+bool lg_graph_owns_live(lg_graph *g, const char *op, const lg_tensor *t, size_t arg)
+{
+    if (t->owner && t->owner != g)
+        lg_graph_fail(g, LG_EINVAL, "lg_%s: input %zu belongs to another graph", op, arg);
+    else if (lg_tensor_stale(t))
+        lg_graph_fail(g, LG_EINVAL, "lg_%s: input %zu is a tensor from an earlier step of this "
+                      "graph (lg_graph_reset and lg_graph_set_isa drop every op output)", op, arg);
+    else
+        return true;
+    return false;
+}
+
 bool lg_graph_inputs_ok(lg_graph *g, const char *op, lg_tensor *const in[], size_t n_in)
 {
     for (size_t i = 0; i < n_in; i++)
@@ -121,10 +137,8 @@ bool lg_graph_inputs_ok(lg_graph *g, const char *op, lg_tensor *const in[], size
         return false;
     }
     for (size_t i = 0; i < n_in; i++)
-        if (in[i]->owner && in[i]->owner != g) {
-            lg_graph_fail(g, LG_EINVAL, "lg_%s: input %zu belongs to another graph", op, i + 1);
+        if (!lg_graph_owns_live(g, op, in[i], i + 1))
             return false;
-        }
     return true;
 }
 
@@ -132,7 +146,7 @@ lg_node *lg_graph_record(lg_graph *g, lg_op op, lg_tensor *const in[], size_t n_
                          lg_dtype dt, size_t n)
 {
     lg_node *node = lg_arena_alloc(&g->arena, sizeof *node);
-    lg_tensor *t = lg_arena_alloc(&g->arena, sizeof *t);
+    lg_tensor *t = lg_tensor_pool_take(&g->headers[g->generation & 1]);
     void *data = NULL;
     if (node && t && n <= SIZE_MAX / lg_dtype_size(dt))
         data = lg_arena_alloc(&g->arena, n * lg_dtype_size(dt));
@@ -141,7 +155,8 @@ lg_node *lg_graph_record(lg_graph *g, lg_op op, lg_tensor *const in[], size_t n_
                       lg_op_name(op), n, lg_dtype_name(dt));
         return NULL;
     }
-    *t = (lg_tensor){.dtype = dt, .n = n, .data = data, .owner = g};
+    *t = (lg_tensor){.dtype = dt, .n = n, .data = data, .owner = g,
+                     .generation = g->generation, .owner_generation = &g->generation};
     *node = (lg_node){.op = op, .n_in = n_in, .out = t, .prev = g->tail};
     for (size_t i = 0; i < n_in; i++) {
         node->in[i] = in[i];

@@ -3,6 +3,7 @@
 #define LG_GRAPH_H
 
 #include "autograd/arena.h"
+#include "autograd/tensor_pool.h"
 #include "core/error.h"
 #include "exec/exec.h"
 #include "kernels.h"
@@ -34,7 +35,11 @@ typedef struct lg_node {
 } lg_node;
 
 struct lg_graph {
-    lg_arena arena;
+    lg_arena arena;         /* this step's data and gradients */
+    /* Op output headers, alternating by step, so an output of the step just
+     * dropped keeps its stale generation until the step after next. */
+    lg_tensor_pool headers[2];
+    uint64_t generation;    /* steps dropped so far; outputs carry the one they were made in */
     lg_node *tail;
     lg_status status;   /* first failure since reset */
     bool backward_done;
@@ -44,8 +49,11 @@ struct lg_graph {
 /* Records a failure in g (keeping the first) and the thread's message; returns NULL
  * so an op can end with `return graph_fail(...)`. */
 lg_tensor *lg_graph_fail(lg_graph *g, lg_status s, const char *fmt, ...) LG_PRINTF(3, 4);
-/* Checks an op's inputs: non-NULL, graph healthy, leaf or owned by g. On failure
+/* Checks an op's inputs: non-NULL, graph healthy, a leaf or g's own output from
+ * this step (not one dropped by reset). On failure
  * records it (unless an input is NULL: that failure was recorded already). */
+/* t is a leaf or g's output from this step; else records why not (argument arg of op). */
+bool lg_graph_owns_live(lg_graph *g, const char *op, const lg_tensor *t, size_t arg);
 bool lg_graph_inputs_ok(lg_graph *g, const char *op, lg_tensor *const in[], size_t n_in);
 /* A new tensor in g's arena, with requires_grad taken from the inputs, and the node
  * that produced it appended to the tape. */

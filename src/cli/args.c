@@ -200,12 +200,10 @@ bool cli_fits_memory(size_t n, lg_dtype dtype, size_t buffers)
 
 bool cli_threads(long threads)
 {
-    if (threads < 1 || threads > 4096)
-        return cli_reject("--threads must be from 1 to 4096 (got %ld)", threads);
-    char buf[24];
-    snprintf(buf, sizeof buf, "%ld", threads);
-    if (setenv("LINGRAD_THREADS", buf, 1) != 0)
-        return cli_reject("--threads: cannot set LINGRAD_THREADS: %s", strerror(errno));
+    if (threads < 1 || threads > LG_MAX_THREADS)
+        return cli_reject("--threads must be from 1 to %d (got %ld)", LG_MAX_THREADS, threads);
+    if (lg_set_default_threads((int)threads) != LG_OK)
+        return cli_reject("--threads: %s", lg_last_error());
     return true;
 }
 

@@ -95,8 +95,9 @@ static bool parse_args(int argc, char **argv, train_args *a, lg_train_opts *o, l
     o->init_b = cli_seen(opts, n, "init-b") ? a->init_b : lg_uniform(a->seed, LG_STREAM_INIT, 1);
     o->isa = a->isa;
     o->threads = (int)a->threads; /* 0 unless given: the default */
-    if (a->isa) /* --isa wins over the environment, whatever LINGRAD_ISA says */
-        unsetenv("LINGRAD_ISA");
+    /* --isa wins over LINGRAD_ISA: it becomes the default before anything fixes it. */
+    if (a->isa && lg_set_default_isa(a->isa) != LG_OK)
+        return cli_reject("--isa: %s", lg_last_error());
     a->generated = a->data == NULL;
     return true;
 }

@@ -15,6 +15,16 @@ lg_status lg_fail(lg_status s, const char *fmt, ...)
     return s;
 }
 
+void lg_error_clear(void)
+{
+    last_error[0] = '\0';
+}
+
+bool lg_error_is_set(void)
+{
+    return last_error[0] != '\0';
+}
+
 const char *lg_last_error(void)
 {
     return last_error[0] ? last_error : "no error";

@@ -2,6 +2,8 @@
 #ifndef LG_ERROR_H
 #define LG_ERROR_H
 
+#include <stdbool.h>
+
 #include "lingrad.h"
 
 #if defined(__GNUC__)
@@ -12,5 +14,10 @@
 
 /* Sets the thread's message and returns s, so callers write `return lg_fail(...)`. */
 lg_status lg_fail(lg_status s, const char *fmt, ...) LG_PRINTF(2, 3);
+/* Empties the thread's message (lg_last_error() then says "no error"), so a test
+ * can tell whether a failure set one. */
+void lg_error_clear(void);
+/* Whether a failure has set the thread's message since the last clear. */
+bool lg_error_is_set(void);
 
 #endif

@@ -1,5 +1,6 @@
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
+#include <stdio.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,23 +27,47 @@ static lg_status open_special(lg_atomic_file *af, const char *path)
     return LG_OK;
 }
 
+/* The mode a file created with 0666 would get: this process's umask applied. The
+ * umask can only be read by setting it, which would race with other threads, so it
+ * comes from /proc; without /proc the file stays private (0600) rather than guess. */
+static mode_t new_file_mode(void)
+{
+    FILE *f = fopen("/proc/self/status", "r");
+    char line[128];
+    unsigned mask = 077;
+    while (f && fgets(line, sizeof line, f))
+        if (sscanf(line, "Umask: %o", &mask) == 1)
+            break;
+    if (f)
+        fclose(f);
+    return (mode_t)(0666 & ~mask);
+}
+
 lg_status lg_atomic_open(lg_atomic_file *af, const char *path)
 {
     *af = (lg_atomic_file){0};
     struct stat st;
-    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode))
+    int exists = stat(path, &st) == 0;
+    if (exists && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode))
         return open_special(af, path);
-    size_t len = strlen(path) + 40;
+    size_t len = strlen(path) + sizeof ".tmp-XXXXXX";
     af->path = strdup(path);
     af->tmp = malloc(len);
     if (!af->path || !af->tmp) {
         lg_atomic_abort(af);
         return lg_fail(LG_ENOMEM, "cannot write '%s': out of memory", path);
     }
-    snprintf(af->tmp, len, "%s.tmp-%ld", path, (long)getpid());
-    /* O_EXCL: never write through a file or link someone else put there. */
-    int fd = open(af->tmp, O_WRONLY | O_CREAT | O_EXCL, 0666);
+    snprintf(af->tmp, len, "%s.tmp-XXXXXX", path);
+    /* mkstemp: a fresh name each call (O_EXCL, retried), so concurrent writers of
+     * one path and leftovers of a killed run never collide, and nothing is written
+     * through a file or link someone else put there. It creates the file 0600; the
+     * result gets the mode the target had, or the one a new file would. */
+    int fd = mkstemp(af->tmp);
     af->created = fd >= 0;
+    if (fd >= 0 && fchmod(fd, exists ? st.st_mode & 07777 : new_file_mode()) != 0) {
+        close(fd);
+        fd = -1;
+    }
     if (fd >= 0 && !(af->f = fdopen(fd, "w")))
         close(fd);
     if (!af->f) {

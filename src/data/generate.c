@@ -44,12 +44,39 @@ static void fill_range(double w, double b, double noise, uint64_t seed, lg_dtype
 /* In lingrad's floating-point mode, as lg_make_linear's blocks are, so that a
  * range made on its own equals the same range of a one-shot call even when y
  * would be subnormal (exec/fpmode.h). */
-void lg_make_linear_range(double w, double b, double noise, uint64_t seed, lg_dtype dtype,
+static void fill_range_fp(double w, double b, double noise, uint64_t seed, lg_dtype dtype,
                           size_t start, size_t count, void *x, void *y)
 {
     lg_fpmode mode = lg_fpmode_enter();
     fill_range(w, b, noise, seed, dtype, start, count, x, y);
     lg_fpmode_leave(mode);
+}
+
+static lg_status check_params(const char *fn, double w, double b, double noise, lg_dtype dtype)
+{
+    if (dtype != LG_F32 && dtype != LG_F64)
+        return lg_fail(LG_EINVAL, "%s: unknown dtype %d", fn, (int)dtype);
+    /* |y| <= |w| + |b| + |noise| since x is in [0, 1): that bound must fit the dtype. */
+    double bound = fabs(w) + fabs(b) + fabs(noise);
+    if (!(bound <= (dtype == LG_F32 ? FLT_MAX : DBL_MAX)))
+        return lg_fail(LG_EINVAL, "%s: w, b and noise must be finite and |w| + |b| + |noise| "
+                       "must fit in %s", fn, lg_dtype_name(dtype));
+    return LG_OK;
+}
+
+lg_status lg_make_linear_range(double w, double b, double noise, uint64_t seed, lg_dtype dtype,
+                               size_t start, size_t count, void *x, void *y)
+{
+    lg_status s = check_params("lg_make_linear_range", w, b, noise, dtype);
+    if (s != LG_OK)
+        return s;
+    if (count > 0 && (!x || !y))
+        return lg_fail(LG_EINVAL, "lg_make_linear_range: x and y must be arrays of %zu values",
+                       count);
+    if (start > UINT64_MAX - count)
+        return lg_fail(LG_EINVAL, "lg_make_linear_range: start + count overflows the index");
+    fill_range_fp(w, b, noise, seed, dtype, start, count, x, y);
+    return LG_OK;
 }
 
 typedef struct gen_job {
@@ -64,22 +91,21 @@ static void gen_block(void *ctx, size_t block, size_t begin, size_t end)
     (void)block;
     const gen_job *j = ctx;
     size_t off = begin * lg_dtype_size(j->dtype);
-    lg_make_linear_range(j->w, j->b, j->noise, j->seed, j->dtype, begin, end - begin,
-                         (char *)j->x + off, (char *)j->y + off);
+    fill_range_fp(j->w, j->b, j->noise, j->seed, j->dtype, begin, end - begin,
+                  (char *)j->x + off, (char *)j->y + off);
 }
 
 lg_status lg_make_linear(double w, double b, size_t n, double noise, uint64_t seed,
                          lg_dtype dtype, lg_tensor **x, lg_tensor **y)
 {
     *x = *y = NULL;
-    /* |y| <= |w| + |b| + |noise| since x is in [0, 1): that bound must fit the dtype. */
-    double bound = fabs(w) + fabs(b) + fabs(noise);
-    if (!(bound <= (dtype == LG_F32 ? FLT_MAX : DBL_MAX)))
-        return lg_fail(LG_EINVAL, "make_linear: w, b and noise must be finite and |w| + |b| + "
-                       "|noise| must fit in %s", lg_dtype_name(dtype));
-    lg_exec ex;
+    lg_status s = check_params("make_linear", w, b, noise, dtype);
+    if (s != LG_OK)
+        return s;
+    /* The threads decide where each block lives; the kernel table plays no part. */
+    lg_exec ex = {.k = &lg_kernels_scalar};
     lg_tensor *tx = NULL, *ty = NULL;
-    lg_status s = lg_exec_default(&ex);
+    s = lg_threads_default(&ex.threads);
     if (s == LG_OK)
         s = lg_tensor_new_untouched(dtype, n, &tx);
     if (s == LG_OK)

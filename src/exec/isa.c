@@ -15,6 +15,10 @@
 static pthread_once_t choose_once = PTHREAD_ONCE_INIT;
 static const lg_kernels *chosen;
 static char choose_error[256];
+/* What lg_set_default_isa() asked for; see exec.c's threads_lock for why a lock. */
+static pthread_mutex_t choose_lock = PTHREAD_MUTEX_INITIALIZER;
+static const lg_kernels *asked;
+static bool choice_fixed;
 
 /* "scalar, avx2" for the tables this CPU runs. */
 static void runnable_names(char *buf, size_t len)
@@ -28,6 +32,12 @@ static void runnable_names(char *buf, size_t len)
 
 static void choose(void)
 {
+    pthread_mutex_lock(&choose_lock);
+    choice_fixed = true;
+    chosen = asked;
+    pthread_mutex_unlock(&choose_lock);
+    if (chosen)
+        return;
     const char *want = getenv("LINGRAD_ISA");
     if (!want || !*want) {
         chosen = lg_kernels_best();
@@ -52,6 +62,28 @@ lg_status lg_kernels_default(const lg_kernels **out)
     (void)pthread_once(&choose_once, choose);
     *out = chosen;
     return chosen ? LG_OK : lg_fail(LG_EUNSUPPORTED, "%s", choose_error);
+}
+
+lg_status lg_set_default_isa(const char *isa)
+{
+    const lg_kernels *k = isa ? lg_kernels_find(isa) : lg_kernels_best();
+    char names[100];
+    runnable_names(names, sizeof names);
+    if (!k)
+        return lg_fail(LG_EUNSUPPORTED, "lg_set_default_isa: no kernel table '%.40s' in this "
+                       "build (this CPU runs: %s)", isa, names);
+    if (!lg_kernels_runnable(k))
+        return lg_fail(LG_EUNSUPPORTED, "lg_set_default_isa: this CPU cannot run '%s' (this "
+                       "CPU runs: %s)", isa, names);
+    pthread_mutex_lock(&choose_lock);
+    bool fixed = choice_fixed;
+    if (!fixed)
+        asked = k;
+    pthread_mutex_unlock(&choose_lock);
+    if (fixed)
+        return lg_fail(LG_EINVAL, "lg_set_default_isa: the default kernel table is already fixed "
+                       "by an earlier lingrad call; set it before anything else");
+    return LG_OK;
 }
 
 size_t lg_isa_count(void)

@@ -63,9 +63,11 @@ lg_status lg_buffer_alloc_untouched(lg_dtype dtype, size_t n, const char *what, 
 
 lg_status lg_buffer_alloc(lg_dtype dtype, size_t n, const char *what, void **out)
 {
-    lg_exec ex;
+    /* Zeroing needs the threads that will use the memory, not a kernel table: a
+     * bad LINGRAD_ISA must not stop allocation. */
+    lg_exec ex = {.k = &lg_kernels_scalar};
     *out = NULL;
-    lg_status s = lg_exec_default(&ex);
+    lg_status s = lg_threads_default(&ex.threads);
     if (s == LG_OK)
         s = lg_buffer_alloc_untouched(dtype, n, what, out);
     if (s == LG_OK)
@@ -128,43 +130,91 @@ lg_status lg_tensor_scalar(lg_dtype dtype, double value, bool requires_grad, lg_
     return s;
 }
 
-void lg_tensor_free(lg_tensor *t)
+lg_status lg_tensor_wrap(lg_dtype dtype, size_t n, void *data, bool requires_grad,
+                         lg_tensor **out)
 {
-    if (!t || t->owner)
-        return; /* graph-owned tensors die with their graph's arena */
-    lg_buffer_free(t->data, t->dtype, t->n);
-    lg_buffer_free(t->grad, t->dtype, t->n);
-    free(t);
+    *out = NULL;
+    if (dtype != LG_F32 && dtype != LG_F64)
+        return lg_fail(LG_EINVAL, "lg_tensor_wrap: unknown dtype %d", (int)dtype);
+    if (!data || n == 0)
+        return lg_fail(LG_EINVAL, "lg_tensor_wrap: the data must be a non-NULL array of at "
+                       "least one element");
+    if ((uintptr_t)data % lg_dtype_size(dtype) != 0)
+        return lg_fail(LG_EINVAL, "lg_tensor_wrap: the data is not aligned for %s (address %p)",
+                       lg_dtype_name(dtype), data);
+    lg_tensor *t = calloc(1, sizeof *t);
+    if (!t)
+        return lg_fail(LG_ENOMEM, "cannot allocate a tensor: out of memory");
+    *t = (lg_tensor){.dtype = dtype, .n = n, .data = data, .requires_grad = requires_grad,
+                     .borrowed = true};
+    lg_status s = requires_grad ? lg_buffer_alloc(dtype, n, "tensor gradient", &t->grad) : LG_OK;
+    if (s != LG_OK) {
+        free(t);
+        return s;
+    }
+    *out = t;
+    return LG_OK;
 }
 
+lg_status lg_tensor_free(lg_tensor *t)
+{
+    if (!t)
+        return LG_OK;
+    if (t->owner)
+        return lg_fail(LG_EINVAL, "lg_tensor_free: this tensor is an op output owned by its "
+                       "graph; lg_graph_reset or lg_graph_free releases it");
+    if (!t->borrowed)
+        lg_buffer_free(t->data, t->dtype, t->n);
+    lg_buffer_free(t->grad, t->dtype, t->n);
+    free(t);
+    return LG_OK;
+}
+
+/* A stale op output keeps its header but not its buffers: accessors give no
+ * pointer and NaN rather than read freed memory. */
 size_t lg_tensor_size(const lg_tensor *t) { return t->n; }
 lg_dtype lg_tensor_dtype(const lg_tensor *t) { return t->dtype; }
 bool lg_tensor_requires_grad(const lg_tensor *t) { return t->requires_grad; }
-void *lg_tensor_data(lg_tensor *t) { return t->data; }
-const void *lg_tensor_cdata(const lg_tensor *t) { return t->data; }
-const void *lg_tensor_grad(const lg_tensor *t) { return t->grad; }
+void *lg_tensor_data(lg_tensor *t) { return lg_tensor_stale(t) ? NULL : t->data; }
+const void *lg_tensor_cdata(const lg_tensor *t) { return lg_tensor_stale(t) ? NULL : t->data; }
+const void *lg_tensor_grad(const lg_tensor *t) { return lg_tensor_stale(t) ? NULL : t->grad; }
 
-static double get(lg_dtype d, const void *p, size_t i)
+static double get(const lg_tensor *t, const void *p, size_t i)
 {
-    return d == LG_F32 ? (double)((const float *)p)[i] : ((const double *)p)[i];
+    if (lg_tensor_stale(t) || i >= t->n)
+        return NAN;
+    return t->dtype == LG_F32 ? (double)((const float *)p)[i] : ((const double *)p)[i];
 }
 
 double lg_tensor_get(const lg_tensor *t, size_t i)
 {
-    return get(t->dtype, t->data, i);
+    return get(t, t->data, i);
 }
 
 double lg_tensor_grad_get(const lg_tensor *t, size_t i)
 {
-    return t->grad ? get(t->dtype, t->grad, i) : 0.0;
+    return t->grad || lg_tensor_stale(t) ? get(t, t->grad, i) : 0.0;
 }
 
-void lg_tensor_set(lg_tensor *t, size_t i, double v)
+static lg_status check_live(const lg_tensor *t, const char *fn)
 {
+    return lg_tensor_stale(t) ? lg_fail(LG_EINVAL, "%s: the tensor is from an earlier step of its "
+                                        "graph (lg_graph_reset dropped it)", fn)
+                              : LG_OK;
+}
+
+lg_status lg_tensor_set(lg_tensor *t, size_t i, double v)
+{
+    lg_status s = check_live(t, "lg_tensor_set");
+    if (s == LG_OK && i >= t->n)
+        s = lg_fail(LG_EINVAL, "lg_tensor_set: index %zu is out of range for %zu elements", i, t->n);
+    if (s != LG_OK)
+        return s;
     if (t->dtype == LG_F32)
         ((float *)t->data)[i] = (float)v;
     else
         ((double *)t->data)[i] = v;
+    return LG_OK;
 }
 
 void lg_grad_add_scalar(lg_tensor *t, double v)
@@ -175,8 +225,10 @@ void lg_grad_add_scalar(lg_tensor *t, double v)
         ((double *)t->grad)[0] += v;
 }
 
-void lg_zero_grad(lg_tensor *t)
+lg_status lg_zero_grad(lg_tensor *t)
 {
-    if (t->grad)
+    lg_status s = check_live(t, "lg_zero_grad");
+    if (s == LG_OK && t->grad)
         memset(t->grad, 0, t->n * lg_dtype_size(t->dtype));
+    return s;
 }

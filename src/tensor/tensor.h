@@ -2,6 +2,8 @@
 #ifndef LG_TENSOR_H
 #define LG_TENSOR_H
 
+#include <stdint.h>
+
 #include "lingrad.h"
 
 struct lg_graph;
@@ -13,7 +15,17 @@ struct lg_tensor {
     void *grad;              /* NULL until a gradient exists */
     bool requires_grad;
     struct lg_graph *owner;  /* NULL for a leaf made by lg_tensor_new() */
+    /* Op outputs: the graph step they belong to, and the graph's current one. */
+    uint64_t generation;
+    const uint64_t *owner_generation;
+    bool borrowed;           /* data is the caller's (lg_tensor_wrap): not freed */
 };
+
+/* An op output whose step was dropped by its graph: its data and gradient are gone. */
+static inline bool lg_tensor_stale(const lg_tensor *t)
+{
+    return t->owner_generation && t->generation != *t->owner_generation;
+}
 
 /* A buffer of n elements: 64-byte aligned, and from 2 MiB up 2 MiB-aligned with
  * transparent huge pages requested, so touching it does not fault 4 KiB at a

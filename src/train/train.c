@@ -44,6 +44,12 @@ static lg_status check_args(const lg_tensor *x, const lg_tensor *y, const lg_tra
         return lg_fail(LG_EINVAL, "train: x, y and opts are required");
     if (x->dtype != y->dtype || x->n != y->n)
         return lg_fail(LG_EINVAL, "train: x and y must have the same dtype and size");
+    if (x->owner || y->owner)
+        return lg_fail(LG_EINVAL, "train: x and y must be leaf tensors (data), not op outputs");
+    /* Both modes agree: lg_train fits w and b and never writes to the data. */
+    if (x->requires_grad || y->requires_grad)
+        return lg_fail(LG_EINVAL, "train: x and y are data and must not require gradients "
+                       "(lg_train fits only w and b)");
     if (!(o->lr > 0.0) || !isfinite(o->lr))
         return lg_fail(LG_EINVAL, "train: the learning rate must be a finite number > 0 (got %g)",
                        o->lr);
@@ -75,6 +81,8 @@ typedef struct trainer {
 static lg_status trainer_init(trainer *t, const lg_tensor *x, const lg_tensor *y,
                               const lg_train_opts *o)
 {
+    /* Ops take non-const inputs for the gradients they may write; check_args made
+     * sure x and y require none, so nothing writes through these. */
     *t = (trainer){.x = (lg_tensor *)x, .y = (lg_tensor *)y, .mode = o->mode};
     lg_status s = lg_graph_new(&t->g);
     if (s == LG_OK && o->isa)
@@ -155,11 +163,13 @@ static lg_status step(trainer *t, const lg_train_opts *o, long epoch, lg_train_r
         return s;
     lg_tensor_set(t->w, 0, lg_tensor_get(t->w, 0) - o->lr * lg_tensor_grad_get(t->w, 0));
     lg_tensor_set(t->b, 0, lg_tensor_get(t->b, 0) - o->lr * lg_tensor_grad_get(t->b, 0));
-    res->w = lg_tensor_get(t->w, 0);
-    res->b = lg_tensor_get(t->b, 0);
-    if (!isfinite(res->w) || !isfinite(res->b))
-        return diverged(epoch, "a parameter", isfinite(res->w) ? res->b : res->w, o->lr);
-    return record(t, res, (lg_epoch_record){epoch, l, res->w, res->b});
+    double w = lg_tensor_get(t->w, 0), b = lg_tensor_get(t->b, 0); /* as rounded */
+    /* The result keeps the last finite parameters (lingrad.h's table). */
+    if (!isfinite(w) || !isfinite(b))
+        return diverged(epoch, "a parameter", isfinite(w) ? b : w, o->lr);
+    res->w = w;
+    res->b = b;
+    return record(t, res, (lg_epoch_record){epoch, l, w, b});
 }
 
 /* The user's callback runs in the caller's floating-point mode: it is not

@@ -1,0 +1,209 @@
+/* The contract written in include/lingrad.h, statement by statement: ownership and
+ * lifetimes of tensors, wrapping the caller's arrays, lg_make_linear_range's
+ * status, and lg_train's arguments and result table. (Threads: test_thread_safety.c.) */
+#include <stdint.h>
+
+#include "check.h"
+
+/* Big enough that one step needs several arena blocks, which reset merges into
+ * one and frees: a stale output then points into freed memory (ASan sees it). */
+enum { BIG = 100000 };
+
+static void test_stale_outputs(void)
+{
+    lg_graph *g;
+    lg_tensor *a, *w;
+    CHECK_OK(lg_graph_new(&g));
+    CHECK_OK(lg_tensor_new(LG_F64, BIG, true, &a));
+    CHECK_OK(lg_tensor_scalar(LG_F64, 2.0, true, &w));
+    lg_tensor *sq = lg_square(g, lg_mul(g, a, w));
+    lg_tensor *loss = lg_mean(g, sq);
+    CHECK(loss != NULL && lg_tensor_get(loss, 0) == 0.0);
+    lg_graph_reset(g);
+    CHECK(lg_graph_status(g) == LG_OK);
+    CHECK(lg_add(g, sq, a) == NULL);
+    CHECK_STATUS(lg_graph_status(g), LG_EINVAL);
+    CHECK_ERROR_HAS("earlier step");
+    lg_graph_reset(g);
+    CHECK_STATUS(lg_backward(g, loss), LG_EINVAL);
+    CHECK_ERROR_HAS("earlier step");
+    CHECK(lg_tensor_data(sq) == NULL && lg_tensor_cdata(sq) == NULL && lg_tensor_grad(sq) == NULL);
+    CHECK(isnan(lg_tensor_get(sq, 0)) && isnan(lg_tensor_grad_get(sq, 0)));
+    CHECK_STATUS(lg_tensor_set(sq, 0, 1.0), LG_EINVAL);
+    CHECK_STATUS(lg_zero_grad(sq), LG_EINVAL);
+    CHECK(lg_tensor_size(sq) == BIG); /* the header itself stays readable */
+    /* lg_graph_set_isa resets too. */
+    lg_tensor *m = lg_mul(g, a, w);
+    CHECK(m != NULL);
+    CHECK_OK(lg_graph_set_isa(g, lg_graph_isa(g)));
+    CHECK(lg_square(g, m) == NULL);
+    CHECK_ERROR_HAS("earlier step");
+    /* Leaves are not tied to any step. */
+    lg_graph_reset(g);
+    CHECK(lg_mul(g, a, w) != NULL && lg_graph_status(g) == LG_OK);
+    lg_graph_free(g);
+    lg_tensor_free(a);
+    lg_tensor_free(w);
+}
+
+static void test_free_rules(void)
+{
+    lg_graph *g;
+    lg_tensor *a;
+    CHECK_OK(lg_graph_new(&g));
+    CHECK_OK(lg_tensor_new(LG_F32, 8, false, &a));
+    lg_tensor *out = lg_add(g, a, a);
+    CHECK(out != NULL);
+    CHECK_STATUS(lg_tensor_free(out), LG_EINVAL);
+    CHECK_ERROR_HAS("owned by its graph");
+    CHECK(lg_tensor_get(out, 0) == 0.0); /* refusing did not free it */
+    CHECK_OK(lg_tensor_free(NULL));
+    CHECK_OK(lg_tensor_free(a));
+    lg_graph_free(g);
+    lg_graph_free(NULL);
+    lg_train_result r = {0};
+    lg_train_result_free(&r);
+}
+
+static void test_bounds(void)
+{
+    lg_tensor *t;
+    CHECK_OK(lg_tensor_new(LG_F64, 3, false, &t));
+    CHECK_STATUS(lg_tensor_set(t, 3, 1.0), LG_EINVAL);
+    CHECK_ERROR_HAS("out of range");
+    CHECK(isnan(lg_tensor_get(t, 3)));
+    CHECK_OK(lg_tensor_set(t, 2, 1.5));
+    CHECK(lg_tensor_get(t, 2) == 1.5);
+    lg_tensor_free(t);
+}
+
+/* A wrapped array is used in place, written through, and never freed by lingrad
+ * (it lives on this stack frame: freeing it would crash or trip ASan). */
+static void test_wrap(void)
+{
+    enum { N = 1000 };
+    double xs[N], ys[N];
+    lg_tensor *x, *y, *cx, *cy;
+    CHECK_OK(lg_make_linear_range(0.3, 0.5, 0.01, 9, LG_F64, 0, N, xs, ys));
+    CHECK_OK(lg_tensor_wrap(LG_F64, N, xs, false, &x));
+    CHECK_OK(lg_tensor_wrap(LG_F64, N, ys, false, &y));
+    CHECK(lg_tensor_data(x) == (void *)xs);
+    CHECK_OK(lg_make_linear(0.3, 0.5, N, 0.01, 9, LG_F64, &cx, &cy));
+    lg_train_opts o;
+    lg_train_opts_default(&o);
+    lg_train_result r1, r2;
+    CHECK_OK(lg_train(x, y, &o, &r1));
+    CHECK_OK(lg_train(cx, cy, &o, &r2));
+    CHECK(r1.w == r2.w && r1.b == r2.b && r1.n_history == r2.n_history);
+    lg_train_result_free(&r1);
+    lg_train_result_free(&r2);
+    CHECK_OK(lg_tensor_set(x, 5, 0.25));
+    CHECK(xs[5] == 0.25);
+    CHECK_OK(lg_tensor_free(x));
+    CHECK_OK(lg_tensor_free(y));
+    CHECK(xs[5] == 0.25); /* still the caller's */
+    float fs[4] = {1, 2, 3, 4};
+    CHECK_OK(lg_tensor_wrap(LG_F32, 4, fs, true, &x));
+    CHECK(lg_tensor_grad(x) != NULL && lg_tensor_grad_get(x, 3) == 0.0);
+    lg_tensor_free(x);
+    CHECK_STATUS(lg_tensor_wrap(LG_F64, 2, (char *)xs + 4, false, &x), LG_EINVAL);
+    CHECK(x == NULL);
+    CHECK_ERROR_HAS("aligned");
+    CHECK_STATUS(lg_tensor_wrap(LG_F64, 0, xs, false, &x), LG_EINVAL);
+    CHECK_STATUS(lg_tensor_wrap(LG_F64, 3, NULL, false, &x), LG_EINVAL);
+    lg_tensor_free(cx);
+    lg_tensor_free(cy);
+}
+
+static void test_range_status(void)
+{
+    double x[4], y[4];
+    CHECK_STATUS(lg_make_linear_range(INFINITY, 0.5, 0.0, 1, LG_F64, 0, 4, x, y), LG_EINVAL);
+    CHECK_STATUS(lg_make_linear_range(1e39, 0.5, 0.0, 1, LG_F32, 0, 4, x, y), LG_EINVAL);
+    CHECK_STATUS(lg_make_linear_range(0.3, 0.5, 0.0, 1, (lg_dtype)7, 0, 4, x, y), LG_EINVAL);
+    CHECK_STATUS(lg_make_linear_range(0.3, 0.5, 0.0, 1, LG_F64, 0, 4, NULL, y), LG_EINVAL);
+    CHECK_STATUS(lg_make_linear_range(0.3, 0.5, 0.0, 1, LG_F64, SIZE_MAX, 4, x, y), LG_EINVAL);
+    CHECK_OK(lg_make_linear_range(0.3, 0.5, 0.0, 1, LG_F64, 0, 0, NULL, NULL));
+}
+
+/* Both modes refuse data that requires gradients, and op outputs as data. */
+static void test_train_refuses_grad_data(void)
+{
+    lg_tensor *x, *y, *gx;
+    CHECK_OK(lg_make_linear(0.3, 0.5, 50, 0.01, 3, LG_F64, &x, &y));
+    CHECK_OK(lg_tensor_new(LG_F64, 50, true, &gx));
+    lg_train_opts o;
+    lg_train_result r;
+    for (int m = 0; m < 2; m++) {
+        lg_train_opts_default(&o);
+        o.mode = m ? LG_MODE_EAGER : LG_MODE_FUSED;
+        CHECK_STATUS(lg_train(gx, y, &o, &r), LG_EINVAL);
+        CHECK_ERROR_HAS("must not require gradients");
+        CHECK_STATUS(lg_train(x, gx, &o, &r), LG_EINVAL);
+        CHECK(lg_tensor_grad_get(gx, 0) == 0.0); /* nothing accumulated into it */
+        lg_train_result_free(&r);
+    }
+    lg_graph *g;
+    CHECK_OK(lg_graph_new(&g));
+    lg_tensor *sum = lg_add(g, x, x);
+    CHECK_STATUS(lg_train(sum, y, &o, &r), LG_EINVAL);
+    CHECK_ERROR_HAS("leaf tensors");
+    lg_graph_free(g);
+    lg_tensor_free(gx);
+    lg_tensor_free(x);
+    lg_tensor_free(y);
+}
+
+/* The table above lg_train_result, row by row. */
+static void test_result_table(void)
+{
+    lg_tensor *x, *y;
+    CHECK_OK(lg_make_linear(0.3, 0.5, 100, 0.01, 42, LG_F64, &x, &y));
+    lg_train_opts o;
+    lg_train_result r;
+
+    lg_train_opts_default(&o);
+    o.max_epochs = 0;
+    CHECK_OK(lg_train(x, y, &o, &r));
+    CHECK(r.last_epoch == 0 && r.n_history == 0 && r.w == 0.0 && r.b == 0.0 && r.final_loss > 0);
+    double initial_loss = r.final_loss;
+    lg_train_result_free(&r);
+
+    lg_train_opts_default(&o);
+    o.max_epochs = 7;
+    CHECK_OK(lg_train(x, y, &o, &r));
+    CHECK(r.last_epoch == 6 && r.n_history == 7 && !r.stopped_early);
+    CHECK(r.final_loss == r.history[6].loss && r.w == r.history[6].w && r.b == r.history[6].b);
+    CHECK(r.history[0].loss == initial_loss);
+    lg_train_result_free(&r);
+
+    lg_train_opts_default(&o); /* the tutorial's run stops early */
+    CHECK_OK(lg_train(x, y, &o, &r));
+    long k = r.last_epoch;
+    CHECK(r.stopped_early && k > 0 && r.n_history == (size_t)k);
+    CHECK(r.final_loss < o.tol && r.history[k - 1].loss >= o.tol);
+    CHECK(r.w == r.history[k - 1].w && r.b == r.history[k - 1].b);
+    lg_train_result_free(&r);
+
+    lg_train_opts_default(&o);
+    o.lr = 10; /* diverges */
+    CHECK_STATUS(lg_train(x, y, &o, &r), LG_EDIVERGED);
+    CHECK(r.n_history == (size_t)r.last_epoch && isfinite(r.w) && isfinite(r.b));
+    CHECK(r.n_history == 0 || (r.w == r.history[r.n_history - 1].w &&
+                               r.b == r.history[r.n_history - 1].b));
+    lg_train_result_free(&r);
+    lg_tensor_free(x);
+    lg_tensor_free(y);
+}
+
+int main(void)
+{
+    test_stale_outputs();
+    test_free_rules();
+    test_bounds();
+    test_wrap();
+    test_range_status();
+    test_train_refuses_grad_data();
+    test_result_table();
+    return check_done("test_contract");
+}

@@ -50,10 +50,27 @@
 extern "C" {
 #endif
 
-#define LG_VERSION_MAJOR 0
-#define LG_VERSION_MINOR 1
-#define LG_VERSION_PATCH 0
-#define LG_VERSION_STRING "0.1.0"
+/* ---- version ---------------------------------------------------------------- */
+
+/* LG_VERSION_MAJOR, _MINOR, _PATCH, _STRING ("0.1.0") and _NUMBER (MAJOR * 1000000
+ * + MINOR * 1000 + PATCH), generated from CMake's project(VERSION) and installed
+ * beside this header.
+ *
+ * ABI policy. While MAJOR is 0, any change a program must be recompiled for (the
+ * layout or meaning of lg_train_opts, lg_train_result, lg_epoch_record,
+ * lg_topology_info or lg_cpu_id, an enum's values, a signature) bumps MINOR;
+ * a PATCH release changes none of them. From 1.0 such a change bumps MAJOR, and
+ * MINOR only adds functions and enum values. So code built against 0.1.x works
+ * with any 0.1.y, and find_package(lingrad 0.1) accepts exactly those.
+ *
+ * lingrad is a static library: the header and liblingrad.a must come from the
+ * same install. To check, compare lg_version_number() / 1000 (while MAJOR is 0)
+ * with LG_VERSION_NUMBER / 1000. */
+#include "lingrad_version.h"
+
+/* The version the library was built with, e.g. "0.1.0" and 1000 (0.1.0). */
+const char *lg_version(void);
+int lg_version_number(void);
 
 /* ---- errors ----------------------------------------------------------------- */
 

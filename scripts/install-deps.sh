@@ -18,7 +18,9 @@
 set -euo pipefail
 
 level=${1:-build}
-required=(cmake make gcc g++ libc6-dev libhwloc-dev hwloc pkg-config libbenchmark-dev)
+# libudev-dev: hwloc.pc lists -ludev for static links, so a program built with
+# pkg-config --static --libs lingrad (tests/test_install.sh) needs it.
+required=(cmake make gcc g++ libc6-dev libhwloc-dev hwloc pkg-config libbenchmark-dev libudev-dev)
 optional=()
 case "$level" in
   build) ;;

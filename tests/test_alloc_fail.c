@@ -204,6 +204,8 @@ static lg_status op_train(void)
     lg_status s = lg_train(train_x, train_y, &o, &r);
     if (s == LG_OK)
         s = lg_history_write(out_path, &r);
+    for (size_t i = 0; s == LG_ENOMEM && i < r.n_history; i++)
+        CHECK(r.history[i].epoch == (long)i); /* a partial history is kept whole */
     digest = 0;
     for (size_t i = 0; s == LG_OK && i < r.n_history; i++)
         digest += r.history[i].loss + 3 * r.history[i].w + 7 * r.history[i].b;

@@ -317,6 +317,7 @@ static void mulacc_f64(const double *p, const double *q, size_t n, double s, dou
 
 const lg_kernels lg_kernels_avx2 = {
     .name = "avx2",
+    .needs = LG_NEEDS_AVX2 | LG_NEEDS_FMA | LG_NEEDS_OS_YMM,
     .f32 = {
         .mse = mse_f32, .axpb = axpb_f32,
         .add = add_f32, .sub = sub_f32, .mul = mul_f32,

@@ -295,6 +295,7 @@ static void mulacc_f64(const double *p, const double *q, size_t n, double s, dou
 
 const lg_kernels lg_kernels_avx512 = {
     .name = "avx512",
+    .needs = LG_NEEDS_AVX512F | LG_NEEDS_FMA | LG_NEEDS_OS_ZMM,
     .f32 = {
         .mse = mse_f32, .axpb = axpb_f32,
         .add = add_f32, .sub = sub_f32, .mul = mul_f32,

@@ -254,6 +254,7 @@ static void mulacc_f64(const double *p, const double *q, size_t n, double s, dou
 
 const lg_kernels lg_kernels_neon = {
     .name = "neon",
+    .needs = LG_NEEDS_NEON,
     .f32 = {
         .mse = mse_f32, .axpb = axpb_f32,
         .add = add_f32, .sub = sub_f32, .mul = mul_f32,

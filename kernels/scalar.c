@@ -150,6 +150,7 @@ static double dot_f64(const double *p, const double *q, size_t n)
 
 const lg_kernels lg_kernels_scalar = {
     .name = "scalar",
+    .needs = LG_NEEDS_BASELINE,
     .f32 = {
         .mse = mse_f32, .axpb = axpb_f32,
         .add = add_f32, .sub = sub_f32, .mul = mul_f32,

@@ -3,7 +3,8 @@
  * be classified: it says what it needs and fills every entry. This runs once,
  * not per ISA: a table that cannot be classified would make its own per-ISA
  * tests report "skipped", so the failure has to come from here. Nothing is
- * called through the tables, so tables this CPU cannot run are checked too. */
+ * called through the tables, so tables this CPU cannot run are checked too.
+ * Also the one function that joins their names for messages. */
 #include "check.h"
 #include "kernels.h"
 
@@ -41,7 +42,8 @@ static void check_classified(void)
 {
     for (size_t i = 0; i < lg_kernels_count(); i++) {
         const lg_kernels *k = lg_kernels_at(i);
-        printf("%-8s needs 0x%02x%s\n", k->name, k->needs, lg_kernels_runnable(k) ? "" : " (not on this CPU)");
+        printf("%-8s needs 0x%02x%s\n", k->name, k->needs,
+               lg_kernels_runnable(k) ? "" : " (not on this CPU)");
         if (k->needs == 0 || (k->needs & ~(unsigned)LG_NEEDS_KNOWN) != 0)
             fprintf(stderr, "table %s: needs = 0x%x: say what it needs (LG_NEEDS_*)\n", k->name,
                     k->needs);
@@ -75,11 +77,34 @@ static void check_best(void)
     CHECK(last != NULL && lg_kernels_best() == last);
 }
 
+/* lg_isa_names, which every list of names in messages, info and the usage
+ * text comes from: runnable ones only, or all with a mark; cut like snprintf. */
+static void check_names(void)
+{
+    char runs[256] = "", all[256] = "", buf[256];
+    for (size_t i = 0; i < lg_kernels_count(); i++) {
+        const lg_kernels *k = lg_kernels_at(i);
+        bool ok = lg_kernels_runnable(k);
+        if (ok)
+            snprintf(runs + strlen(runs), sizeof runs - strlen(runs), "%s%s", runs[0] ? ", " : "",
+                     k->name);
+        snprintf(all + strlen(all), sizeof all - strlen(all), "%s%s%s", all[0] ? "|" : "", k->name,
+                 ok ? "" : "?");
+    }
+    CHECK(lg_isa_names(buf, sizeof buf, ", ", NULL) == strlen(runs) && strcmp(buf, runs) == 0);
+    CHECK(lg_isa_names(buf, sizeof buf, "|", "?") == strlen(all) && strcmp(buf, all) == 0);
+    CHECK(lg_isa_names(buf, 4, "|", "?") == strlen(all));
+    CHECK(strncmp(buf, all, 3) == 0 && buf[3] == '\0');
+    CHECK(lg_isa_names(NULL, 0, "|", "?") == strlen(all));
+    printf("runnable: %s; built: %s\n", runs, all);
+}
+
 int main(int argc, char **argv)
 {
     check_list(argc, argv);
     check_classified();
     check_rule();
     check_best();
+    check_names();
     return check_done("test_tables");
 }

@@ -15,8 +15,9 @@
  * Discipline: buffers are allocated and first-touched before timing; each row is
  * warmed up once; a repetition times a batch of calls lasting about --batch-ms;
  * the median repetition is reported with the min-max spread; every result feeds a
- * volatile sink so no call can be optimised away. A stop-gap until the Google
- * Benchmark suite: numbers are for comparing ISAs, measured in one run.
+ * volatile sink so no call can be optimised away. A quick table for comparing
+ * ISAs in one run; lingrad-bench (bench/suite_kernels.c) is the full suite,
+ * through the parallel driver, with JSON results and the performance gate.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <float.h>

@@ -5,8 +5,10 @@
  * Reductions keep four independent accumulators per sum so that the loop waits
  * on load and FMA throughput rather than on add latency. Float32 lane sums are
  * flushed into double every LG_F32_FLUSH elements, which keeps a sum over 10^8
- * elements within about 1e-7 of exact at no measurable cost. Tails use masked
- * loads, so every element goes through the same arithmetic.
+ * elements within about 1e-10 (relative) of a long-double sum of the same
+ * inputs: test_accuracy measures 1e-11 to 1.1e-10 for the fused sums, sum and
+ * dot, and fails above 2e-9. Tails use masked loads, so every element goes
+ * through the same arithmetic.
  *
  * Elementwise entries use separate multiply and add (no FMA), so they round
  * exactly as the scalar table does: they are memory-bound and FMA buys nothing.

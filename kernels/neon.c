@@ -1,10 +1,19 @@
 /*
  * The AArch64 NEON kernel table (NEON is part of the AArch64 baseline, so no
- * flags and no runtime check are needed). Same plan as the x86 tables: four
- * accumulators per sum, float32 lane sums flushed into double every
- * LG_F32_FLUSH elements, elementwise entries rounding exactly as the scalar
- * table. Tails are scalar and use fmaf/fma where the vector code fuses, so each
- * element sees the same arithmetic.
+ * flags are needed; the dispatcher still checks LG_NEEDS_NEON). Same plan as
+ * the x86 tables: four accumulators per sum, float32 lane sums flushed into
+ * double every LG_F32_FLUSH elements, elementwise entries rounding exactly as
+ * the scalar table.
+ *
+ * Tails (the last 1..3 floats or the last double) run one element at a time,
+ * not masked as on x86, so their arithmetic is written out here:
+ * - elementwise tails multiply and add separately, as the vector code does:
+ *   bit for bit the same as the scalar table;
+ * - in the fused kernel r = w*x + b - y is fused (fmaf, fma), as in the lanes;
+ * - the f64 tails also fuse r*x, r*r and p*q into their sum, as the lanes do;
+ * - the f32 tails round r*x, r*r and p*q to float and add them in double,
+ *   where the lanes fuse them into float accumulators: those few elements
+ *   round differently, well inside the tests' tolerance.
  */
 #include <arm_neon.h>
 #include <math.h>

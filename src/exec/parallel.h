@@ -14,8 +14,9 @@
 #include "exec/exec.h"
 #include "exec/kernel_ops.h"
 
-/* Blocks are LG_BLOCK_MIN..LG_BLOCK_MAX elements (a multiple of 64), at most
- * LG_MAX_BLOCKS of them (beyond that they grow), so partials fit on the stack. */
+/* Blocks are 2,048 to 16,384 elements (a multiple of 64) and there are at most
+ * 1,024 of them: beyond 1,024 x 16,384 elements the blocks grow instead. So a
+ * reduction's partials (24 bytes a block) fit on the stack. */
 #define LG_BLOCK_MIN ((size_t)2048)
 #define LG_BLOCK_MAX ((size_t)16384)
 #define LG_MAX_BLOCKS ((size_t)1024)

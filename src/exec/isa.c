@@ -67,13 +67,13 @@ bool lg_isa_supported(size_t i)
     return k && lg_kernels_runnable(k);
 }
 
-/* One name (and its separator or mark) more at buf[used], as snprintf would;
- * returns the new length of the whole list. */
-static size_t append(char *buf, size_t len, size_t used, const char *a, const char *b,
-                     const char *c)
+/* sep, name and mark at buf[used], cut as snprintf cuts; returns the new
+ * length of the whole list, written or not. */
+static size_t append(char *buf, size_t len, size_t used, const char *sep, const char *name,
+                     const char *mark)
 {
-    int w = snprintf(used < len ? buf + used : NULL, used < len ? len - used : 0, "%s%s%s", a, b,
-                     c);
+    int w = snprintf(used < len ? buf + used : NULL, used < len ? len - used : 0, "%s%s%s", sep,
+                     name, mark);
     return used + (w > 0 ? (size_t)w : 0);
 }
 

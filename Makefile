@@ -2,7 +2,7 @@
 #   make          Release build into build/ (library, CLI, tests)
 #   make test     build, then run every test
 #   make bench    build, then run the benchmark suite into results/<host>-<date>/
-#   make bench-quick  a subset of it, in about a minute
+#   make bench-quick  a subset of it, in about 20 s (README.md)
 #   make bench-check     the CI performance gate against results/baseline/
 #   make bench-baseline  re-measure that baseline (see docs/performance-gate.md: when and why)
 #   make asan     build and test under AddressSanitizer + UBSan (build-asan/)

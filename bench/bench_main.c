@@ -119,11 +119,7 @@ void lg_bench_add_context(void)
     lg_cpu_describe(buf, sizeof buf);
     lg_bench_context("lingrad_cpu", buf);
     add_cpu_id_context();
-    buf[0] = '\0';
-    for (size_t i = 0; i < lg_isa_count(); i++)
-        if (lg_isa_supported(i))
-            snprintf(buf + strlen(buf), sizeof buf - strlen(buf), "%s%s", buf[0] ? " " : "",
-                     lg_isa_name(i));
+    lg_isa_names(buf, sizeof buf, " ", NULL);
     lg_bench_context("lingrad_isa_available", buf);
     lg_bench_context("lingrad_isa_chosen", lg_isa_default() ? lg_isa_default() : "none");
     snprintf(buf, sizeof buf, "%d", lg_default_threads());

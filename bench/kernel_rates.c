@@ -15,8 +15,9 @@
  * Discipline: buffers are allocated and first-touched before timing; each row is
  * warmed up once; a repetition times a batch of calls lasting about --batch-ms;
  * the median repetition is reported with the min-max spread; every result feeds a
- * volatile sink so no call can be optimised away. A stop-gap until the Google
- * Benchmark suite: numbers are for comparing ISAs, measured in one run.
+ * volatile sink so no call can be optimised away. A quick table for comparing
+ * ISAs in one run; lingrad-bench (bench/suite_kernels.c) is the full suite,
+ * through the parallel driver, with JSON results and the performance gate.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <float.h>
@@ -27,11 +28,8 @@
 
 #include "exec/fpmode.h"
 #include "kernels.h"
+#include "kop_args.h"
 #include "lingrad.h"
-
-static const char *const kernel_names[] = {"mse", "axpb", "add", "sub", "mul", "square",
-                                           "axpy", "mulacc", "sum", "dot"};
-#define N_KERNELS (sizeof kernel_names / sizeof kernel_names[0])
 
 typedef struct bufs { void *x, *y, *out; } bufs;
 
@@ -44,52 +42,15 @@ static double now(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-static void call_f32(const lg_kernels_f32 *k, size_t which, const bufs *b, size_t n)
+/* One call on [0, n), its result (or an element it wrote) fed to the sink. */
+static void call(const lg_kernels *k, lg_dtype dt, lg_kop op, const bufs *b, size_t n)
 {
-    const float *x = b->x, *y = b->y;
-    float *o = b->out;
-    switch (which) {
-    case 0: { lg_mse_sums s = k->mse(x, y, n, 0.25f, 0.125f); sink = s.r + s.rx + s.rr; break; }
-    case 1: k->axpb(x, n, 1.5f, 0.25f, o); break;
-    case 2: k->add(x, y, n, o); break;
-    case 3: k->sub(x, y, n, o); break;
-    case 4: k->mul(x, y, n, o); break;
-    case 5: k->square(x, n, o); break;
-    case 6: k->axpy(x, n, 1e-9f, o); break;
-    case 7: k->mulacc(x, y, n, 1e-9f, o); break;
-    case 8: sink = k->sum(x, n); break;
-    default: sink = k->dot(x, y, n); break;
-    }
-    if (which >= 1 && which <= 7)
-        sink = o[n / 2];
-}
-
-static void call_f64(const lg_kernels_f64 *k, size_t which, const bufs *b, size_t n)
-{
-    const double *x = b->x, *y = b->y;
-    double *o = b->out;
-    switch (which) {
-    case 0: { lg_mse_sums s = k->mse(x, y, n, 0.25, 0.125); sink = s.r + s.rx + s.rr; break; }
-    case 1: k->axpb(x, n, 1.5, 0.25, o); break;
-    case 2: k->add(x, y, n, o); break;
-    case 3: k->sub(x, y, n, o); break;
-    case 4: k->mul(x, y, n, o); break;
-    case 5: k->square(x, n, o); break;
-    case 6: k->axpy(x, n, 1e-9, o); break;
-    case 7: k->mulacc(x, y, n, 1e-9, o); break;
-    case 8: sink = k->sum(x, n); break;
-    default: sink = k->dot(x, y, n); break;
-    }
-    if (which >= 1 && which <= 7)
-        sink = o[n / 2];
-}
-
-static void call(const lg_kernels *k, lg_dtype dt, size_t which, const bufs *b, size_t n)
-{
-    if (dt == LG_F32)
-        call_f32(&k->f32, which, b, n);
+    lg_kop_args a = lg_bench_kop_args(op, b->x, b->y, b->out);
+    lg_mse_sums s = lg_kop_call(k, dt, op, &a, 0, n);
+    if (lg_kop_about(op)->reduces)
+        sink = s.r + s.rx + s.rr;
     else
-        call_f64(&k->f64, which, b, n);
+        sink = dt == LG_F32 ? ((const float *)b->out)[n / 2] : ((const double *)b->out)[n / 2];
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -99,7 +60,7 @@ static int cmp_double(const void *a, const void *b)
 }
 
 /* Median, min and max of `reps` repetitions, in G elements/s. */
-static void measure(const lg_kernels *k, lg_dtype dt, size_t which, const bufs *b, size_t n,
+static void measure(const lg_kernels *k, lg_dtype dt, lg_kop which, const bufs *b, size_t n,
                     int reps, double batch_s, double out[3])
 {
     call(k, dt, which, b, n); /* warm-up: caches, page tables, clocks */
@@ -199,8 +160,9 @@ int main(int argc, char **argv)
         if (lg_kernels_runnable(lg_kernels_at(t)))
             printf("---:|");
     printf("---:|\n");
-    for (size_t kn = 0; kn < N_KERNELS; kn++) {
-        if (strcmp(kernels, "all") != 0 && !listed(kernels, kernel_names[kn]))
+    for (lg_kop kn = 0; kn < LG_KOP_COUNT; kn++) {
+        const char *name = lg_kop_about(kn)->name;
+        if (strcmp(kernels, "all") != 0 && !listed(kernels, name))
             continue;
         for (int d = 0; d < 2; d++) {
             lg_dtype dt = d ? LG_F64 : LG_F32;
@@ -208,7 +170,7 @@ int main(int argc, char **argv)
                 continue;
             fill(&b, dt, nmax, subnormal);
             for (size_t s = 0; s < count; s++) {
-                printf("| %s | %s | %zu |", kernel_names[kn], lg_dtype_name(dt), ns[s]);
+                printf("| %s | %s | %zu |", name, lg_dtype_name(dt), ns[s]);
                 double scalar = 0, best = 0, r[3];
                 for (size_t t = 0; t < lg_kernels_count(); t++) {
                     const lg_kernels *k = lg_kernels_at(t);

@@ -14,44 +14,34 @@
 
 #include "bench.h"
 #include "exec/parallel.h"
+#include "kop_args.h"
 #include "exec/topology.h"
-
-typedef enum kernel_id { K_MSE, K_AXPB, K_ADD, K_SUB, K_MUL, K_SQUARE, K_AXPY, K_MULACC, K_SUM,
-                         K_DOT, K_ROOFLINE, K_COUNT } kernel_id;
-
-static const char *const kernel_names[K_COUNT] = {"fused_mse", "axpb", "add", "sub", "mul", "square",
-                                                  "axpy", "mulacc", "sum", "dot", "roofline_read"};
-/* Arrays read and written per element, for bytes/s. */
-static const int reads[K_COUNT] = {2, 1, 2, 2, 2, 1, 2, 3, 1, 2, 2};
-static const int writes[K_COUNT] = {0, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0};
 
 typedef struct kbench {
     const lg_bench_data *d;
     lg_exec ex;       /* the kernel's table and threads */
     lg_exec best;     /* best table, same threads: for the roofline probe */
     lg_dtype dt;
-    kernel_id kernel;
+    lg_kop op;
+    bool roofline;    /* the two-array read on the best table: a dot product */
     size_t n;
 } kbench;
 
-static double run(const kbench *b, kernel_id k, const lg_exec *ex)
+/* The row's kernel name: the entry's, but "fused_mse" for mse and
+ * "roofline_read" for the read, the names the committed results use. */
+static const char *row_name(const kbench *b)
+{
+    if (b->roofline)
+        return "roofline_read";
+    return b->op == LG_KOP_MSE ? "fused_mse" : lg_kop_about(b->op)->name;
+}
+
+static double run(const kbench *b, lg_kop op, const lg_exec *ex)
 {
     const void *x = b->d->x[b->dt], *y = b->d->y[b->dt];
-    void *o = b->d->out[b->dt];
-    size_t n = b->n;
-    switch (k) {
-    case K_MSE: { lg_mse_sums s = lg_par_mse(ex, b->dt, x, y, n, 0.25, 0.125); return s.r + s.rx + s.rr; }
-    case K_AXPB: lg_par_axpb(ex, b->dt, x, n, 1.5, 0.25, o); break;
-    case K_ADD: lg_par_binary(ex, b->dt, LG_BIN_ADD, x, y, n, o); break;
-    case K_SUB: lg_par_binary(ex, b->dt, LG_BIN_SUB, x, y, n, o); break;
-    case K_MUL: lg_par_binary(ex, b->dt, LG_BIN_MUL, x, y, n, o); break;
-    case K_SQUARE: lg_par_square(ex, b->dt, x, n, o); break;
-    case K_AXPY: lg_par_axpy(ex, b->dt, x, n, 1e-9, o); break;
-    case K_MULACC: lg_par_mulacc(ex, b->dt, x, y, n, 1e-9, o); break;
-    case K_SUM: return lg_par_sum(ex, b->dt, x, n);
-    default: return lg_par_dot(ex, b->dt, x, y, n); /* K_DOT, K_ROOFLINE */
-    }
-    return 0.0;
+    lg_kop_args a = lg_bench_kop_args(op, x, y, b->d->out[b->dt]);
+    lg_mse_sums s = lg_par_run(ex, b->dt, op, &a, b->n);
+    return s.r + s.rx + s.rr;
 }
 
 static double now(void)
@@ -67,7 +57,7 @@ static double probe_read(const kbench *b)
     int calls = b->n >= 10000000 ? 1 : 5;
     double best = 1e30;
     for (int i = 0; i < calls; i++) {
-        double t0 = now(), sink = run(b, K_ROOFLINE, &b->best), t = now() - t0;
+        double t0 = now(), sink = run(b, LG_KOP_DOT, &b->best), t = now() - t0;
         lg_bench_do_not_optimize(&sink);
         best = t < best ? t : best;
     }
@@ -77,16 +67,17 @@ static double probe_read(const kbench *b)
 static void bm_kernel(lg_bench_state *st, void *arg)
 {
     const kbench *b = arg;
-    double roof = b->kernel == K_ROOFLINE ? 0.0 : probe_read(b);
+    double roof = b->roofline ? 0.0 : probe_read(b);
     double t0 = now();
     for (size_t k; (k = lg_bench_batch(st)) != 0;)
         for (size_t i = 0; i < k; i++) {
-            double v = run(b, b->kernel, &b->ex);
+            double v = run(b, b->op, &b->ex);
             lg_bench_do_not_optimize(&v);
         }
     double elapsed = now() - t0; /* the timed loop, as Google Benchmark's real time */
     int64_t it = lg_bench_iterations(st), n = (int64_t)b->n;
-    int64_t bytes = it * n * (reads[b->kernel] + writes[b->kernel]) * (int64_t)lg_dtype_size(b->dt);
+    const lg_kop_info *about = lg_kop_about(b->op);
+    int64_t bytes = it * n * (about->reads + about->writes) * (int64_t)lg_dtype_size(b->dt);
     lg_bench_set_items(st, it * n);
     lg_bench_set_bytes(st, bytes);
     if (roof > 0 && elapsed > 0)
@@ -94,12 +85,12 @@ static void bm_kernel(lg_bench_state *st, void *arg)
 }
 
 static void add(const lg_bench_data *d, const lg_kernels *k, const lg_kernels *best, int threads,
-                lg_dtype dt, kernel_id kernel, size_t n, const char *level)
+                lg_dtype dt, lg_kop op, bool roofline, size_t n, const char *level)
 {
     kbench *b = lg_bench_alloc(sizeof *b);
-    *b = (kbench){d, {k, threads, NULL}, {best, threads, NULL}, dt, kernel, n};
+    *b = (kbench){d, {k, threads, NULL}, {best, threads, NULL}, dt, op, roofline, n};
     char name[160];
-    snprintf(name, sizeof name, "kernel/%s/%s/%s/threads:%d/n:%zu/%s", kernel_names[kernel],
+    snprintf(name, sizeof name, "kernel/%s/%s/%s/threads:%d/n:%zu/%s", row_name(b),
              lg_dtype_name(dt), k->name, threads, n, level);
     lg_bench *r = lg_bench_register(name, bm_kernel, b);
     lg_bench_use_real_time(r);
@@ -174,8 +165,11 @@ void lg_bench_register_kernels(const lg_bench_data *d, int quick)
     register_omp_probe();
     int ts[16], nts = thread_counts(ts);
     const lg_kernels *best = lg_kernels_best();
-    for (int kernel = 0; kernel < K_COUNT; kernel++) {
-        if (quick && kernel != K_MSE && kernel != K_ROOFLINE)
+    /* every entry, then the roofline read (a dot product on the best table) */
+    for (int kernel = 0; kernel <= LG_KOP_COUNT; kernel++) {
+        bool roofline = kernel == LG_KOP_COUNT;
+        lg_kop op = roofline ? LG_KOP_DOT : (lg_kop)kernel;
+        if (quick && op != LG_KOP_MSE && !roofline)
             continue;
         for (int di = 0; di < 2; di++) {
             lg_dtype dt = di ? LG_F64 : LG_F32;
@@ -184,14 +178,14 @@ void lg_bench_register_kernels(const lg_bench_data *d, int quick)
             lg_bench_sizes sz = lg_bench_sizes_for(lg_dtype_size(dt), quick);
             for (int s = 0; s < sz.count; s++) {
                 /* at 10^8 only the headline rows: fused, roofline */
-                if (s == 4 && kernel != K_MSE && kernel != K_ROOFLINE)
+                if (s == 4 && op != LG_KOP_MSE && !roofline)
                     continue;
                 for (size_t i = 0; i < lg_kernels_count(); i++) {
                     const lg_kernels *k = lg_kernels_at(i);
-                    if (!lg_kernels_runnable(k) || (kernel == K_ROOFLINE && k != best))
+                    if (!lg_kernels_runnable(k) || (roofline && k != best))
                         continue;
                     for (int t = 0; t < nts; t++)
-                        add(d, k, best, ts[t], dt, (kernel_id)kernel, sz.n[s], sz.level[s]);
+                        add(d, k, best, ts[t], dt, op, roofline, sz.n[s], sz.level[s]);
                 }
             }
         }

@@ -280,6 +280,11 @@ lg_status lg_history_write(const char *path, const lg_train_result *res);
 size_t lg_isa_count(void);
 const char *lg_isa_name(size_t i);
 bool lg_isa_supported(size_t i);
+/* Those names joined by sep ("scalar, avx2"): with not_runnable NULL, only the
+ * tables this CPU runs; otherwise every table, with not_runnable after each one
+ * this CPU cannot run. Written as snprintf does (cut to len, terminated when len
+ * > 0); returns the length of the whole list. */
+size_t lg_isa_names(char *buf, size_t len, const char *sep, const char *not_runnable);
 /* The table a new graph uses: the environment variable LINGRAD_ISA if set, else
  * the best this CPU runs. NULL when LINGRAD_ISA names a table this build or CPU
  * cannot run (lg_last_error() says which); lg_graph_new() then fails too. */

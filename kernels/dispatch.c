@@ -7,8 +7,13 @@
  * registers for AVX-512); a CPU can have AVX-512 that the OS has not enabled.
  * AArch64: NEON is part of the baseline.
  *
- * Adding an ISA: its table here (under its LG_HAVE_* build flag) and a line in
- * lg_kernels_runnable().
+ * No name is compared here. The list of tables comes from CMakeLists.txt (one
+ * lg_kernel_isa() line per ISA, in order of preference) as LG_TABLES; each
+ * table says what it needs (lg_kernels.needs) and is runnable when the CPU
+ * offers all of it. Adding an ISA: its kernels/<isa>.c and its lg_kernel_isa()
+ * line; and only if it needs a feature not detected yet, its LG_NEEDS_ bit
+ * (kernels.h) and its detection in lg_cpu_detect() and offered() below.
+ * docs/kernels.md, "Adding an ISA", has the whole recipe.
  */
 #include <string.h>
 
@@ -19,19 +24,18 @@
 #define LG_X86 1
 #endif
 
+#ifndef LG_TABLES /* "LG_TABLE(scalar) LG_TABLE(avx2) ...", from CMakeLists.txt */
+#error "build dispatch.c with CMake: LG_TABLES lists the tables this build compiles"
+#endif
+
+#define LG_TABLE(isa) extern const lg_kernels lg_kernels_##isa;
+LG_TABLES
+#undef LG_TABLE
+
 /* In order of preference: the last runnable one is the best. */
-static const lg_kernels *const tables[] = {
-    &lg_kernels_scalar,
-#ifdef LG_HAVE_NEON
-    &lg_kernels_neon,
-#endif
-#ifdef LG_HAVE_AVX2
-    &lg_kernels_avx2,
-#endif
-#ifdef LG_HAVE_AVX512
-    &lg_kernels_avx512,
-#endif
-};
+#define LG_TABLE(isa) &lg_kernels_##isa,
+static const lg_kernels *const tables[] = {LG_TABLES};
+#undef LG_TABLE
 
 #define N_TABLES (sizeof tables / sizeof tables[0])
 
@@ -84,18 +88,19 @@ const lg_kernels *lg_kernels_at(size_t i)
     return i < N_TABLES ? tables[i] : NULL;
 }
 
+/* The LG_NEEDS_* bits this CPU and its OS offer. */
+static unsigned offered(void)
+{
+    lg_cpu_features f = lg_cpu_detect();
+    return LG_NEEDS_BASELINE | (f.avx2 ? LG_NEEDS_AVX2 : 0u) | (f.fma ? LG_NEEDS_FMA : 0u) |
+           (f.os_ymm ? LG_NEEDS_OS_YMM : 0u) | (f.avx512f ? LG_NEEDS_AVX512F : 0u) |
+           (f.os_zmm ? LG_NEEDS_OS_ZMM : 0u) | (f.neon ? LG_NEEDS_NEON : 0u);
+}
+
+/* A table that needs nothing has forgotten to say what it needs: refused. */
 bool lg_kernels_runnable(const lg_kernels *k)
 {
-    if (k == &lg_kernels_scalar)
-        return true;
-    lg_cpu_features f = lg_cpu_detect();
-    if (strcmp(k->name, "avx2") == 0)
-        return f.avx2 && f.fma && f.os_ymm;
-    if (strcmp(k->name, "avx512") == 0)
-        return f.avx512f && f.fma && f.os_zmm;
-    if (strcmp(k->name, "neon") == 0)
-        return f.neon;
-    return false;
+    return k->needs != 0 && (offered() & k->needs) == k->needs;
 }
 
 const lg_kernels *lg_kernels_find(const char *name)

@@ -63,16 +63,32 @@ typedef struct lg_kernels_f64 {
     lg_dot_f64_fn *dot;
 } lg_kernels_f64;
 
+/* What a table needs from the CPU and its OS (lg_kernels.needs). The dispatcher
+ * runs a table only on a CPU that offers every bit it names, so it never asks
+ * which ISA a name means. A table that runs on any CPU of its architecture says
+ * LG_NEEDS_BASELINE; a table that names no bit (a forgotten field) never runs,
+ * and test_tables fails on it. */
+enum {
+    LG_NEEDS_BASELINE = 1u << 0, /* the architecture's baseline: every CPU offers it */
+    LG_NEEDS_AVX2 = 1u << 1,
+    LG_NEEDS_FMA = 1u << 2,
+    LG_NEEDS_OS_YMM = 1u << 3, /* the OS saves YMM state (XGETBV) */
+    LG_NEEDS_AVX512F = 1u << 4,
+    LG_NEEDS_OS_ZMM = 1u << 5, /* the OS saves ZMM and mask-register state */
+    LG_NEEDS_NEON = 1u << 6,
+    LG_NEEDS_KNOWN = (1u << 7) - 1 /* every bit above */
+};
+
 typedef struct lg_kernels {
-    const char *name; /* "scalar", "avx2", "avx512", "neon" */
+    const char *name; /* "scalar", "avx2", ...: the name CMakeLists.txt gives its file */
+    unsigned needs;   /* LG_NEEDS_* bits */
     lg_kernels_f32 f32;
     lg_kernels_f64 f64;
 } lg_kernels;
 
+/* The reference every other table is tested against, and the one every CPU runs.
+ * The others are reached through the dispatcher (lg_kernels_at, _find, _best). */
 extern const lg_kernels lg_kernels_scalar;
-extern const lg_kernels lg_kernels_avx2;   /* x86-64, built with -mavx2 -mfma */
-extern const lg_kernels lg_kernels_avx512; /* x86-64, built with -mavx512f -mfma */
-extern const lg_kernels lg_kernels_neon;   /* AArch64 */
 
 /* What the CPU offers and what the OS has enabled (x86: CPUID and XGETBV). */
 typedef struct lg_cpu_features {
@@ -83,8 +99,8 @@ typedef struct lg_cpu_features {
 
 lg_cpu_features lg_cpu_detect(void);
 
-/* dispatch.c: the tables compiled into this build, in order of preference (best
- * last), and whether this CPU (and its OS) can run each. */
+/* dispatch.c: the tables compiled into this build, in CMakeLists.txt's order of
+ * preference (best last), and whether this CPU (and its OS) can run each. */
 size_t lg_kernels_count(void);
 const lg_kernels *lg_kernels_at(size_t i);
 bool lg_kernels_runnable(const lg_kernels *k);

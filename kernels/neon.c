@@ -1,10 +1,19 @@
 /*
  * The AArch64 NEON kernel table (NEON is part of the AArch64 baseline, so no
- * flags and no runtime check are needed). Same plan as the x86 tables: four
- * accumulators per sum, float32 lane sums flushed into double every
- * LG_F32_FLUSH elements, elementwise entries rounding exactly as the scalar
- * table. Tails are scalar and use fmaf/fma where the vector code fuses, so each
- * element sees the same arithmetic.
+ * flags are needed; the dispatcher still checks LG_NEEDS_NEON). Same plan as
+ * the x86 tables: four accumulators per sum, float32 lane sums flushed into
+ * double every LG_F32_FLUSH elements, elementwise entries rounding exactly as
+ * the scalar table.
+ *
+ * Tails (the last 1..3 floats or the last double) run one element at a time,
+ * not masked as on x86, so their arithmetic is written out here:
+ * - elementwise tails multiply and add separately, as the vector code does:
+ *   bit for bit the same as the scalar table;
+ * - in the fused kernel r = w*x + b - y is fused (fmaf, fma), as in the lanes;
+ * - the f64 tails also fuse r*x, r*r and p*q into their sum, as the lanes do;
+ * - the f32 tails round r*x, r*r and p*q to float and add them in double,
+ *   where the lanes fuse them into float accumulators: those few elements
+ *   round differently, well inside the tests' tolerance.
  */
 #include <arm_neon.h>
 #include <math.h>
@@ -254,8 +263,17 @@ static void mulacc_f64(const double *p, const double *q, size_t n, double s, dou
 
 const lg_kernels lg_kernels_neon = {
     .name = "neon",
-    .f32 = {mse_f32, axpb_f32, add_f32, sub_f32, mul_f32, square_f32, axpy_f32, mulacc_f32,
-            sum_f32, dot_f32},
-    .f64 = {mse_f64, axpb_f64, add_f64, sub_f64, mul_f64, square_f64, axpy_f64, mulacc_f64,
-            sum_f64, dot_f64},
+    .needs = LG_NEEDS_NEON,
+    .f32 = {
+        .mse = mse_f32, .axpb = axpb_f32,
+        .add = add_f32, .sub = sub_f32, .mul = mul_f32,
+        .square = square_f32, .axpy = axpy_f32, .mulacc = mulacc_f32,
+        .sum = sum_f32, .dot = dot_f32,
+    },
+    .f64 = {
+        .mse = mse_f64, .axpb = axpb_f64,
+        .add = add_f64, .sub = sub_f64, .mul = mul_f64,
+        .square = square_f64, .axpy = axpy_f64, .mulacc = mulacc_f64,
+        .sum = sum_f64, .dot = dot_f64,
+    },
 };

@@ -150,8 +150,17 @@ static double dot_f64(const double *p, const double *q, size_t n)
 
 const lg_kernels lg_kernels_scalar = {
     .name = "scalar",
-    .f32 = {mse_f32, axpb_f32, add_f32, sub_f32, mul_f32, square_f32, axpy_f32, mulacc_f32,
-            sum_f32, dot_f32},
-    .f64 = {mse_f64, axpb_f64, add_f64, sub_f64, mul_f64, square_f64, axpy_f64, mulacc_f64,
-            sum_f64, dot_f64},
+    .needs = LG_NEEDS_BASELINE,
+    .f32 = {
+        .mse = mse_f32, .axpb = axpb_f32,
+        .add = add_f32, .sub = sub_f32, .mul = mul_f32,
+        .square = square_f32, .axpy = axpy_f32, .mulacc = mulacc_f32,
+        .sum = sum_f32, .dot = dot_f32,
+    },
+    .f64 = {
+        .mse = mse_f64, .axpb = axpb_f64,
+        .add = add_f64, .sub = sub_f64, .mul = mul_f64,
+        .square = square_f64, .axpy = axpy_f64, .mulacc = mulacc_f64,
+        .sum = sum_f64, .dot = dot_f64,
+    },
 };

@@ -47,6 +47,20 @@ assert 0 < f["roofline_pct"] < 1000, f
 assert all(r["epochs"] > 1 and r["epochs"] < 501 for r in tut), tut
 print("lingrad-bench JSON ok:", len(rows), "rows")
 PY
+# The per-epoch rows run on the process's table (LINGRAD_ISA, else the best this
+# CPU runs) and are named after it: scalar when asked for, and the table the
+# record says was chosen otherwise. (They were once named after the best table
+# whatever ran.)
+chosen=$(sed -n 's/.*"lingrad_isa_chosen": "\([^"]*\)".*/\1/p' "$tmp/lingrad.json")
+[ -n "$chosen" ] || fail "no lingrad_isa_chosen in the record"
+for isa in scalar "$chosen"; do
+  rows=$(LINGRAD_ISA=$isa "$bench" --benchmark_list_tests --benchmark_filter='train/epoch/' 2>&1) ||
+    fail "LINGRAD_ISA=$isa: listing the train/epoch rows failed: $rows"
+  [ -n "$rows" ] || fail "LINGRAD_ISA=$isa: no train/epoch rows"
+  other=$(grep -v "^train/epoch/[a-z]*/f32/$isa/" <<<"$rows")
+  [ -z "$other" ] || fail "LINGRAD_ISA=$isa, but rows are named for another table: $other"
+  echo "ok  LINGRAD_ISA=$isa: $(wc -l <<<"$rows") train/epoch rows, all named $isa"
+done
 # The record names the commit it was built from (read at build time, not when
 # CMake last ran), as git describes this checkout now. Whether the tree is dirty
 # may change between build and test while someone edits, so only the commit is

@@ -1,5 +1,6 @@
 /* One kernel table (LINGRAD_ISA) against the scalar table, entry by entry, for
- * awkward sizes and misaligned starts; and the scalar table against exact and
+ * awkward sizes and misaligned starts; the table itself (so the scalar one too)
+ * against what each entry means, on exact inputs; and the scalar table against
  * long-double references. Elementwise entries must match the scalar table
  * bit for bit; reductions within a rounding bound scaled by the sum of |terms|. */
 #include <stdint.h>
@@ -102,6 +103,82 @@ static bool same_f32(const float *p, const float *q, size_t n)
 static bool same_f64(const double *p, const double *q, size_t n)
 {
     return n == 0 || memcmp(p, q, n * sizeof *p) == 0;
+}
+
+/* Each elementwise entry does what its name says, in this table (the scalar
+ * oracle included, which the comparisons below cannot check against itself).
+ * add, sub and mul share one type, so a table with two of them swapped compiles;
+ * on these inputs the three results differ in every element, so a swap fails. */
+enum { MEANING_N = 101 }; /* a SIMD body and a tail for every vector width */
+
+static void check_meaning_f32(const lg_kernels *k)
+{
+    float p[MEANING_N], q[MEANING_N], sum[MEANING_N], dif[MEANING_N], prod[MEANING_N];
+    float got[MEANING_N + 1], want[MEANING_N];
+    for (int i = 0; i < MEANING_N; i++) {
+        p[i] = (float)(3 + i % 7), q[i] = 0.5f + 2.0f * (float)(i % 5);
+        sum[i] = p[i] + q[i], dif[i] = p[i] - q[i], prod[i] = p[i] * q[i];
+        CHECK(sum[i] != dif[i] && sum[i] != prod[i] && dif[i] != prod[i]);
+    }
+    got[MEANING_N] = 12345.0f;
+    k->f32.add(p, q, MEANING_N, got);
+    CHECK(same_f32(got, sum, MEANING_N));
+    k->f32.sub(p, q, MEANING_N, got);
+    CHECK(same_f32(got, dif, MEANING_N));
+    k->f32.mul(p, q, MEANING_N, got);
+    CHECK(same_f32(got, prod, MEANING_N));
+    for (int i = 0; i < MEANING_N; i++)
+        want[i] = p[i] * p[i];
+    k->f32.square(p, MEANING_N, got);
+    CHECK(same_f32(got, want, MEANING_N));
+    for (int i = 0; i < MEANING_N; i++)
+        want[i] = 1.5f * p[i] + -0.25f;
+    k->f32.axpb(p, MEANING_N, 1.5f, -0.25f, got);
+    CHECK(same_f32(got, want, MEANING_N));
+    for (int i = 0; i < MEANING_N; i++)
+        got[i] = q[i], want[i] = q[i] + -0.75f * p[i];
+    k->f32.axpy(p, MEANING_N, -0.75f, got);
+    CHECK(same_f32(got, want, MEANING_N));
+    for (int i = 0; i < MEANING_N; i++)
+        got[i] = q[i], want[i] = q[i] + 2.0f * p[i] * q[i];
+    k->f32.mulacc(p, q, MEANING_N, 2.0f, got);
+    CHECK(same_f32(got, want, MEANING_N));
+    CHECK(got[MEANING_N] == 12345.0f);
+}
+
+static void check_meaning_f64(const lg_kernels *k)
+{
+    double p[MEANING_N], q[MEANING_N], sum[MEANING_N], dif[MEANING_N], prod[MEANING_N];
+    double got[MEANING_N + 1], want[MEANING_N];
+    for (int i = 0; i < MEANING_N; i++) {
+        p[i] = 3 + i % 7, q[i] = 0.5 + 2.0 * (i % 5);
+        sum[i] = p[i] + q[i], dif[i] = p[i] - q[i], prod[i] = p[i] * q[i];
+        CHECK(sum[i] != dif[i] && sum[i] != prod[i] && dif[i] != prod[i]);
+    }
+    got[MEANING_N] = 12345.0;
+    k->f64.add(p, q, MEANING_N, got);
+    CHECK(same_f64(got, sum, MEANING_N));
+    k->f64.sub(p, q, MEANING_N, got);
+    CHECK(same_f64(got, dif, MEANING_N));
+    k->f64.mul(p, q, MEANING_N, got);
+    CHECK(same_f64(got, prod, MEANING_N));
+    for (int i = 0; i < MEANING_N; i++)
+        want[i] = p[i] * p[i];
+    k->f64.square(p, MEANING_N, got);
+    CHECK(same_f64(got, want, MEANING_N));
+    for (int i = 0; i < MEANING_N; i++)
+        want[i] = 1.5 * p[i] + -0.25;
+    k->f64.axpb(p, MEANING_N, 1.5, -0.25, got);
+    CHECK(same_f64(got, want, MEANING_N));
+    for (int i = 0; i < MEANING_N; i++)
+        got[i] = q[i], want[i] = q[i] + -0.75 * p[i];
+    k->f64.axpy(p, MEANING_N, -0.75, got);
+    CHECK(same_f64(got, want, MEANING_N));
+    for (int i = 0; i < MEANING_N; i++)
+        got[i] = q[i], want[i] = q[i] + 2.0 * p[i] * q[i];
+    k->f64.mulacc(p, q, MEANING_N, 2.0, got);
+    CHECK(same_f64(got, want, MEANING_N));
+    CHECK(got[MEANING_N] == 12345.0);
 }
 
 /* Elementwise entries: bit-identical to the scalar table, and nothing written
@@ -229,6 +306,8 @@ int main(void)
         return fprintf(stderr, "out of memory\n"), 1;
     fill(&b, 12345);
     check_exact(k);
+    check_meaning_f32(k);
+    check_meaning_f64(k);
     for (size_t off = 0; off < PAD; off++)
         for (size_t i = 0; i < N_SIZES; i++) {
             check_scalar_reference(&b, sizes[i], off);

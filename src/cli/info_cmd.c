@@ -53,11 +53,11 @@ int cli_info(int argc, char **argv)
     lg_cpu_identify(&id);
     printf("model:    %s (%s family %d model %d stepping %d)\n", id.brand[0] ? id.brand : "?",
            id.vendor, id.family, id.model, id.stepping);
-    printf("kernels: ");
-    for (size_t i = 0; i < lg_isa_count(); i++)
-        printf(" %s%s", lg_isa_name(i), lg_isa_supported(i) ? "" : " (not on this CPU)");
+    char kernels[200];
+    lg_isa_names(kernels, sizeof kernels, " ", " (not on this CPU)");
+    printf("kernels:  %s\n", kernels);
     const char *env = getenv("LINGRAD_ISA"), *chosen = lg_isa_default();
-    printf("\nchosen:   %s (%s)\n", chosen ? chosen : "none",
+    printf("chosen:   %s (%s)\n", chosen ? chosen : "none",
            env && *env ? "from LINGRAD_ISA" : "the best this CPU runs; set LINGRAD_ISA or --isa to choose");
     if (!chosen)
         return cli_error(CLI_FAILED, "%s", lg_last_error());

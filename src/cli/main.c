@@ -25,13 +25,17 @@ void cli_usage(FILE *out)
           "--plot writes PREFIX-loss.png and PREFIX-params.png. --timing reports the\n"
           "time per epoch on stderr. gen --print-init prints the initial w and b that\n"
           "train draws from the same --seed.\n"
-          "\n"
-          "Kernels: the best table this CPU runs (lingrad info lists them) unless\n"
-          "LINGRAD_ISA=scalar|avx2|avx512|neon or --isa says otherwise; asking for one\n"
-          "this build or CPU lacks is an error. Threads: one per core unless\n"
-          "LINGRAD_THREADS or --threads says otherwise; results are bitwise the same\n"
-          "for any thread count.\n",
+          "\n",
           out);
+    char isas[200]; /* this build's tables, so the text cannot fall behind them */
+    lg_isa_names(isas, sizeof isas, "|", "");
+    fprintf(out,
+            "Kernels: the best table this CPU runs (lingrad info lists them) unless\n"
+            "LINGRAD_ISA=%s or --isa says otherwise; asking for one\n"
+            "this build or CPU lacks is an error. Threads: one per core unless\n"
+            "LINGRAD_THREADS or --threads says otherwise; results are bitwise the same\n"
+            "for any thread count.\n",
+            isas);
 }
 
 static bool is_help(const char *s)

@@ -23,11 +23,8 @@ typedef struct train_args {
 /* --isa must name a table this build has and this CPU runs; say which do. */
 static bool check_isa(const char *isa)
 {
-    char names[200] = "";
-    for (size_t i = 0; i < lg_isa_count(); i++)
-        if (lg_isa_supported(i))
-            snprintf(names + strlen(names), sizeof names - strlen(names), "%s%s",
-                     names[0] ? ", " : "", lg_isa_name(i));
+    char names[200];
+    lg_isa_names(names, sizeof names, ", ", NULL);
     for (size_t i = 0; i < lg_isa_count(); i++)
         if (strcmp(lg_isa_name(i), isa) == 0)
             return lg_isa_supported(i) ||

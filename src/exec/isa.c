@@ -23,11 +23,7 @@ static bool choice_fixed;
 /* "scalar, avx2" for the tables this CPU runs. */
 static void runnable_names(char *buf, size_t len)
 {
-    buf[0] = '\0';
-    for (size_t i = 0; i < lg_kernels_count(); i++)
-        if (lg_kernels_runnable(lg_kernels_at(i)))
-            snprintf(buf + strlen(buf), len - strlen(buf), "%s%s", buf[0] ? ", " : "",
-                     lg_kernels_at(i)->name);
+    lg_isa_names(buf, len, ", ", NULL);
 }
 
 static void choose(void)
@@ -101,6 +97,30 @@ bool lg_isa_supported(size_t i)
 {
     const lg_kernels *k = lg_kernels_at(i);
     return k && lg_kernels_runnable(k);
+}
+
+/* sep, name and mark at buf[used], cut as snprintf cuts; returns the new
+ * length of the whole list, written or not. */
+static size_t append(char *buf, size_t len, size_t used, const char *sep, const char *name,
+                     const char *mark)
+{
+    int w = snprintf(used < len ? buf + used : NULL, used < len ? len - used : 0, "%s%s%s", sep,
+                     name, mark);
+    return used + (w > 0 ? (size_t)w : 0);
+}
+
+size_t lg_isa_names(char *buf, size_t len, const char *sep, const char *not_runnable)
+{
+    size_t used = 0;
+    if (len)
+        buf[0] = '\0';
+    for (size_t i = 0; i < lg_isa_count(); i++) {
+        bool runs = lg_isa_supported(i);
+        if (runs || not_runnable)
+            used = append(buf, len, used, used ? sep : "", lg_isa_name(i),
+                          runs ? "" : not_runnable);
+    }
+    return used;
 }
 
 const char *lg_isa_default(void)

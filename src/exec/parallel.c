@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "exec/fpmode.h"
+#include "exec/kernel_ops.h"
 #include "exec/parallel.h"
 #include "exec/team.h"
 #include "exec/topology.h"
@@ -87,42 +88,31 @@ void lg_par_for(const lg_exec *ex, size_t n, lg_block_fn *fn, void *ctx)
     }
 }
 
-/* ---- reductions: one partial per block, added in block order ------------------- */
+/* ---- one kernel-table entry over [0, n), block by block --------------------------- */
 
-static const void *at(const void *p, lg_dtype dt, size_t i)
-{
-    return (const char *)p + i * lg_dtype_size(dt);
-}
-
-static void *at_mut(void *p, lg_dtype dt, size_t i)
-{
-    return (char *)p + i * lg_dtype_size(dt);
-}
-
-typedef struct mse_job {
+typedef struct kop_job {
     const lg_kernels *k;
     lg_dtype dt;
-    const void *x, *y;
-    double w, b;
-    lg_mse_sums part[LG_MAX_BLOCKS];
-} mse_job;
+    lg_kop op;
+    lg_kop_args args;
+    lg_mse_sums part[LG_MAX_BLOCKS]; /* a reduction's sums, one per block */
+} kop_job;
 
-static void mse_block(void *ctx, size_t blk, size_t begin, size_t end)
+static void kop_block(void *ctx, size_t blk, size_t begin, size_t end)
 {
-    mse_job *j = ctx;
-    size_t m = end - begin;
-    j->part[blk] = j->dt == LG_F32
-        ? j->k->f32.mse(at(j->x, LG_F32, begin), at(j->y, LG_F32, begin), m, (float)j->w, (float)j->b)
-        : j->k->f64.mse(at(j->x, LG_F64, begin), at(j->y, LG_F64, begin), m, j->w, j->b);
+    kop_job *j = ctx;
+    j->part[blk] = lg_kop_call(j->k, j->dt, j->op, &j->args, begin, end - begin);
 }
 
-lg_mse_sums lg_par_mse(const lg_exec *ex, lg_dtype dt, const void *x, const void *y, size_t n,
-                       double w, double b)
+lg_mse_sums lg_par_run(const lg_exec *ex, lg_dtype dt, lg_kop op, const lg_kop_args *args,
+                       size_t n)
 {
-    mse_job j; /* not `= {...}`: that would zero 24 KiB of partials on every call */
-    j.k = ex->k, j.dt = dt, j.x = x, j.y = y, j.w = w, j.b = b;
-    lg_par_for(ex, n, mse_block, &j);
+    kop_job j; /* not `= {...}`: that would zero 24 KiB of partials on every call */
+    j.k = ex->k, j.dt = dt, j.op = op, j.args = *args;
+    lg_par_for(ex, n, kop_block, &j);
     lg_mse_sums t = {0.0, 0.0, 0.0};
+    if (!lg_kop_about(op)->reduces)
+        return t;
     for (size_t i = 0, count = lg_blocks_of(n).count; i < count; i++) {
         t.r += j.part[i].r;
         t.rx += j.part[i].rx;
@@ -131,137 +121,67 @@ lg_mse_sums lg_par_mse(const lg_exec *ex, lg_dtype dt, const void *x, const void
     return t;
 }
 
-typedef struct dot_job {
-    const lg_kernels *k;
-    lg_dtype dt;
-    const void *p, *q; /* q == NULL: a plain sum */
-    double part[LG_MAX_BLOCKS];
-} dot_job;
-
-static void dot_block(void *ctx, size_t blk, size_t begin, size_t end)
+lg_mse_sums lg_par_mse(const lg_exec *ex, lg_dtype dt, const void *x, const void *y, size_t n,
+                       double w, double b)
 {
-    dot_job *j = ctx;
-    size_t m = end - begin;
-    const void *p = at(j->p, j->dt, begin), *q = j->q ? at(j->q, j->dt, begin) : NULL;
-    if (j->dt == LG_F32)
-        j->part[blk] = q ? j->k->f32.dot(p, q, m) : j->k->f32.sum(p, m);
-    else
-        j->part[blk] = q ? j->k->f64.dot(p, q, m) : j->k->f64.sum(p, m);
-}
-
-static double dot_or_sum(const lg_exec *ex, lg_dtype dt, const void *p, const void *q, size_t n)
-{
-    dot_job j; /* partials are written before they are read: no zeroing */
-    j.k = ex->k, j.dt = dt, j.p = p, j.q = q;
-    lg_par_for(ex, n, dot_block, &j);
-    double t = 0.0;
-    for (size_t i = 0, count = lg_blocks_of(n).count; i < count; i++)
-        t += j.part[i];
-    return t;
+    return lg_par_run(ex, dt, LG_KOP_MSE, &(lg_kop_args){.p = x, .q = y, .a = w, .b = b}, n);
 }
 
 double lg_par_sum(const lg_exec *ex, lg_dtype dt, const void *p, size_t n)
 {
-    return dot_or_sum(ex, dt, p, NULL, n);
+    return lg_par_run(ex, dt, LG_KOP_SUM, &(lg_kop_args){.p = p}, n).r;
 }
 
 double lg_par_dot(const lg_exec *ex, lg_dtype dt, const void *p, const void *q, size_t n)
 {
-    return dot_or_sum(ex, dt, p, q, n);
-}
-
-/* ---- elementwise: each block writes its own slice --------------------------------- */
-
-typedef enum ew_op { EW_AXPB, EW_ADD, EW_SUB, EW_MUL, EW_SQUARE, EW_AXPY, EW_MULACC, EW_ZERO } ew_op;
-
-typedef struct ew_job {
-    const lg_kernels *k;
-    lg_dtype dt;
-    ew_op op;
-    const void *p, *q;
-    void *out;
-    double a, b;
-} ew_job;
-
-static void ew_block_f32(const ew_job *j, const float *p, const float *q, float *o, size_t m)
-{
-    const lg_kernels_f32 *k = &j->k->f32;
-    switch (j->op) {
-    case EW_AXPB: k->axpb(p, m, (float)j->a, (float)j->b, o); break;
-    case EW_ADD: k->add(p, q, m, o); break;
-    case EW_SUB: k->sub(p, q, m, o); break;
-    case EW_MUL: k->mul(p, q, m, o); break;
-    case EW_SQUARE: k->square(p, m, o); break;
-    case EW_AXPY: k->axpy(p, m, (float)j->a, o); break;
-    case EW_MULACC: k->mulacc(p, q, m, (float)j->a, o); break;
-    case EW_ZERO: memset(o, 0, m * sizeof *o); break;
-    }
-}
-
-static void ew_block_f64(const ew_job *j, const double *p, const double *q, double *o, size_t m)
-{
-    const lg_kernels_f64 *k = &j->k->f64;
-    switch (j->op) {
-    case EW_AXPB: k->axpb(p, m, j->a, j->b, o); break;
-    case EW_ADD: k->add(p, q, m, o); break;
-    case EW_SUB: k->sub(p, q, m, o); break;
-    case EW_MUL: k->mul(p, q, m, o); break;
-    case EW_SQUARE: k->square(p, m, o); break;
-    case EW_AXPY: k->axpy(p, m, j->a, o); break;
-    case EW_MULACC: k->mulacc(p, q, m, j->a, o); break;
-    case EW_ZERO: memset(o, 0, m * sizeof *o); break;
-    }
-}
-
-static void ew_block(void *ctx, size_t blk, size_t begin, size_t end)
-{
-    (void)blk;
-    const ew_job *j = ctx;
-    const void *p = j->p ? at(j->p, j->dt, begin) : NULL, *q = j->q ? at(j->q, j->dt, begin) : NULL;
-    void *o = at_mut(j->out, j->dt, begin);
-    if (j->dt == LG_F32)
-        ew_block_f32(j, p, q, o, end - begin);
-    else
-        ew_block_f64(j, p, q, o, end - begin);
-}
-
-static void elementwise(const lg_exec *ex, lg_dtype dt, ew_op op, const void *p, const void *q,
-                        size_t n, double a, double b, void *out)
-{
-    ew_job j = {.k = ex->k, .dt = dt, .op = op, .p = p, .q = q, .out = out, .a = a, .b = b};
-    lg_par_for(ex, n, ew_block, &j);
+    return lg_par_run(ex, dt, LG_KOP_DOT, &(lg_kop_args){.p = p, .q = q}, n).r;
 }
 
 void lg_par_axpb(const lg_exec *ex, lg_dtype dt, const void *x, size_t n, double a, double b,
                  void *out)
 {
-    elementwise(ex, dt, EW_AXPB, x, NULL, n, a, b, out);
+    lg_par_run(ex, dt, LG_KOP_AXPB, &(lg_kop_args){.p = x, .out = out, .a = a, .b = b}, n);
 }
 
 void lg_par_binary(const lg_exec *ex, lg_dtype dt, lg_binop op, const void *p, const void *q,
                    size_t n, void *out)
 {
-    ew_op e = op == LG_BIN_ADD ? EW_ADD : op == LG_BIN_SUB ? EW_SUB : EW_MUL;
-    elementwise(ex, dt, e, p, q, n, 0.0, 0.0, out);
+    lg_kop k = op == LG_BIN_ADD ? LG_KOP_ADD : op == LG_BIN_SUB ? LG_KOP_SUB : LG_KOP_MUL;
+    lg_par_run(ex, dt, k, &(lg_kop_args){.p = p, .q = q, .out = out}, n);
 }
 
 void lg_par_square(const lg_exec *ex, lg_dtype dt, const void *p, size_t n, void *out)
 {
-    elementwise(ex, dt, EW_SQUARE, p, NULL, n, 0.0, 0.0, out);
+    lg_par_run(ex, dt, LG_KOP_SQUARE, &(lg_kop_args){.p = p, .out = out}, n);
 }
 
 void lg_par_axpy(const lg_exec *ex, lg_dtype dt, const void *x, size_t n, double a, void *y)
 {
-    elementwise(ex, dt, EW_AXPY, x, NULL, n, a, 0.0, y);
+    lg_par_run(ex, dt, LG_KOP_AXPY, &(lg_kop_args){.p = x, .out = y, .a = a}, n);
 }
 
 void lg_par_mulacc(const lg_exec *ex, lg_dtype dt, const void *p, const void *q, size_t n,
                    double s, void *acc)
 {
-    elementwise(ex, dt, EW_MULACC, p, q, n, s, 0.0, acc);
+    lg_par_run(ex, dt, LG_KOP_MULACC, &(lg_kop_args){.p = p, .q = q, .out = acc, .a = s}, n);
+}
+
+/* Not a kernel-table entry: zeroing is the same for every table. */
+typedef struct zero_job {
+    lg_dtype dt;
+    void *p;
+} zero_job;
+
+static void zero_block(void *ctx, size_t blk, size_t begin, size_t end)
+{
+    (void)blk;
+    const zero_job *j = ctx;
+    size_t size = lg_dtype_size(j->dt);
+    memset((char *)j->p + begin * size, 0, (end - begin) * size);
 }
 
 void lg_par_zero(const lg_exec *ex, lg_dtype dt, void *p, size_t n)
 {
-    elementwise(ex, dt, EW_ZERO, NULL, NULL, n, 0.0, 0.0, p);
+    zero_job j = {.dt = dt, .p = p};
+    lg_par_for(ex, n, zero_block, &j);
 }

@@ -12,9 +12,11 @@
 #define LG_PARALLEL_H
 
 #include "exec/exec.h"
+#include "exec/kernel_ops.h"
 
-/* Blocks are LG_BLOCK_MIN..LG_BLOCK_MAX elements (a multiple of 64), at most
- * LG_MAX_BLOCKS of them (beyond that they grow), so partials fit on the stack. */
+/* Blocks are 2,048 to 16,384 elements (a multiple of 64) and there are at most
+ * 1,024 of them: beyond 1,024 x 16,384 elements the blocks grow instead. So a
+ * reduction's partials (24 bytes a block) fit on the stack. */
 #define LG_BLOCK_MIN ((size_t)2048)
 #define LG_BLOCK_MAX ((size_t)16384)
 #define LG_MAX_BLOCKS ((size_t)1024)
@@ -36,6 +38,12 @@ size_t lg_par_grain(const lg_exec *ex);
 /* Whether a loop of kernel calls over n elements should run inside a persistent
  * team (lg_team_run): more than one thread, and n large enough to split. */
 bool lg_par_wants_team(const lg_exec *ex, size_t n);
+
+/* Entry op of ex's table over [0, n) of the operands (exec/kernel_ops.h), block
+ * by block; a reduction's block sums are added in block order. The functions
+ * below are this, one per entry. */
+lg_mse_sums lg_par_run(const lg_exec *ex, lg_dtype dt, lg_kop op, const lg_kop_args *args,
+                       size_t n);
 
 typedef enum lg_binop { LG_BIN_ADD, LG_BIN_SUB, LG_BIN_MUL } lg_binop;
 

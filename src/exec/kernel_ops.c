@@ -1,0 +1,85 @@
+/* Calling a kernel-table entry by its enum: the one typed switch per dtype. */
+#include "exec/kernel_ops.h"
+
+static const lg_kop_info info[] = {
+    [LG_KOP_MSE] = {"mse", 2, 0, true},
+    [LG_KOP_AXPB] = {"axpb", 1, 1, false},
+    [LG_KOP_ADD] = {"add", 2, 1, false},
+    [LG_KOP_SUB] = {"sub", 2, 1, false},
+    [LG_KOP_MUL] = {"mul", 2, 1, false},
+    [LG_KOP_SQUARE] = {"square", 1, 1, false},
+    [LG_KOP_AXPY] = {"axpy", 2, 1, false},     /* reads x and y, writes y */
+    [LG_KOP_MULACC] = {"mulacc", 3, 1, false}, /* reads p, q and acc, writes acc */
+    [LG_KOP_SUM] = {"sum", 1, 0, true},
+    [LG_KOP_DOT] = {"dot", 2, 0, true},
+};
+_Static_assert(sizeof info / sizeof info[0] == LG_KOP_COUNT, "one lg_kop_info per lg_kop");
+
+const lg_kop_info *lg_kop_about(lg_kop op)
+{
+    return &info[op];
+}
+
+static lg_mse_sums sums1(double v)
+{
+    return (lg_mse_sums){v, 0.0, 0.0};
+}
+
+static lg_mse_sums call_f32(const lg_kernels_f32 *k, lg_kop op, const float *p, const float *q,
+                            float *o, size_t n, float a, float b)
+{
+    switch (op) {
+    case LG_KOP_MSE: return k->mse(p, q, n, a, b);
+    case LG_KOP_AXPB: k->axpb(p, n, a, b, o); break;
+    case LG_KOP_ADD: k->add(p, q, n, o); break;
+    case LG_KOP_SUB: k->sub(p, q, n, o); break;
+    case LG_KOP_MUL: k->mul(p, q, n, o); break;
+    case LG_KOP_SQUARE: k->square(p, n, o); break;
+    case LG_KOP_AXPY: k->axpy(p, n, a, o); break;
+    case LG_KOP_MULACC: k->mulacc(p, q, n, a, o); break;
+    case LG_KOP_SUM: return sums1(k->sum(p, n));
+    case LG_KOP_DOT: return sums1(k->dot(p, q, n));
+    case LG_KOP_COUNT: break;
+    }
+    return sums1(0.0);
+}
+
+static lg_mse_sums call_f64(const lg_kernels_f64 *k, lg_kop op, const double *p, const double *q,
+                            double *o, size_t n, double a, double b)
+{
+    switch (op) {
+    case LG_KOP_MSE: return k->mse(p, q, n, a, b);
+    case LG_KOP_AXPB: k->axpb(p, n, a, b, o); break;
+    case LG_KOP_ADD: k->add(p, q, n, o); break;
+    case LG_KOP_SUB: k->sub(p, q, n, o); break;
+    case LG_KOP_MUL: k->mul(p, q, n, o); break;
+    case LG_KOP_SQUARE: k->square(p, n, o); break;
+    case LG_KOP_AXPY: k->axpy(p, n, a, o); break;
+    case LG_KOP_MULACC: k->mulacc(p, q, n, a, o); break;
+    case LG_KOP_SUM: return sums1(k->sum(p, n));
+    case LG_KOP_DOT: return sums1(k->dot(p, q, n));
+    case LG_KOP_COUNT: break;
+    }
+    return sums1(0.0);
+}
+
+/* &p[begin] in elements of dt; NULL stays NULL (an operand the entry ignores). */
+static const void *in_at(const void *p, lg_dtype dt, size_t begin)
+{
+    return p ? (const char *)p + begin * lg_dtype_size(dt) : NULL;
+}
+
+static void *out_at(void *p, lg_dtype dt, size_t begin)
+{
+    return p ? (char *)p + begin * lg_dtype_size(dt) : NULL;
+}
+
+lg_mse_sums lg_kop_call(const lg_kernels *k, lg_dtype dt, lg_kop op, const lg_kop_args *a,
+                        size_t begin, size_t n)
+{
+    const void *p = in_at(a->p, dt, begin), *q = in_at(a->q, dt, begin);
+    void *o = out_at(a->out, dt, begin);
+    if (dt == LG_F32)
+        return call_f32(&k->f32, op, p, q, o, n, (float)a->a, (float)a->b);
+    return call_f64(&k->f64, op, p, q, o, n, a->a, a->b);
+}

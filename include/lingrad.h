@@ -100,13 +100,15 @@ size_t lg_dtype_size(lg_dtype d);
  *  - leaves (lg_tensor_new, lg_tensor_scalar, lg_tensor_wrap, the data functions):
  *    the caller owns them and frees each with lg_tensor_free;
  *  - op outputs (lg_add ... lg_mse_linear): the graph owns them. They live until
- *    the graph's next lg_graph_reset, lg_graph_set_isa or lg_graph_free. After a
- *    reset an output is stale: passing it to an op or to lg_backward fails with
+ *    the graph's next lg_graph_reset, lg_graph_set_isa or lg_graph_free, and must
+ *    not be used after it. lingrad catches such a use of the previous step's
+ *    outputs always, and of older ones until the current step has made as many
+ *    outputs as they: passing a caught one to an op or to lg_backward fails with
  *    LG_EINVAL ("a tensor from an earlier step"), its accessors give NULL or NaN,
- *    and lg_tensor_set and lg_zero_grad fail with LG_EINVAL. (An output of an older
- *    step may be mistaken for one of the current step once its header is reused,
- *    but memory is never read after it is freed.) After lg_graph_free its outputs
- *    must not be touched at all. lg_tensor_free on one fails with LG_EINVAL. */
+ *    and lg_tensor_set and lg_zero_grad fail with LG_EINVAL. An older one that is
+ *    not caught names the current step's output in its place (its header is
+ *    reused); memory is never read after it is freed. After lg_graph_free its
+ *    outputs must not be touched at all. lg_tensor_free on one fails with LG_EINVAL. */
 typedef struct lg_tensor lg_tensor;
 
 /* A leaf tensor, zero-filled, 64-byte aligned. With requires_grad its gradient

@@ -15,6 +15,7 @@
  * (kernels.h) and its detection in lg_cpu_detect() and offered() below.
  * docs/kernels.md, "Adding an ISA", has the whole recipe.
  */
+#include <stdatomic.h>
 #include <string.h>
 
 #include "kernels.h"
@@ -88,13 +89,28 @@ const lg_kernels *lg_kernels_at(size_t i)
     return i < N_TABLES ? tables[i] : NULL;
 }
 
-/* The LG_NEEDS_* bits this CPU and its OS offer. */
-static unsigned offered(void)
+static unsigned detect_offered(void)
 {
     lg_cpu_features f = lg_cpu_detect();
     return LG_NEEDS_BASELINE | (f.avx2 ? LG_NEEDS_AVX2 : 0u) | (f.fma ? LG_NEEDS_FMA : 0u) |
            (f.os_ymm ? LG_NEEDS_OS_YMM : 0u) | (f.avx512f ? LG_NEEDS_AVX512F : 0u) |
            (f.os_zmm ? LG_NEEDS_OS_ZMM : 0u) | (f.neon ? LG_NEEDS_NEON : 0u);
+}
+
+/* The LG_NEEDS_* bits this CPU and its OS offer. Asked once: in a VM each CPUID
+ * traps to the hypervisor (15 us per check on the development VM, which made
+ * every lg_train with opts.isa set 13 us slower). Every thread computes the same
+ * value, so a relaxed atomic is enough; 0 means not asked yet, since the
+ * baseline bit is always set. */
+static unsigned offered(void)
+{
+    static atomic_uint cache;
+    unsigned v = atomic_load_explicit(&cache, memory_order_relaxed);
+    if (v == 0) {
+        v = detect_offered();
+        atomic_store_explicit(&cache, v, memory_order_relaxed);
+    }
+    return v;
 }
 
 /* A table that needs nothing has forgotten to say what it needs: refused. */

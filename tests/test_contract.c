@@ -38,6 +38,13 @@ static void test_stale_outputs(void)
     CHECK_OK(lg_graph_set_isa(g, lg_graph_isa(g)));
     CHECK(lg_square(g, m) == NULL);
     CHECK_ERROR_HAS("earlier step");
+    /* Two resets back, and the header not yet reused: still caught. */
+    lg_graph_reset(g);
+    lg_tensor *old = lg_mul(g, a, w);
+    lg_graph_reset(g);
+    lg_graph_reset(g);
+    CHECK(lg_square(g, old) == NULL);
+    CHECK_ERROR_HAS("earlier step");
     /* Leaves are not tied to any step. */
     lg_graph_reset(g);
     CHECK(lg_mul(g, a, w) != NULL && lg_graph_status(g) == LG_OK);
@@ -71,7 +78,8 @@ static void test_bounds(void)
     CHECK_OK(lg_tensor_new(LG_F64, 3, false, &t));
     CHECK_STATUS(lg_tensor_set(t, 3, 1.0), LG_EINVAL);
     CHECK_ERROR_HAS("out of range");
-    CHECK(isnan(lg_tensor_get(t, 3)));
+    CHECK(isnan(lg_tensor_get(t, 3)) && isnan(lg_tensor_grad_get(t, 3)));
+    CHECK(lg_tensor_grad_get(t, 2) == 0.0); /* no gradient: 0 */
     CHECK_OK(lg_tensor_set(t, 2, 1.5));
     CHECK(lg_tensor_get(t, 2) == 1.5);
     lg_tensor_free(t);
@@ -191,6 +199,15 @@ static void test_result_table(void)
     CHECK(r.n_history == (size_t)r.last_epoch && isfinite(r.w) && isfinite(r.b));
     CHECK(r.n_history == 0 || (r.w == r.history[r.n_history - 1].w &&
                                r.b == r.history[r.n_history - 1].b));
+    lg_train_result_free(&r);
+
+    lg_train_opts_default(&o); /* the loss is finite, the first update is not */
+    o.init_w = 1e150;
+    o.lr = 1e200;
+    CHECK_STATUS(lg_train(x, y, &o, &r), LG_EDIVERGED);
+    CHECK_ERROR_HAS("a parameter");
+    CHECK(r.last_epoch == 0 && r.n_history == 0 && isfinite(r.final_loss));
+    CHECK(r.w == o.init_w && r.b == o.init_b);
     lg_train_result_free(&r);
     lg_tensor_free(x);
     lg_tensor_free(y);

@@ -61,10 +61,11 @@ lg_status lg_atomic_open(lg_atomic_file *af, const char *path)
     /* mkstemp: a fresh name each call (O_EXCL, retried), so concurrent writers of
      * one path and leftovers of a killed run never collide, and nothing is written
      * through a file or link someone else put there. It creates the file 0600; the
-     * result gets the mode the target had, or the one a new file would. */
+     * result gets the mode the target had (its permission bits, never setuid,
+     * setgid or sticky), or the one a new file would. */
     int fd = mkstemp(af->tmp);
     af->created = fd >= 0;
-    if (fd >= 0 && fchmod(fd, exists ? st.st_mode & 07777 : new_file_mode()) != 0) {
+    if (fd >= 0 && fchmod(fd, exists ? st.st_mode & 0777 : new_file_mode()) != 0) {
         close(fd);
         fd = -1;
     }

@@ -102,8 +102,9 @@ lg_status lg_make_linear(double w, double b, size_t n, double noise, uint64_t se
     lg_status s = check_params("make_linear", w, b, noise, dtype);
     if (s != LG_OK)
         return s;
-    /* The threads decide where each block lives; the kernel table plays no part. */
-    lg_exec ex = {.k = &lg_kernels_scalar};
+    /* The threads decide where each block lives; no kernel runs, so the chosen
+     * table plays no part (the best one only sets the grain, as it did before). */
+    lg_exec ex = {.k = lg_kernels_best()};
     lg_tensor *tx = NULL, *ty = NULL;
     s = lg_threads_default(&ex.threads);
     if (s == LG_OK)

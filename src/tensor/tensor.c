@@ -63,9 +63,10 @@ lg_status lg_buffer_alloc_untouched(lg_dtype dtype, size_t n, const char *what, 
 
 lg_status lg_buffer_alloc(lg_dtype dtype, size_t n, const char *what, void **out)
 {
-    /* Zeroing needs the threads that will use the memory, not a kernel table: a
-     * bad LINGRAD_ISA must not stop allocation. */
-    lg_exec ex = {.k = &lg_kernels_scalar};
+    /* Zeroing needs the threads that will use the memory, not the chosen table: a
+     * bad LINGRAD_ISA must not stop allocation. The best table sets the grain, as
+     * it did when it was the default (memset runs at the SIMD kernels' speed). */
+    lg_exec ex = {.k = lg_kernels_best()};
     *out = NULL;
     lg_status s = lg_threads_default(&ex.threads);
     if (s == LG_OK)
@@ -193,7 +194,9 @@ double lg_tensor_get(const lg_tensor *t, size_t i)
 
 double lg_tensor_grad_get(const lg_tensor *t, size_t i)
 {
-    return t->grad || lg_tensor_stale(t) ? get(t, t->grad, i) : 0.0;
+    if (lg_tensor_stale(t) || i >= t->n)
+        return NAN;
+    return t->grad ? get(t, t->grad, i) : 0.0;
 }
 
 static lg_status check_live(const lg_tensor *t, const char *fn)

@@ -37,17 +37,30 @@ lg_tensor *lg_mse_linear(lg_graph *g, lg_tensor *x, lg_tensor *y, lg_tensor *w, 
         return NULL;
     node->sums = lg_par_mse(&g->ex, x->dtype, x->data, y->data, x->n, lg_tensor_get(w, 0),
                             lg_tensor_get(b, 0));
-    lg_tensor_set(node->out, 0, node->sums.rr / (double)x->n);
+    lg_tensor_set(node->out, 0, lg_mse_linear_loss(&node->sums, x->n));
     return node->out;
 }
 
+double lg_mse_linear_loss(const lg_mse_sums *s, size_t n)
+{
+    return s->rr / (double)n;
+}
+
 /* dL/dw = (2/N) sum r*x and dL/db = (2/N) sum r, scaled by the upstream gradient. */
+void lg_mse_linear_increments(const lg_mse_sums *s, size_t n, double g, double *dw, double *db)
+{
+    double scale = 2.0 * g / (double)n;
+    *dw = scale * s->rx;
+    *db = scale * s->r;
+}
+
 void lg_mse_linear_backward(lg_node *node)
 {
     lg_tensor *w = node->in[2], *b = node->in[3];
-    double scale = 2.0 * lg_tensor_grad_get(node->out, 0) / (double)node->in[0]->n;
+    double dw, db;
+    lg_mse_linear_increments(&node->sums, node->in[0]->n, lg_tensor_grad_get(node->out, 0), &dw, &db);
     if (w->requires_grad)
-        lg_grad_add_scalar(w, scale * node->sums.rx);
+        lg_grad_add_scalar(w, dw);
     if (b->requires_grad)
-        lg_grad_add_scalar(b, scale * node->sums.r);
+        lg_grad_add_scalar(b, db);
 }

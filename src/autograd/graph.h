@@ -64,5 +64,11 @@ lg_status lg_graph_ensure_grad(lg_graph *g, lg_tensor *t);
 
 /* fused.c: adds the fused op's gradient to w and b. */
 void lg_mse_linear_backward(lg_node *node);
+/* The fused op's loss (before rounding to the dtype) from its sums over n points,
+ * and what its backward adds to w's and b's gradients for an upstream gradient g.
+ * The training loop's tape-free fused step uses these, so it rounds exactly as
+ * the op does. */
+double lg_mse_linear_loss(const lg_mse_sums *s, size_t n);
+void lg_mse_linear_increments(const lg_mse_sums *s, size_t n, double g, double *dw, double *db);
 
 #endif

@@ -14,4 +14,10 @@ static inline bool lg_rounds_to_finite_f32(double v)
     return fabs(v) < 0x1.ffffffp127;
 }
 
+/* v as a tensor of dtype d stores it (lingrad.h: lg_dtype; F32 rounds to nearest). */
+static inline double lg_round_to(int f32, double v)
+{
+    return f32 ? (double)(float)v : v;
+}
+
 #endif

@@ -74,6 +74,8 @@ static lg_status check_args(const lg_tensor *x, const lg_tensor *y, const lg_tra
 typedef struct trainer {
     lg_graph *g;
     lg_tensor *x, *y, *w, *b;
+    lg_tensor *loss;  /* eager: this epoch's loss on the tape */
+    lg_mse_sums sums; /* fused: this epoch's kernel sums */
     lg_mode mode;
     size_t history_cap;
 } trainer;
@@ -103,15 +105,47 @@ static void trainer_free(trainer *t)
     lg_graph_free(t->g);
 }
 
-/* Builds this step's graph and returns its loss tensor (NULL on failure). */
-static lg_tensor *forward(trainer *t)
+/* This epoch's loss. Eager builds the tutorial's graph op by op. Fused needs no
+ * tape: one kernel call gives the sums that lg_mse_linear would, and the loss is
+ * rounded as the op rounds it, so the bits are the op's at a third of the cost
+ * per epoch at tiny n (tests/test_train.c compares with the op). */
+static lg_status evaluate(trainer *t, double w, double b, double *loss)
 {
+    const lg_tensor *x = t->x;
+    if (t->mode == LG_MODE_FUSED) {
+        t->sums = lg_par_mse(&t->g->ex, x->dtype, x->data, t->y->data, x->n, w, b);
+        *loss = lg_round_to(x->dtype == LG_F32, lg_mse_linear_loss(&t->sums, x->n));
+        return LG_OK;
+    }
     lg_graph *g = t->g;
     lg_graph_reset(g);
-    if (t->mode == LG_MODE_FUSED)
-        return lg_mse_linear(g, t->x, t->y, t->w, t->b);
     lg_tensor *y_hat = lg_add(g, lg_mul(g, t->x, t->w), t->b);
-    return lg_mean(g, lg_square(g, lg_sub(g, y_hat, t->y)));
+    t->loss = lg_mean(g, lg_square(g, lg_sub(g, y_hat, t->y)));
+    if (!t->loss)
+        return lg_graph_status(g);
+    *loss = lg_tensor_get(t->loss, 0);
+    return LG_OK;
+}
+
+/* d(loss)/dw and d(loss)/db, as they would sit in zeroed gradient buffers after
+ * lg_backward: fused adds the op's increments to 0 in the dtype, as its backward
+ * does (an upstream gradient of exactly 1). */
+static lg_status gradients(trainer *t, double *gw, double *gb)
+{
+    if (t->mode == LG_MODE_FUSED) {
+        double dw, db;
+        int f32 = t->x->dtype == LG_F32;
+        lg_mse_linear_increments(&t->sums, t->x->n, 1.0, &dw, &db);
+        *gw = lg_round_to(f32, 0.0 + dw);
+        *gb = lg_round_to(f32, 0.0 + db);
+        return LG_OK;
+    }
+    lg_zero_grad(t->w);
+    lg_zero_grad(t->b);
+    lg_status s = lg_backward(t->g, t->loss);
+    *gw = lg_tensor_grad_get(t->w, 0);
+    *gb = lg_tensor_grad_get(t->b, 0);
+    return s;
 }
 
 static lg_status diverged(long epoch, const char *what, double v, double lr)
@@ -142,10 +176,11 @@ static lg_status record(trainer *t, lg_train_result *res, lg_epoch_record rec)
 static lg_status step(trainer *t, const lg_train_opts *o, long epoch, lg_train_result *res,
                       bool *stop)
 {
-    lg_tensor *loss = forward(t);
-    if (!loss)
-        return lg_graph_status(t->g);
-    double l = lg_tensor_get(loss, 0);
+    double l = 0.0, gw = 0.0, gb = 0.0;
+    /* res->w and res->b hold t->w and t->b as stored: the tensors need no reads. */
+    lg_status s = evaluate(t, res->w, res->b, &l);
+    if (s != LG_OK)
+        return s;
     res->last_epoch = epoch;
     res->final_loss = l;
     if (!isfinite(l) && epoch == 0) /* before any update, so not the learning rate's fault */
@@ -156,13 +191,10 @@ static lg_status step(trainer *t, const lg_train_opts *o, long epoch, lg_train_r
     *stop = l < o->tol;
     if (*stop || epoch >= o->max_epochs)
         return LG_OK;
-    lg_zero_grad(t->w);
-    lg_zero_grad(t->b);
-    lg_status s = lg_backward(t->g, loss);
-    if (s != LG_OK)
+    if ((s = gradients(t, &gw, &gb)) != LG_OK)
         return s;
-    lg_tensor_set(t->w, 0, lg_tensor_get(t->w, 0) - o->lr * lg_tensor_grad_get(t->w, 0));
-    lg_tensor_set(t->b, 0, lg_tensor_get(t->b, 0) - o->lr * lg_tensor_grad_get(t->b, 0));
+    lg_tensor_set(t->w, 0, res->w - o->lr * gw);
+    lg_tensor_set(t->b, 0, res->b - o->lr * gb);
     double w = lg_tensor_get(t->w, 0), b = lg_tensor_get(t->b, 0); /* as rounded */
     /* The result keeps the last finite parameters (lingrad.h's table). */
     if (!isfinite(w) || !isfinite(b))

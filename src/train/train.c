@@ -134,10 +134,18 @@ static lg_status gradients(trainer *t, double *gw, double *gb)
 {
     if (t->mode == LG_MODE_FUSED) {
         double dw, db;
-        int f32 = t->x->dtype == LG_F32;
         lg_mse_linear_increments(&t->sums, t->x->n, 1.0, &dw, &db);
-        *gw = lg_round_to(f32, 0.0 + dw);
-        *gb = lg_round_to(f32, 0.0 + db);
+        /* Not lg_round_to() on both: gcc 12.2's SLP vectoriser (-O2 and up) drops
+         * the rounding of one lane of such a pair (seen in a first version of
+         * step(), which rounded the new w and b so; -O1 or
+         * -fno-tree-slp-vectorize is right). Plain branches vectorise safely. */
+        if (t->x->dtype == LG_F32) {
+            *gw = (float)(0.0 + dw);
+            *gb = (float)(0.0 + db);
+        } else {
+            *gw = 0.0 + dw;
+            *gb = 0.0 + db;
+        }
         return LG_OK;
     }
     lg_zero_grad(t->w);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/dtype.h"
 #include "core/error.h"
 #include "autograd/graph.h"
 #include "exec/parallel.h"
@@ -148,8 +149,8 @@ lg_node *lg_graph_record(lg_graph *g, lg_op op, lg_tensor *const in[], size_t n_
     lg_node *node = lg_arena_alloc(&g->arena, sizeof *node);
     lg_tensor *t = lg_tensor_pool_take(&g->headers[g->generation & 1]);
     void *data = NULL;
-    if (node && t && n <= SIZE_MAX / lg_dtype_size(dt))
-        data = lg_arena_alloc(&g->arena, n * lg_dtype_size(dt));
+    if (node && t && n <= SIZE_MAX / lg_esize(dt))
+        data = lg_arena_alloc(&g->arena, n * lg_esize(dt));
     if (!data) {
         lg_graph_fail(g, LG_ENOMEM, "lg_%s: cannot allocate %zu %s values: out of memory",
                       lg_op_name(op), n, lg_dtype_name(dt));
@@ -170,7 +171,7 @@ lg_status lg_graph_ensure_grad(lg_graph *g, lg_tensor *t)
 {
     if (t->grad)
         return LG_OK;
-    t->grad = lg_arena_alloc(&g->arena, t->n * lg_dtype_size(t->dtype));
+    t->grad = lg_arena_alloc(&g->arena, t->n * lg_esize(t->dtype));
     if (!t->grad)
         return lg_fail(LG_ENOMEM, "backward: cannot allocate a gradient of %zu %s values: out of memory",
                        t->n, lg_dtype_name(t->dtype));

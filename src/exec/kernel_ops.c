@@ -1,4 +1,5 @@
 /* Calling a kernel-table entry by its enum: the one typed switch per dtype. */
+#include "core/dtype.h"
 #include "exec/kernel_ops.h"
 
 static const lg_kop_info info[] = {
@@ -66,12 +67,12 @@ static lg_mse_sums call_f64(const lg_kernels_f64 *k, lg_kop op, const double *p,
 /* &p[begin] in elements of dt; NULL stays NULL (an operand the entry ignores). */
 static const void *in_at(const void *p, lg_dtype dt, size_t begin)
 {
-    return p ? (const char *)p + begin * lg_dtype_size(dt) : NULL;
+    return p ? (const char *)p + begin * lg_esize(dt) : NULL;
 }
 
 static void *out_at(void *p, lg_dtype dt, size_t begin)
 {
-    return p ? (char *)p + begin * lg_dtype_size(dt) : NULL;
+    return p ? (char *)p + begin * lg_esize(dt) : NULL;
 }
 
 lg_mse_sums lg_kop_call(const lg_kernels *k, lg_dtype dt, lg_kop op, const lg_kop_args *a,

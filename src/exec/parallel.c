@@ -2,6 +2,7 @@
 #include <omp.h>
 #include <string.h>
 
+#include "core/dtype.h"
 #include "exec/fpmode.h"
 #include "exec/kernel_ops.h"
 #include "exec/parallel.h"
@@ -192,12 +193,16 @@ static void zero_block(void *ctx, size_t blk, size_t begin, size_t end)
 {
     (void)blk;
     const zero_job *j = ctx;
-    size_t size = lg_dtype_size(j->dt);
+    size_t size = lg_esize(j->dt);
     memset((char *)j->p + begin * size, 0, (end - begin) * size);
 }
 
 void lg_par_zero(const lg_exec *ex, lg_dtype dt, void *p, size_t n)
 {
+    if (n <= LG_BLOCK_MIN) { /* one block, on this thread: what lg_par_for would do */
+        memset(p, 0, n * lg_esize(dt));
+        return;
+    }
     zero_job j = {.dt = dt, .p = p};
     lg_par_for(ex, n, zero_block, &j);
 }

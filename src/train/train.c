@@ -127,6 +127,15 @@ static lg_status evaluate(trainer *t, double w, double b, double *loss)
     return LG_OK;
 }
 
+/* Out of line on purpose: gcc 12.2's SLP vectoriser (-O2 and up) drops the
+ * rounding of one lane when it pairs (float)w and (float)b in step(), so an f32 b
+ * came back unrounded (right at -O1 or with -fno-tree-slp-vectorize). A call it
+ * cannot see into keeps each rounding. test_history_semantics(LG_F32) catches it. */
+__attribute__((noinline)) static double round_f32(double v)
+{
+    return (float)v;
+}
+
 /* d(loss)/dw and d(loss)/db, as they would sit in zeroed gradient buffers after
  * lg_backward: fused adds the op's increments to 0 in the dtype, as its backward
  * does (an upstream gradient of exactly 1). */
@@ -135,13 +144,9 @@ static lg_status gradients(trainer *t, double *gw, double *gb)
     if (t->mode == LG_MODE_FUSED) {
         double dw, db;
         lg_mse_linear_increments(&t->sums, t->x->n, 1.0, &dw, &db);
-        /* Not lg_round_to() on both: gcc 12.2's SLP vectoriser (-O2 and up) drops
-         * the rounding of one lane of such a pair (seen in a first version of
-         * step(), which rounded the new w and b so; -O1 or
-         * -fno-tree-slp-vectorize is right). Plain branches vectorise safely. */
-        if (t->x->dtype == LG_F32) {
-            *gw = (float)(0.0 + dw);
-            *gb = (float)(0.0 + db);
+        if (t->x->dtype == LG_F32) { /* round_f32: see there */
+            *gw = round_f32(0.0 + dw);
+            *gb = round_f32(0.0 + db);
         } else {
             *gw = 0.0 + dw;
             *gb = 0.0 + db;
@@ -185,7 +190,7 @@ static lg_status step(trainer *t, const lg_train_opts *o, long epoch, lg_train_r
                       bool *stop)
 {
     double l = 0.0, gw = 0.0, gb = 0.0;
-    /* res->w and res->b hold t->w and t->b as stored: the tensors need no reads. */
+    /* res->w and res->b hold w and b as the dtype stores them (eager's tensors too). */
     lg_status s = evaluate(t, res->w, res->b, &l);
     if (s != LG_OK)
         return s;
@@ -201,9 +206,16 @@ static lg_status step(trainer *t, const lg_train_opts *o, long epoch, lg_train_r
         return LG_OK;
     if ((s = gradients(t, &gw, &gb)) != LG_OK)
         return s;
-    lg_tensor_set(t->w, 0, res->w - o->lr * gw);
-    lg_tensor_set(t->b, 0, res->b - o->lr * gb);
-    double w = lg_tensor_get(t->w, 0), b = lg_tensor_get(t->b, 0); /* as rounded */
+    double w = res->w - o->lr * gw, b = res->b - o->lr * gb;
+    if (t->mode == LG_MODE_EAGER) { /* the tape reads w and b from their tensors */
+        lg_tensor_set(t->w, 0, w);
+        lg_tensor_set(t->b, 0, b);
+        w = lg_tensor_get(t->w, 0); /* as rounded */
+        b = lg_tensor_get(t->b, 0);
+    } else if (t->x->dtype == LG_F32) { /* fused keeps them in res alone */
+        w = round_f32(w);
+        b = round_f32(b);
+    }
     /* The result keeps the last finite parameters (lingrad.h's table). */
     if (!isfinite(w) || !isfinite(b))
         return diverged(epoch, "a parameter", isfinite(w) ? b : w, o->lr);

@@ -121,6 +121,8 @@ static void print_line(long epoch, double w, double b, double loss)
 static int on_epoch(void *ctx, const lg_epoch_record *r)
 {
     long every = *(const long *)ctx;
+    if (r->epoch == 0) /* the team's workers exist by now, holding the signals */
+        cli_signals_accept();
     if (every > 0 && r->epoch % every == 0)
         print_line(r->epoch, r->w, r->b, r->loss);
     return cli_signal_pending() != 0; /* stop after this epoch */
@@ -188,14 +190,15 @@ int cli_train(int argc, char **argv)
     if (!parse_args(argc, argv, &a, &o, &dt))
         return CLI_USAGE;
     lg_tensor *x = NULL, *y = NULL;
+    cli_signals_install(); /* before any thread exists: see signals.c */
     int rc = load_data(&a, dt, o.mode, &x, &y);
     if (rc != CLI_OK)
         return rc;
     o.on_epoch = on_epoch;
     o.ctx = &a.every;
-    cli_signals_install();
     lg_train_result r;
     lg_status s = lg_train(x, y, &o, &r);
+    cli_signals_accept(); /* if no epoch was recorded */
     char err[1200] = "", out_err[600] = "";
     if (s != LG_OK)
         snprintf(err, sizeof err, "%s", lg_last_error());

@@ -15,6 +15,16 @@ static void on_signal(int sig)
     pending_signal = sig;
 }
 
+/* SIGINT and SIGTERM, held or let through together. */
+static void hold(int how)
+{
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    pthread_sigmask(how, &set, NULL);
+}
+
 void cli_signals_install(void)
 {
     struct sigaction sa;
@@ -28,20 +38,12 @@ void cli_signals_install(void)
      * it meanwhile, inherit the hold, so the signal always reaches this thread.
      * A worker that spins between jobs never passes ThreadSanitizer's delivery
      * points, and a signal it took stayed pending for good under make tsan. */
-    sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGINT);
-    sigaddset(&set, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    hold(SIG_BLOCK);
 }
 
 void cli_signals_accept(void)
 {
-    sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGINT);
-    sigaddset(&set, SIGTERM);
-    pthread_sigmask(SIG_UNBLOCK, &set, NULL); /* a signal held meanwhile arrives now */
+    hold(SIG_UNBLOCK); /* a signal held meanwhile arrives now */
 }
 
 int cli_signal_pending(void)

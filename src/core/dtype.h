@@ -24,12 +24,4 @@ static inline bool lg_rounds_to_finite_f32(double v)
     return fabs(v) < 0x1.ffffffp127;
 }
 
-/* v as an f32 tensor (f32 != 0, rounding to nearest) or an f64 one stores it. Use
- * it on one value at a time: gcc 12.2 vectorised a pair of such roundings wrongly
- * (round_f32 in src/train/train.c says more). */
-static inline double lg_round_to(int f32, double v)
-{
-    return f32 ? (double)(float)v : v;
-}
-
 #endif

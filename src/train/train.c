@@ -105,6 +105,21 @@ static void trainer_free(trainer *t)
     lg_graph_free(t->g);
 }
 
+/* Out of line on purpose: gcc 12.2's SLP vectoriser (-O2 and up) drops the
+ * rounding of one lane when it pairs (float)w and (float)b in step(), so an f32 b
+ * came back unrounded (right at -O1 or with -fno-tree-slp-vectorize). A call it
+ * cannot see into keeps each rounding. test_history_semantics(LG_F32) catches it. */
+__attribute__((noinline)) static double round_f32(double v)
+{
+    return (float)v;
+}
+
+/* v as a tensor of dtype dt stores it. */
+static double to_dtype(lg_dtype dt, double v)
+{
+    return dt == LG_F32 ? round_f32(v) : v;
+}
+
 /* This epoch's loss. Eager builds the tutorial's graph op by op. Fused needs no
  * tape: one kernel call gives the sums that lg_mse_linear would, and the loss is
  * rounded as the op rounds it, so the bits are the op's at a third of the cost
@@ -114,7 +129,7 @@ static lg_status evaluate(trainer *t, double w, double b, double *loss)
     const lg_tensor *x = t->x;
     if (t->mode == LG_MODE_FUSED) {
         t->sums = lg_par_mse(&t->g->ex, x->dtype, x->data, t->y->data, x->n, w, b);
-        *loss = lg_round_to(x->dtype == LG_F32, lg_mse_linear_loss(&t->sums, x->n));
+        *loss = to_dtype(x->dtype, lg_mse_linear_loss(&t->sums, x->n));
         return LG_OK;
     }
     lg_graph *g = t->g;
@@ -127,15 +142,6 @@ static lg_status evaluate(trainer *t, double w, double b, double *loss)
     return LG_OK;
 }
 
-/* Out of line on purpose: gcc 12.2's SLP vectoriser (-O2 and up) drops the
- * rounding of one lane when it pairs (float)w and (float)b in step(), so an f32 b
- * came back unrounded (right at -O1 or with -fno-tree-slp-vectorize). A call it
- * cannot see into keeps each rounding. test_history_semantics(LG_F32) catches it. */
-__attribute__((noinline)) static double round_f32(double v)
-{
-    return (float)v;
-}
-
 /* d(loss)/dw and d(loss)/db, as they would sit in zeroed gradient buffers after
  * lg_backward: fused adds the op's increments to 0 in the dtype, as its backward
  * does (an upstream gradient of exactly 1). */
@@ -144,13 +150,8 @@ static lg_status gradients(trainer *t, double *gw, double *gb)
     if (t->mode == LG_MODE_FUSED) {
         double dw, db;
         lg_mse_linear_increments(&t->sums, t->x->n, 1.0, &dw, &db);
-        if (t->x->dtype == LG_F32) { /* round_f32: see there */
-            *gw = round_f32(0.0 + dw);
-            *gb = round_f32(0.0 + db);
-        } else {
-            *gw = 0.0 + dw;
-            *gb = 0.0 + db;
-        }
+        *gw = to_dtype(t->x->dtype, 0.0 + dw);
+        *gb = to_dtype(t->x->dtype, 0.0 + db);
         return LG_OK;
     }
     lg_zero_grad(t->w);
@@ -212,9 +213,9 @@ static lg_status step(trainer *t, const lg_train_opts *o, long epoch, lg_train_r
         lg_tensor_set(t->b, 0, b);
         w = lg_tensor_get(t->w, 0); /* as rounded */
         b = lg_tensor_get(t->b, 0);
-    } else if (t->x->dtype == LG_F32) { /* fused keeps them in res alone */
-        w = round_f32(w);
-        b = round_f32(b);
+    } else { /* fused keeps them in res alone */
+        w = to_dtype(t->x->dtype, w);
+        b = to_dtype(t->x->dtype, b);
     }
     /* The result keeps the last finite parameters (lingrad.h's table). */
     if (!isfinite(w) || !isfinite(b))

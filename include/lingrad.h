@@ -180,6 +180,29 @@ lg_tensor *lg_mse_linear(lg_graph *g, lg_tensor *x, lg_tensor *y, lg_tensor *w, 
  * loss depends on gets d(loss)/d(tensor) added to its gradient. Once per reset. */
 lg_status lg_backward(lg_graph *g, lg_tensor *loss);
 
+/* Graph mode (deferred execution), off in a new graph. With it on, the ops check
+ * their inputs at once, as in eager mode (errors are never deferred), but only
+ * record the tape; lg_backward and lg_graph_eval then run it as a whole: the
+ * scheduler cuts it into sweeps that carry each block of the data through every
+ * node it can (README: "Graph mode"), and a tape with the same structure as the
+ * last one reuses its plan. Values and gradients are bitwise those of eager mode,
+ * for every kernel table and thread count.
+ *
+ * Until an op output is computed, its accessors give NULL (data) or NaN (get), and
+ * lg_tensor_set on it fails with LG_EINVAL; nothing reads garbage. lg_backward
+ * computes every scalar output (the loss among them) and the gradients of leaves;
+ * it keeps no vector output and no gradient of a vector output (lg_tensor_grad
+ * gives NULL, as for PyTorch's non-leaf .grad). lg_graph_eval(g, t) computes t
+ * and every scalar output, keeping t's values until the next reset. Changing the
+ * mode resets the graph. */
+lg_status lg_graph_set_deferred(lg_graph *g, bool deferred);
+bool lg_graph_deferred(const lg_graph *g);
+lg_status lg_graph_eval(lg_graph *g, lg_tensor *t);
+/* The sweep plan of the last tape lg_backward or lg_graph_eval ran, as text (one
+ * line per sweep and step); written as snprintf does, returns the whole length.
+ * Empty before the first run. */
+size_t lg_graph_plan_describe(const lg_graph *g, char *buf, size_t len);
+
 /* ---- data ------------------------------------------------------------------- */
 
 /* The tutorial's make_linear: x ~ U[0,1), y = w*x + b + U[-|noise|, |noise|].
@@ -208,7 +231,10 @@ lg_status lg_csv_write(const char *path, const lg_tensor *x, const lg_tensor *y)
 
 /* ---- training --------------------------------------------------------------- */
 
-typedef enum lg_mode { LG_MODE_FUSED = 0, LG_MODE_EAGER = 1 } lg_mode;
+/* fused: the hand-written op's kernel, no tape; eager: the tutorial's ops one by
+ * one; graph: the same ops recorded and run as a whole (lg_graph_set_deferred),
+ * bitwise equal to eager. */
+typedef enum lg_mode { LG_MODE_FUSED = 0, LG_MODE_EAGER = 1, LG_MODE_GRAPH = 2 } lg_mode;
 
 const char *lg_mode_name(lg_mode m);
 

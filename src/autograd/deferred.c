@@ -13,26 +13,25 @@ void lg_plan_free(lg_plan *p)
     if (!p)
         return;
     free(p->sig), free(p->cand), free(p->pt), free(p->steps), free(p->order), free(p->phys);
-    free(p->sweeps), free(p->sargs), free(p->partials), free(p->scratch), free(p->nodes);
-    free(p->tens), free(p->ids);
+    free(p->sweeps), free(p->partials), free(p->scratch), free(p->nodes);
+    free(p->scalar_order), free(p->phase_first), free(p->inline_grads);
+    free(p->tens), free(p->ids), free(p->leaves);
     free(p);
 }
 
 /* What this run needs beyond the plan: zeroed gradients for the scalar outputs
  * eager would give one, and memory for the output to keep. */
-static lg_status prepare_run(lg_plan *p, lg_graph *g)
+static lg_status prepare_run(lg_plan *p, lg_graph *g, lg_tensor *target)
 {
-    for (size_t i = 0; i < p->n_tensors; i++) {
-        lg_tensor *t = p->tens[i];
-        const lg_ptensor *pt = &p->pt[i];
-        if (pt->node >= 0 && pt->gets_grad && t->n == 1) {
-            t->inline_grad = 0.0;
-            t->grad = &t->inline_grad;
-        }
-        if (pt->keep && !(t->data = lg_arena_alloc(&g->arena, t->n * lg_esize(t->dtype))))
-            return lg_fail(LG_ENOMEM, "lg_graph_eval: cannot allocate %zu %s values: out of memory",
-                           t->n, lg_dtype_name(t->dtype));
+    for (size_t i = 0; i < p->n_inline_grads; i++) {
+        lg_tensor *t = p->tens[p->inline_grads[i]];
+        t->inline_grad = 0.0;
+        t->grad = &t->inline_grad;
     }
+    if (target && target->n > 1 && target->owner &&
+        !(target->data = lg_arena_alloc(&g->arena, target->n * lg_esize(target->dtype))))
+        return lg_fail(LG_ENOMEM, "lg_graph_eval: cannot allocate %zu %s values: out of memory",
+                       target->n, lg_dtype_name(target->dtype));
     return LG_OK;
 }
 
@@ -53,7 +52,7 @@ lg_status lg_plan_run(lg_graph *g, lg_tensor *loss, lg_tensor *target)
 {
     lg_status s = plan_for(g, loss, target);
     if (s == LG_OK)
-        s = prepare_run(g->plan, g);
+        s = prepare_run(g->plan, g, target);
     if (s != LG_OK) {
         if (g->status == LG_OK)
             g->status = s;

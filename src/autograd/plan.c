@@ -6,6 +6,7 @@
 #include "autograd/plan.h"
 #include "core/dtype.h"
 #include "core/error.h"
+#include "exec/parallel.h"
 
 #define NONE UINT32_MAX
 
@@ -32,9 +33,10 @@ static uint32_t id_of(lg_plan *p, const lg_tensor *t, uint64_t *sig, size_t *len
 {
     if (t->owner && t->tape_pos)
         return p->ids[t->tape_pos - 1][LG_MAX_INPUTS];
-    for (size_t i = 0; i < p->n_tensors; i++)
-        if (p->tens[i] == t)
-            return (uint32_t)i;
+    for (size_t i = 0; i < p->n_leaves; i++)
+        if (p->tens[p->leaves[i]] == t)
+            return p->leaves[i];
+    p->leaves[p->n_leaves++] = (uint32_t)p->n_tensors;
     sig[(*len)++] = ((uint64_t)t->n << 8) | ((uint64_t)t->dtype << 2) |
                     ((uint64_t)t->requires_grad << 1) | (t->grad != NULL);
     p->tens[p->n_tensors] = (lg_tensor *)t;
@@ -47,6 +49,7 @@ static bool bind_room(lg_plan *p, size_t n_nodes)
     return reserve((void **)&p->nodes, &p->nodes_cap, n_nodes, sizeof *p->nodes) &&
            reserve((void **)&p->ids, &p->ids_cap, n_nodes, sizeof *p->ids) &&
            reserve((void **)&p->tens, &p->tens_cap, tens, sizeof *p->tens) &&
+           reserve((void **)&p->leaves, &p->leaves_cap, tens, sizeof *p->leaves) &&
            reserve((void **)&p->cand, &p->cand_cap, sig, sizeof *p->cand);
 }
 
@@ -79,7 +82,7 @@ lg_status lg_plan_bind(lg_plan *p, lg_graph *g, const lg_tensor *loss, const lg_
     size_t i = n;
     for (lg_node *node = g->tail; node; node = node->prev)
         p->nodes[--i] = node;
-    p->n_tensors = 0;
+    p->n_tensors = p->n_leaves = 0;
     size_t len = sign_nodes(p, n);
     uint64_t *sig = p->cand;
     uint32_t id = loss ? id_of(p, loss, sig, &len) : NONE;
@@ -502,8 +505,11 @@ static bool make_sweeps(lg_plan *p, size_t *mark, size_t *stack)
 
 static void clear_schedule(lg_plan *p)
 {
-    free(p->pt), free(p->steps), free(p->order), free(p->phys), free(p->sweeps), free(p->sargs);
-    p->pt = NULL, p->steps = NULL, p->order = NULL, p->phys = NULL, p->sweeps = NULL, p->sargs = NULL;
+    free(p->pt), free(p->steps), free(p->order), free(p->phys), free(p->sweeps);
+    free(p->scalar_order), free(p->phase_first), free(p->inline_grads);
+    p->pt = NULL, p->steps = NULL, p->order = NULL, p->phys = NULL, p->sweeps = NULL;
+    p->scalar_order = NULL, p->phase_first = NULL, p->inline_grads = NULL;
+    p->n_inline_grads = 0;
     p->n_steps = p->n_order = p->n_sweeps = p->n_slots = p->n_red = 0;
     p->n_phases = 0;
     p->sig_len = 0;
@@ -539,6 +545,45 @@ static void lower(lg_plan *p, builder *b, const lg_tensor *loss)
         lower_backward(b, j);
 }
 
+/* What each run would otherwise work out again: the scalar steps by phase, the
+ * sweeps by phase, the reductions' block counts, the gradients kept inline. */
+static bool index_steps(lg_plan *p)
+{
+    size_t ph_count = (size_t)p->n_phases + 1;
+    p->scalar_order = malloc((p->n_steps + 1) * sizeof *p->scalar_order);
+    p->phase_first = calloc(ph_count + 1, sizeof *p->phase_first);
+    p->inline_grads = malloc((p->n_tensors + 1) * sizeof *p->inline_grads);
+    size_t *red_n = calloc(p->n_red + 1, sizeof *red_n);
+    bool ok = p->scalar_order && p->phase_first && p->inline_grads && red_n;
+    for (size_t i = 0; ok && i < p->n_steps; i++)
+        if (p->steps[i].vector && p->steps[i].red >= 0)
+            red_n[p->steps[i].red] = p->steps[i].n;
+    size_t k = 0;
+    for (int ph = 0; ok && ph < p->n_phases; ph++) {
+        p->phase_first[ph] = k;
+        for (size_t i = 0; i < p->n_steps; i++) {
+            lg_step *s = &p->steps[i];
+            if (s->vector || s->phase != ph)
+                continue;
+            if (s->red >= 0)
+                s->n = red_n[s->red], s->blocks = lg_blocks_of(s->n).count;
+            p->scalar_order[k++] = i;
+        }
+    }
+    if (ok)
+        p->phase_first[p->n_phases] = k;
+    for (size_t i = 0; ok && i < p->n_tensors; i++)
+        if (p->pt[i].node >= 0 && p->pt[i].gets_grad && p->tens[i]->n == 1)
+            p->inline_grads[p->n_inline_grads++] = (uint32_t)i;
+    for (size_t i = 1; i < p->n_sweeps; i++) /* stable, by phase */
+        for (size_t j = i; j > 0 && p->sweeps[j - 1].phase > p->sweeps[j].phase; j--) {
+            lg_sweep t = p->sweeps[j];
+            p->sweeps[j] = p->sweeps[j - 1], p->sweeps[j - 1] = t;
+        }
+    free(red_n);
+    return ok;
+}
+
 static bool finish(lg_plan *p, size_t *mark, size_t *stack, uint32_t *slot_buf, size_t *last_use,
                    uint32_t *free_bufs)
 {
@@ -547,14 +592,13 @@ static bool finish(lg_plan *p, size_t *mark, size_t *stack, uint32_t *slot_buf, 
     if (!make_sweeps(p, mark, stack))
         return false;
     p->phys = malloc((3 * p->n_order + 1) * sizeof *p->phys);
-    p->sargs = malloc((p->n_order + 1) * sizeof *p->sargs);
-    if (!p->phys || !p->sargs)
+    if (!p->phys)
         return false;
     for (size_t i = 0; i < p->n_slots; i++)
         slot_buf[i] = NONE;
     for (size_t i = 0; i < p->n_sweeps; i++)
         assign_buffers(p, &p->sweeps[i], slot_buf, last_use, free_bufs);
-    return true;
+    return index_steps(p);
 }
 
 lg_status lg_plan_build(lg_plan *p, const lg_graph *g, const lg_tensor *loss,

@@ -73,7 +73,8 @@ typedef struct lg_step {
     uint32_t node;        /* FORWARD, BACKWARD, FIN_MEAN, FIN_MSE */
     uint32_t t;           /* FIN_GRAD, SEED */
     double c;             /* FIN_GRAD */
-    size_t n;             /* vector steps: elements */
+    size_t n;             /* vector steps, FIN_*: elements */
+    size_t blocks;        /* FIN_*: the reduction's blocks */
     int phase;
     int dep[3];           /* the steps that wrote the slots it reads; -1 for none */
 } lg_step;
@@ -107,7 +108,11 @@ struct lg_plan {
     size_t n_steps;
     size_t *order; /* sweeps' step lists, back to back */
     size_t n_order;
-    uint32_t *phys; /* per order entry: the buffer of the slot it writes or reads (see sweep.c) */
+    uint32_t *phys; /* per order entry: the buffer of each slot it reads or writes */
+    size_t *scalar_order; /* scalar steps by phase, then tape order */
+    size_t *phase_first;  /* scalar_order[phase_first[ph] .. phase_first[ph + 1]) */
+    uint32_t *inline_grads; /* scalar outputs that get a gradient */
+    size_t n_inline_grads;
     lg_sweep *sweeps;
     size_t n_sweeps;
     int n_phases;
@@ -115,6 +120,7 @@ struct lg_plan {
 
     /* Run time: partial sums, one row of LG_MAX_BLOCKS per reduction; scratch. */
     lg_mse_sums *partials;
+    size_t partial_rows;
     void *scratch;
     size_t scratch_worker; /* bytes per worker */
     int workers;
@@ -124,8 +130,9 @@ struct lg_plan {
     lg_node **nodes;
     lg_tensor **tens;
     uint32_t (*ids)[LG_MAX_INPUTS + 1];
-    size_t nodes_cap, ids_cap, tens_cap;
-    double (*sargs)[2]; /* per order entry: its a and b for this sweep */
+    uint32_t *leaves; /* the tensors that are leaves */
+    size_t n_leaves;
+    size_t nodes_cap, ids_cap, tens_cap, leaves_cap;
 };
 
 typedef struct lg_plan lg_plan;

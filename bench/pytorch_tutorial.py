@@ -8,8 +8,14 @@ Writes Google Benchmark-style JSON so the lingrad report can read it:
   pytorch/tutorial/as_written   the tutorial's loop: w = w - lr * w.grad makes w a
                                 non-leaf, so every epoch's graph stays alive
   pytorch/tutorial/no_grad      the same with leaf updates under torch.no_grad()
-  pytorch/epoch/no_grad/n:N     time per epoch at larger n (leaf updates)
-  numpy/epoch/n:N               the hand-written gradient in numpy, per epoch
+  pytorch/tutorial/jit_script   no_grad's loop with the loss as a torch.jit.script
+                                function (PyTorch's graph mode): loss.backward() runs
+                                the gradient graph TorchScript derives
+  pytorch/epoch/<loop>/f32/n:N  time per epoch at larger n, for no_grad and jit_script
+  numpy/epoch/f32/n:N           the hand-written gradient in numpy, per epoch
+Each row has the median time of its repetitions and their coefficient of
+variation (cv). The jit_script rows' label, and the context's pytorch_jit_fuser,
+say whether PyTorch's CPU fuser (NNC) ran: it needs a build with LLVM.
 Exit status 3: torch is not installed (the caller says so in one line).
 """
 import csv
@@ -17,6 +23,7 @@ import json
 import os
 import sys
 import time
+import types
 
 try:
     import numpy as np
@@ -59,13 +66,19 @@ def tutorial_as_written(x, y, w0, b0, epoch_times=None):
     return epoch + 1, float(w.item()), float(b.item())
 
 
-def tutorial_no_grad(x, y, w0, b0, epochs=EPOCHS, tol=TOL):
+def mse(x, y, w, b):
+    """The tutorial's loss, in one function so that torch.jit.script can compile it."""
+    return ((x * w + b - y) ** 2).mean()
+
+
+def tutorial_no_grad(x, y, w0, b0, epochs=EPOCHS, tol=TOL, loss_fn=mse):
+    """Leaf updates under no_grad; loss_fn is mse eager or scripted, the loop the same."""
     x, y = torch.as_tensor(x), torch.as_tensor(y)
     w = torch.tensor([w0], dtype=x.dtype, requires_grad=True)
     b = torch.tensor([b0], dtype=x.dtype, requires_grad=True)
     epoch = 0
     for epoch in range(epochs):
-        loss = ((x * w + b - y) ** 2).mean()
+        loss = loss_fn(x, y, w, b)
         if loss < tol:
             break
         w.grad = None
@@ -85,15 +98,49 @@ def numpy_epochs(x, y, w, b, epochs):
     return w, b
 
 
+def jit_fuser():
+    """Switches PyTorch's CPU fuser (NNC) on if it works here; says which, in words.
+
+    A torch built without LLVM (Debian's 1.13) accepts the switch and fails only
+    when the profiling executor first runs the optimised graph ("LLVM Backend
+    not found"), so a scripted mse is run past its profiling runs, with backward
+    as in the timed loop. On failure the fuser goes back off, so the jit_script
+    rows still run (unfused) and say why.
+    """
+    llvm = getattr(torch._C, "_llvm_enabled", None)
+    llvm_note = "; torch._C._llvm_enabled() is False" if llvm is not None and not llvm() else ""
+    torch._C._jit_override_can_fuse_on_cpu(True)
+    # torch.jit.script caches by function, so the probe scripts a copy of mse:
+    # the timed ScriptFunction then starts clean, unprofiled and unoptimised.
+    probe = torch.jit.script(types.FunctionType(mse.__code__, mse.__globals__, "mse_probe"))
+    x, w = torch.ones(16), torch.ones(1, requires_grad=True)
+    try:
+        for _ in range(4):  # past the profiling run: here the third call fails
+            probe(x, x, w, w).backward()
+        graph = str(probe.graph_for(x, x, w, w))
+    except RuntimeError as e:
+        torch._C._jit_override_can_fuse_on_cpu(False)
+        # TorchScript's message ends with the C++ error, after its own traceback
+        lines = [ln for ln in str(e).splitlines() if ln.strip()] or ["RuntimeError"]
+        why = lines[-1].replace("RuntimeError: ", "")
+        return f"unavailable ({why}{llvm_note})"
+    if "TensorExprGroup" not in graph:
+        return f"on, but NNC fused nothing in the loss{llvm_note}"
+    return "nnc (fused)"
+
+
 def timed(fn, reps):
-    """Median wall time of reps calls, with the last call's result."""
+    """Median wall time of reps calls, their coefficient of variation (sample
+    stddev / mean, as Google Benchmark's cv aggregate), and the last call's result."""
     times, result = [], None
     for _ in range(reps):
         t0 = time.perf_counter()
         result = fn()
         times.append(time.perf_counter() - t0)
     times.sort()
-    return times[len(times) // 2], result
+    mean = sum(times) / reps
+    cv = (sum((t - mean) ** 2 for t in times) / (reps - 1)) ** 0.5 / mean if reps > 1 else 0.0
+    return times[len(times) // 2], cv, result
 
 
 def row(name, seconds, reps, epochs, extra=None):
@@ -102,6 +149,19 @@ def row(name, seconds, reps, epochs, extra=None):
          "epochs": epochs}
     r.update(extra or {})
     return r
+
+
+def epoch_rows(n, path, w0, b0, jit_mse, jit):
+    """Time per epoch at n (f32): 3 runs of 20 epochs each, as no_grad, jit_script, numpy."""
+    xn, yn = load(path)
+    xf, yf = xn.astype(np.float32), yn.astype(np.float32)
+    epochs, out = 20, []
+    for loop, fn, extra in (("no_grad", mse, {}), ("jit_script", jit_mse, jit)):
+        sec, cv, _ = timed(lambda: tutorial_no_grad(xf, yf, w0, b0, epochs, 0.0, fn), 3)
+        out.append(row(f"pytorch/epoch/{loop}/f32/n:{n}", sec / epochs, 3, 1, {"cv": cv, **extra}))
+    sec, cv, _ = timed(lambda: numpy_epochs(xf, yf, np.float32(w0), np.float32(b0), epochs), 3)
+    out.append(row(f"numpy/epoch/f32/n:{n}", sec / epochs, 3, 1, {"cv": cv}))
+    return out
 
 
 def main(argv):
@@ -124,11 +184,16 @@ def main(argv):
             return 2
     w0, b0 = args["init"]
     x, y = load(args["data100"])
+    fuser = jit_fuser()
+    jit_mse = torch.jit.script(mse)
+    jit = {"label": f"fuser: {fuser}"}
     rows = []
-    sec, (epochs, w, b) = timed(lambda: tutorial_as_written(x, y, w0, b0), 7)
-    rows.append(row("pytorch/tutorial/as_written/n:100", sec, 7, epochs, {"w": w, "b": b}))
-    sec, (epochs, w, b) = timed(lambda: tutorial_no_grad(x, y, w0, b0), 7)
-    rows.append(row("pytorch/tutorial/no_grad/n:100", sec, 7, epochs, {"w": w, "b": b}))
+    sec, cv, (epochs, w, b) = timed(lambda: tutorial_as_written(x, y, w0, b0), 7)
+    rows.append(row("pytorch/tutorial/as_written/n:100", sec, 7, epochs, {"w": w, "b": b, "cv": cv}))
+    sec, cv, (epochs, w, b) = timed(lambda: tutorial_no_grad(x, y, w0, b0), 7)
+    rows.append(row("pytorch/tutorial/no_grad/n:100", sec, 7, epochs, {"w": w, "b": b, "cv": cv}))
+    sec, cv, (epochs, w, b) = timed(lambda: tutorial_no_grad(x, y, w0, b0, loss_fn=jit_mse), 7)
+    rows.append(row("pytorch/tutorial/jit_script/n:100", sec, 7, epochs, {"w": w, "b": b, "cv": cv, **jit}))
     if "epoch_times" in args:
         times = []
         tutorial_as_written(x, y, w0, b0, times)
@@ -136,15 +201,9 @@ def main(argv):
             f.write("epoch,seconds\n")
             f.writelines(f"{i},{t:.9g}\n" for i, t in enumerate(times))
     for n, path in args["data"]:
-        xn, yn = load(path)
-        xf, yf = xn.astype(np.float32), yn.astype(np.float32)
-        epochs = 20
-        sec, _ = timed(lambda: tutorial_no_grad(xf, yf, w0, b0, epochs, 0.0), 3)
-        rows.append(row(f"pytorch/epoch/no_grad/f32/n:{n}", sec / epochs, 3, 1))
-        sec, _ = timed(lambda: numpy_epochs(xf, yf, np.float32(w0), np.float32(b0), epochs), 3)
-        rows.append(row(f"numpy/epoch/f32/n:{n}", sec / epochs, 3, 1))
+        rows += epoch_rows(n, path, w0, b0, jit_mse, jit)
     out = {"context": {"pytorch_version": torch.__version__, "numpy_version": np.__version__,
-                       "pytorch_threads": torch.get_num_threads(),
+                       "pytorch_threads": torch.get_num_threads(), "pytorch_jit_fuser": fuser,
                        "note": "tutorial timed without its print() calls"},
            "benchmarks": rows}
     tmp = f"{argv[1]}.tmp-{os.getpid()}"

@@ -283,11 +283,13 @@ int main(void)
     fail_each("csv_write", op_csv_write);
     fail_each("graph + backward", op_graph);
     CHECK_OK(lg_make_linear(0.3, 0.5, 300000, 0.01, 3, LG_F64, &train_x, &train_y));
-    static const char *names[2][2] = {{"train fused, 1 thread", "train fused, 2 threads"},
-                                      {"train eager, 1 thread", "train eager, 2 threads"}};
-    for (int m = 0; m < 2; m++)
+    static const char *names[3][2] = {{"train fused, 1 thread", "train fused, 2 threads"},
+                                      {"train eager, 1 thread", "train eager, 2 threads"},
+                                      {"train graph, 1 thread", "train graph, 2 threads"}};
+    static const lg_mode modes[3] = {LG_MODE_FUSED, LG_MODE_EAGER, LG_MODE_GRAPH};
+    for (int m = 0; m < 3; m++)
         for (int t = 1; t <= 2; t++) {
-            train_mode = m ? LG_MODE_EAGER : LG_MODE_FUSED;
+            train_mode = modes[m];
             train_threads = t;
             fail_each(names[m][t - 1], op_train);
         }

@@ -74,5 +74,32 @@ if "$python" -c 'import matplotlib' 2>/dev/null; then
   grep -q '^| fused_mse f32, n |' "$tmp/summary.md" || fail "summary has no fused table"
   grep -q "tutorial's workload" "$tmp/summary.md" || fail "summary has no tutorial table"
   [ -s "$tmp/fused-f32-rate-vs-n.png" ] || fail "no throughput plot"
+  grep -q "fuser" "$tmp/summary.md" && fail "summary speaks of PyTorch's fuser without a pytorch.json"
+  # The PyTorch rows, without needing torch: a pytorch.json as older runs wrote
+  # it (no jit_script rows, no fuser in the context), then as it is written now.
+  torch_json() {
+    "$python" - "$tmp/pytorch.json" "$@" <<'PY'
+import json, sys
+loops, ctx = sys.argv[2].split(","), json.loads(sys.argv[3])
+rows = [{"name": f"pytorch/tutorial/{l}/n:100", "run_type": "iteration", "iterations": 7,
+         "real_time": 2e7, "cpu_time": 2e7, "time_unit": "ns", "epochs": 193} for l in loops]
+json.dump({"context": ctx, "benchmarks": rows}, open(sys.argv[1], "w"))
+PY
+  }
+  torch_json as_written,no_grad '{"pytorch_version": "1.13.0a0"}'
+  "$python" "$src/tools/bench_report.py" "$tmp" >/dev/null || fail "bench_report.py failed on an older pytorch.json"
+  grep -q '^| pytorch no_grad | 20.00 ms | 193 | 1.0x faster |' "$tmp/summary.md" || fail "no pytorch no_grad row"
+  grep -q "jit_script\|fuser" "$tmp/summary.md" && fail "older pytorch.json: summary speaks of jit_script"
+  torch_json as_written,no_grad,jit_script \
+    '{"pytorch_jit_fuser": "unavailable (LLVM Backend not found; torch._C._llvm_enabled() is False)"}'
+  "$python" "$src/tools/bench_report.py" "$tmp" >/dev/null || fail "bench_report.py failed with jit_script rows"
+  grep -q '^| pytorch jit_script | 20.00 ms | 193 | 1.0x faster |' "$tmp/summary.md" || fail "no pytorch jit_script row"
+  grep -q "^PyTorch's CPU fuser (NNC) was not available in this build (LLVM Backend not found;" "$tmp/summary.md" ||
+    fail "summary does not say why PyTorch's fuser was unavailable"
+  torch_json as_written,jit_script '{"pytorch_jit_fuser": "nnc (fused)"}'
+  "$python" "$src/tools/bench_report.py" "$tmp" >/dev/null || fail "bench_report.py failed with a fused jit_script row"
+  grep -q "^PyTorch's CPU fuser (NNC) was available in this build" "$tmp/summary.md" ||
+    fail "summary does not say PyTorch's fuser was available"
+  echo "ok  summary: PyTorch rows from older and current pytorch.json, and the fuser sentence"
 fi
 echo "test_bench: all checks passed"

@@ -142,9 +142,9 @@ static void test_train_refuses_grad_data(void)
     CHECK_OK(lg_tensor_new(LG_F64, 50, true, &gx));
     lg_train_opts o;
     lg_train_result r;
-    for (int m = 0; m < 2; m++) {
+    for (int m = 0; m < 3; m++) {
         lg_train_opts_default(&o);
-        o.mode = m ? LG_MODE_EAGER : LG_MODE_FUSED;
+        o.mode = m == 2 ? LG_MODE_GRAPH : m ? LG_MODE_EAGER : LG_MODE_FUSED;
         CHECK_STATUS(lg_train(gx, y, &o, &r), LG_EINVAL);
         CHECK_ERROR_HAS("must not require gradients");
         CHECK_STATUS(lg_train(x, gx, &o, &r), LG_EINVAL);

@@ -181,6 +181,7 @@ int main(void)
             check_eager(x, y);
             check_training(x, y, LG_MODE_FUSED);
             check_training(x, y, LG_MODE_EAGER);
+            check_training(x, y, LG_MODE_GRAPH);
             if (n >= ((size_t)1 << 18)) /* large enough for training to run in the team */
                 check_caller_untouched(x, y);
             lg_tensor_free(x), lg_tensor_free(y);

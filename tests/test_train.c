@@ -1,6 +1,7 @@
 /* Training: the tutorial's run, convergence to the least-squares solution, history
  * semantics, divergence and argument errors. */
 #include <stdlib.h>
+#include <string.h>
 
 #include "check.h"
 
@@ -27,15 +28,22 @@ static lg_train_opts tutorial_opts(lg_mode mode, uint64_t seed)
     return o;
 }
 
-/* The tutorial's run stops early, in both modes, at the same epoch and values. */
+/* The tutorial's run stops early, in every mode, at the same epoch and values;
+ * graph mode's history is eager's, bit for bit. */
 static void test_tutorial_run(uint64_t seed)
 {
     lg_tensor *x, *y;
     CHECK_OK(lg_make_linear(0.3, 0.5, 100, 0.01, seed, LG_F64, &x, &y));
     lg_train_opts of = tutorial_opts(LG_MODE_FUSED, seed), oe = tutorial_opts(LG_MODE_EAGER, seed);
-    lg_train_result rf, re;
+    lg_train_opts og = tutorial_opts(LG_MODE_GRAPH, seed);
+    lg_train_result rf, re, rg;
     CHECK_OK(lg_train(x, y, &of, &rf));
     CHECK_OK(lg_train(x, y, &oe, &re));
+    CHECK_OK(lg_train(x, y, &og, &rg));
+    CHECK(rg.n_history == re.n_history && rg.last_epoch == re.last_epoch &&
+          memcmp(rg.history, re.history, re.n_history * sizeof *re.history) == 0 &&
+          memcmp(&rg.final_loss, &re.final_loss, sizeof re.final_loss) == 0);
+    lg_train_result_free(&rg);
     CHECK(rf.stopped_early && rf.last_epoch < 500 && rf.final_loss < 5e-5);
     CHECK(re.stopped_early && re.last_epoch == rf.last_epoch);
     CHECK_REL(re.w, rf.w, 1e-9);

@@ -99,11 +99,37 @@ def kernel_table(k, dtype, kernel="fused_mse"):
     return lines
 
 
+# PyTorch's loops in the tutorial table; the last is the loss as torch.jit.script.
+TORCH_LOOPS = ("as_written", "no_grad", "jit_script")
+
+
+def fmt_us(sec, row):
+    """Microseconds, with the repetitions' coefficient of variation where the row has one."""
+    cv = row.get("cv")
+    return f"{sec * 1e6:,.1f} us" + (f" ±{100 * cv:.0f}%" if cv is not None else "")
+
+
+def fuser_sentence(torch_ctx):
+    """One sentence on PyTorch's CPU fuser, from pytorch.json; None for older runs,
+    which did not record it."""
+    fuser = torch_ctx.get("pytorch_jit_fuser")
+    if fuser is None:
+        return None
+    if fuser.startswith("nnc"):
+        return ("PyTorch's CPU fuser (NNC) was available in this build: the jit_script rows "
+                "ran the loss as fused TorchScript.")
+    if fuser.startswith("unavailable"):
+        why = fuser[len("unavailable"):].strip(" ()")
+        return (f"PyTorch's CPU fuser (NNC) was not available in this build ({why}), so the "
+                "jit_script rows ran the loss as unfused TorchScript (one kernel per op).")
+    return f"PyTorch's CPU fuser (NNC): {fuser}."
+
+
 def train_rows(rows, prefix):
     return {n: r for n, r in rows.items() if n.startswith(prefix)}
 
 
-def summary(ctx, rows, torch_rows):
+def summary(ctx, rows, torch_rows, torch_ctx=None):
     k = kernels(rows)
     out = ["# lingrad benchmark summary", "",
            f"Machine: {ctx.get('lingrad_cpu_brand', '?')} ({ctx.get('lingrad_cpu_vendor', '?')} family "
@@ -137,31 +163,38 @@ def summary(ctx, rows, torch_rows):
             vs = f"{seconds(ref) / t:,.0f}x faster" if ref else "—"
             label = "lingrad " + "/".join(name.split("/")[2:5:2])
             out.append(f"| {label} | {t * 1e6:.1f} us | {r.get('epochs', 0):.0f} | {vs} |")
-        for name in ("pytorch/tutorial/as_written/n:100", "pytorch/tutorial/no_grad/n:100"):
-            r = torch_rows.get(name)
+        for loop in TORCH_LOOPS:
+            r = torch_rows.get(f"pytorch/tutorial/{loop}/n:100")
             if r:
-                out.append(f"| {name.split('/')[0]} {name.split('/')[2]} | {seconds(r) * 1e3:.2f} ms | "
-                           f"{r.get('epochs', 0):.0f} | 1x |" if "as_written" in name else
-                           f"| pytorch no_grad | {seconds(r) * 1e3:.2f} ms | {r.get('epochs', 0):.0f} | "
-                           f"{seconds(ref) / seconds(r):.1f}x faster |")
+                vs = ("1x" if loop == "as_written" else
+                      f"{seconds(ref) / seconds(r):.1f}x faster" if ref else "—")
+                out.append(f"| pytorch {loop} | {seconds(r) * 1e3:.2f} ms | {r.get('epochs', 0):.0f} | {vs} |")
         if not torch_rows:
             out.append("| PyTorch | not installed (apt-get install python3-torch) | | |")
         out.append("")
     ep = train_rows(rows, "train/epoch/")
     if ep:
-        out += ["## Time per epoch (f32)", "", "| n | lingrad fused | lingrad eager | PyTorch (no_grad) | numpy |",
-                "|---:|---:|---:|---:|---:|"]
+        out += ["## Time per epoch (f32)", "",
+                "Median of the run's repetitions ± their coefficient of variation. PyTorch's rows "
+                "are the no_grad loop with the loss eager, and as a torch.jit.script function "
+                "(jit_script: loss.backward() runs TorchScript's derived gradient graph).", "",
+                "| n | lingrad fused | lingrad eager | PyTorch (no_grad) | PyTorch (jit_script) | numpy |",
+                "|---:|---:|---:|---:|---:|---:|"]
         ns = sorted({int(n.split("n:")[1]) for n in ep})
         for n in ns:
             def us(prefix):
                 hits = [r for name, r in ep.items() if name.startswith(prefix) and name.endswith(f"n:{n}")]
-                return f"{seconds(hits[0]) / hits[0].get('epochs', 1) * 1e6:,.1f} us" if hits else "—"
+                return fmt_us(seconds(hits[0]) / hits[0].get("epochs", 1), hits[0]) if hits else "—"
             def ext(name):
                 r = torch_rows.get(name)
-                return f"{seconds(r) * 1e6:,.1f} us" if r else "—"
+                return fmt_us(seconds(r), r) if r else "—"
             out.append(f"| {n:,} | {us('train/epoch/fused/')} | {us('train/epoch/eager/')} | "
-                       f"{ext(f'pytorch/epoch/no_grad/f32/n:{n}')} | {ext(f'numpy/epoch/f32/n:{n}')} |")
+                       f"{ext(f'pytorch/epoch/no_grad/f32/n:{n}')} | {ext(f'pytorch/epoch/jit_script/f32/n:{n}')} | "
+                       f"{ext(f'numpy/epoch/f32/n:{n}')} |")
         out.append("")
+    sentence = fuser_sentence(torch_ctx or {})
+    if sentence:
+        out += [sentence, ""]
     return "\n".join(out)
 
 
@@ -252,7 +285,8 @@ def plot_pytorch(rows, torch_rows, epoch_csv, path):
             sorted(train_rows(rows, "train/tutorial/").items())]
     bars += [("PyTorch " + n.split("/")[2], seconds(r)) for n, r in torch_rows.items()
              if n.startswith("pytorch/tutorial/")]
-    axes[0].barh([b[0] for b in bars], [b[1] * 1e3 for b in bars], color=["tab:blue"] * (len(bars) - 2) + ["tab:red"] * 2)
+    axes[0].barh([b[0] for b in bars], [b[1] * 1e3 for b in bars],
+                 color=["tab:red" if b[0].startswith("PyTorch") else "tab:blue" for b in bars])
     axes[0].set_xscale("log")
     axes[0].set_xlabel("milliseconds per tutorial run (log)")
     axes[0].set_title("The tutorial's workload, n = 100")
@@ -282,11 +316,11 @@ def main(argv):
         return 2
     d = argv[1]
     ctx, rows = rows_of(os.path.join(d, "lingrad.json"))
-    torch_rows = {}
+    torch_ctx, torch_rows = {}, {}
     tp = os.path.join(d, "pytorch.json")
     if os.path.exists(tp):
-        torch_rows = rows_of(tp)[1]
-    text = summary(ctx, rows, torch_rows)
+        torch_ctx, torch_rows = rows_of(tp)
+    text = summary(ctx, rows, torch_rows, torch_ctx)
     with open(os.path.join(d, "summary.md"), "w") as f:
         f.write(text + "\n")
     print(text)

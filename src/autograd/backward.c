@@ -22,10 +22,10 @@ static void back_mul(const lg_exec *ex, lg_tensor *a, const lg_tensor *b, const 
     else if (b->n == out->n)
         lg_par_mulacc(ex, dt, out->grad, b->data, out->n, 1.0, a->grad);
     else
-        lg_par_axpy(ex, dt, out->grad, out->n, lg_tensor_get(b, 0), a->grad);
+        lg_par_axpy(ex, dt, out->grad, out->n, lg_scalar_load(b), a->grad);
 }
 
-static void back_node(const lg_exec *ex, lg_node *node)
+void lg_node_backward(const lg_exec *ex, lg_node *node)
 {
     lg_tensor *a = node->in[0], *b = node->in[1], *out = node->out;
     switch (node->op) {
@@ -46,7 +46,7 @@ static void back_node(const lg_exec *ex, lg_node *node)
         lg_par_mulacc(ex, out->dtype, a->data, out->grad, a->n, 2.0, a->grad);
         break;
     case LG_OP_MEAN: /* d(mean a)/da_i = 1/n: add g/n to every element, in place */
-        lg_par_axpb(ex, a->dtype, a->grad, a->n, 1.0, lg_tensor_grad_get(out, 0) / (double)a->n,
+        lg_par_axpb(ex, a->dtype, a->grad, a->n, 1.0, lg_scalar_grad_load(out) / (double)a->n,
                     a->grad);
         break;
     case LG_OP_MSE_LINEAR:
@@ -57,7 +57,7 @@ static void back_node(const lg_exec *ex, lg_node *node)
     }
 }
 
-static lg_status check_loss(lg_graph *g, const lg_tensor *loss)
+lg_status lg_backward_check(lg_graph *g, const lg_tensor *loss)
 {
     if (!loss)
         return g->status != LG_OK ? g->status
@@ -94,7 +94,9 @@ static lg_status prepare_inputs(lg_graph *g, lg_node *node)
 
 lg_status lg_backward(lg_graph *g, lg_tensor *loss)
 {
-    lg_status s = check_loss(g, loss);
+    lg_status s = lg_backward_check(g, loss);
+    if (s == LG_OK && g->deferred)
+        return lg_plan_run(g, loss, NULL);
     if (s == LG_OK)
         s = lg_graph_ensure_grad(g, loss);
     if (s != LG_OK)
@@ -110,7 +112,7 @@ lg_status lg_backward(lg_graph *g, lg_tensor *loss)
             g->status = s;
             return s;
         }
-        back_node(&g->ex, node);
+        lg_node_backward(&g->ex, node);
     }
     return LG_OK;
 }

@@ -32,13 +32,7 @@ lg_tensor *lg_mse_linear(lg_graph *g, lg_tensor *x, lg_tensor *y, lg_tensor *w, 
     lg_tensor *in[4] = {x, y, w, b};
     if (!fused_ok(g, in))
         return NULL;
-    lg_node *node = lg_graph_record(g, LG_OP_MSE_LINEAR, in, 4, x->dtype, 1);
-    if (!node)
-        return NULL;
-    node->sums = lg_par_mse(&g->ex, x->dtype, x->data, y->data, x->n, lg_tensor_get(w, 0),
-                            lg_tensor_get(b, 0));
-    lg_tensor_set(node->out, 0, lg_mse_linear_loss(&node->sums, x->n));
-    return node->out;
+    return lg_graph_emit(g, LG_OP_MSE_LINEAR, in, 4, 1);
 }
 
 double lg_mse_linear_loss(const lg_mse_sums *s, size_t n)
@@ -58,7 +52,7 @@ void lg_mse_linear_backward(lg_node *node)
 {
     lg_tensor *w = node->in[2], *b = node->in[3];
     double dw, db;
-    lg_mse_linear_increments(&node->sums, node->in[0]->n, lg_tensor_grad_get(node->out, 0), &dw, &db);
+    lg_mse_linear_increments(&node->sums, node->in[0]->n, lg_scalar_grad_load(node->out), &dw, &db);
     if (w->requires_grad)
         lg_grad_add_scalar(w, dw);
     if (b->requires_grad)

@@ -46,6 +46,7 @@ void lg_graph_free(lg_graph *g)
 {
     if (!g)
         return;
+    lg_plan_free(g->plan);
     lg_arena_free(&g->arena);
     lg_tensor_pool_free(&g->headers[0]);
     lg_tensor_pool_free(&g->headers[1]);
@@ -58,8 +59,21 @@ void lg_graph_reset(lg_graph *g)
     g->generation++;
     lg_tensor_pool_rewind(&g->headers[g->generation & 1]);
     g->tail = NULL;
+    g->n_nodes = 0;
     g->status = LG_OK;
     g->backward_done = false;
+}
+
+lg_status lg_graph_set_deferred(lg_graph *g, bool deferred)
+{
+    lg_graph_reset(g);
+    g->deferred = deferred;
+    return LG_OK;
+}
+
+bool lg_graph_deferred(const lg_graph *g)
+{
+    return g->deferred;
 }
 
 lg_status lg_graph_status(const lg_graph *g)
@@ -143,21 +157,32 @@ bool lg_graph_inputs_ok(lg_graph *g, const char *op, lg_tensor *const in[], size
     return true;
 }
 
+/* An output's values: inline for one element; none yet for a vector in graph
+ * mode (lg_plan_run gives one it must keep); else from the arena. */
+static bool give_data(lg_graph *g, lg_tensor *t)
+{
+    if (t->n == 1)
+        t->data = &t->inline_data;
+    else if (!g->deferred && t->n <= SIZE_MAX / lg_esize(t->dtype))
+        t->data = lg_arena_alloc(&g->arena, t->n * lg_esize(t->dtype));
+    return t->data || g->deferred;
+}
+
 lg_node *lg_graph_record(lg_graph *g, lg_op op, lg_tensor *const in[], size_t n_in,
                          lg_dtype dt, size_t n)
 {
     lg_node *node = lg_arena_alloc(&g->arena, sizeof *node);
     lg_tensor *t = lg_tensor_pool_take(&g->headers[g->generation & 1]);
-    void *data = NULL;
-    if (node && t && n <= SIZE_MAX / lg_esize(dt))
-        data = lg_arena_alloc(&g->arena, n * lg_esize(dt));
-    if (!data) {
+    if (t)
+        *t = (lg_tensor){.dtype = dt, .n = n, .owner = g, .generation = g->generation,
+                         .owner_generation = &g->generation, .pending = g->deferred,
+                         .tape_pos = g->n_nodes + 1};
+    if (!node || !t || !give_data(g, t)) {
         lg_graph_fail(g, LG_ENOMEM, "lg_%s: cannot allocate %zu %s values: out of memory",
                       lg_op_name(op), n, lg_dtype_name(dt));
         return NULL;
     }
-    *t = (lg_tensor){.dtype = dt, .n = n, .data = data, .owner = g,
-                     .generation = g->generation, .owner_generation = &g->generation};
+    g->n_nodes++;
     *node = (lg_node){.op = op, .n_in = n_in, .out = t, .prev = g->tail};
     for (size_t i = 0; i < n_in; i++) {
         node->in[i] = in[i];
@@ -171,6 +196,11 @@ lg_status lg_graph_ensure_grad(lg_graph *g, lg_tensor *t)
 {
     if (t->grad)
         return LG_OK;
+    if (t->owner && t->n == 1) {
+        t->inline_grad = 0.0;
+        t->grad = &t->inline_grad;
+        return LG_OK;
+    }
     t->grad = lg_arena_alloc(&g->arena, t->n * lg_esize(t->dtype));
     if (!t->grad)
         return lg_fail(LG_ENOMEM, "backward: cannot allocate a gradient of %zu %s values: out of memory",

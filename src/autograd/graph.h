@@ -34,6 +34,8 @@ typedef struct lg_node {
     struct lg_node *prev;
 } lg_node;
 
+struct lg_plan;
+
 struct lg_graph {
     lg_arena arena;         /* this step's data and gradients */
     /* Op output headers, alternating by step, so an output of the step just
@@ -43,6 +45,9 @@ struct lg_graph {
     lg_node *tail;
     lg_status status;   /* first failure since reset */
     bool backward_done;
+    bool deferred;      /* graph mode: ops record, lg_backward / lg_graph_eval compute */
+    uint32_t n_nodes;   /* on the tape since reset */
+    struct lg_plan *plan; /* graph mode: the last tape's schedule, kept across resets */
     lg_exec ex;         /* kernel table, threads, and the team while training */
 };
 
@@ -59,8 +64,25 @@ bool lg_graph_inputs_ok(lg_graph *g, const char *op, lg_tensor *const in[], size
  * that produced it appended to the tape. */
 lg_node *lg_graph_record(lg_graph *g, lg_op op, lg_tensor *const in[], size_t n_in,
                          lg_dtype dt, size_t n);
-/* Gives t a zeroed gradient buffer from g's arena if it has none. */
+/* Records the node (output dtype of in[0], n elements) and, in eager mode,
+ * computes it; the op's output, or NULL on failure. */
+lg_tensor *lg_graph_emit(lg_graph *g, lg_op op, lg_tensor *const in[], size_t n_in, size_t n);
+/* Gives t a zeroed gradient buffer (from g's arena, or inline for one element)
+ * if it has none. */
 lg_status lg_graph_ensure_grad(lg_graph *g, lg_tensor *t);
+
+/* ops.c: computes node's output from its inputs, as the eager op does. */
+void lg_node_forward(const lg_exec *ex, lg_node *node);
+/* backward.c: adds node's contribution to its inputs' gradients, as the eager
+ * backward does; every input that requires a gradient has its buffer. */
+void lg_node_backward(const lg_exec *ex, lg_node *node);
+/* Whether lg_backward may start: the loss is a live scalar of g that requires a
+ * gradient, and the graph is healthy and has not run backward. */
+lg_status lg_backward_check(lg_graph *g, const lg_tensor *loss);
+
+/* plan.c / sweep.c: graph mode's lg_backward (loss) and lg_graph_eval (target). */
+lg_status lg_plan_run(lg_graph *g, lg_tensor *loss, lg_tensor *target);
+void lg_plan_free(struct lg_plan *p);
 
 /* fused.c: adds the fused op's gradient to w and b. */
 void lg_mse_linear_backward(lg_node *node);

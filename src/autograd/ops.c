@@ -1,4 +1,4 @@
-/* Forward passes of the eager ops: validate, record a node, run the kernel. */
+/* The ops' forward passes: validate, record a node, and (eager mode) run the kernel. */
 #include "autograd/graph.h"
 #include "exec/parallel.h"
 
@@ -21,11 +21,6 @@ static bool binary_ok(lg_graph *g, lg_op op, lg_tensor *a, lg_tensor *b)
     return true;
 }
 
-static double scalar_of(const lg_tensor *t)
-{
-    return lg_tensor_get(t, 0);
-}
-
 /* A vector-scalar op becomes out = alpha*v + beta on the vector operand v. */
 static void forward_binary(const lg_exec *ex, lg_op op, const lg_tensor *a, const lg_tensor *b,
                            lg_tensor *out)
@@ -39,7 +34,7 @@ static void forward_binary(const lg_exec *ex, lg_op op, const lg_tensor *a, cons
     }
     bool a_vec = a->n == n;
     const lg_tensor *v = a_vec ? a : b;
-    double s = scalar_of(a_vec ? b : a);
+    double s = lg_scalar_load(a_vec ? b : a);
     switch (op) {
     case LG_OP_ADD: lg_par_axpb(ex, dt, v->data, n, 1.0, s, out->data); break;
     case LG_OP_SUB:
@@ -52,16 +47,46 @@ static void forward_binary(const lg_exec *ex, lg_op op, const lg_tensor *a, cons
     }
 }
 
+void lg_node_forward(const lg_exec *ex, lg_node *node)
+{
+    lg_tensor *a = node->in[0], *out = node->out;
+    switch (node->op) {
+    case LG_OP_ADD:
+    case LG_OP_SUB:
+    case LG_OP_MUL: forward_binary(ex, node->op, a, node->in[1], out); break;
+    case LG_OP_SQUARE: lg_par_square(ex, a->dtype, a->data, a->n, out->data); break;
+    case LG_OP_MEAN:
+        lg_scalar_store(out, lg_par_sum(ex, a->dtype, a->data, a->n) / (double)a->n);
+        break;
+    case LG_OP_MSE_LINEAR: {
+        const lg_tensor *y = node->in[1], *w = node->in[2], *b = node->in[3];
+        node->sums = lg_par_mse(ex, a->dtype, a->data, y->data, a->n, lg_scalar_load(w),
+                                lg_scalar_load(b));
+        lg_scalar_store(out, lg_mse_linear_loss(&node->sums, a->n));
+        break;
+    }
+    case LG_OP_COUNT: break;
+    }
+    out->pending = false;
+}
+
+/* Records the node; eager mode computes it at once, graph mode when asked. */
+lg_tensor *lg_graph_emit(lg_graph *g, lg_op op, lg_tensor *const in[], size_t n_in, size_t n)
+{
+    lg_node *node = lg_graph_record(g, op, in, n_in, in[0]->dtype, n);
+    if (!node)
+        return NULL;
+    if (!g->deferred)
+        lg_node_forward(&g->ex, node);
+    return node->out;
+}
+
 static lg_tensor *binary(lg_graph *g, lg_op op, lg_tensor *a, lg_tensor *b)
 {
     if (!binary_ok(g, op, a, b))
         return NULL;
     lg_tensor *in[2] = {a, b};
-    lg_node *node = lg_graph_record(g, op, in, 2, a->dtype, a->n > b->n ? a->n : b->n);
-    if (!node)
-        return NULL;
-    forward_binary(&g->ex, op, a, b, node->out);
-    return node->out;
+    return lg_graph_emit(g, op, in, 2, a->n > b->n ? a->n : b->n);
 }
 
 lg_tensor *lg_add(lg_graph *g, lg_tensor *a, lg_tensor *b)
@@ -83,20 +108,12 @@ lg_tensor *lg_square(lg_graph *g, lg_tensor *a)
 {
     if (!lg_graph_inputs_ok(g, "square", &a, 1))
         return NULL;
-    lg_node *node = lg_graph_record(g, LG_OP_SQUARE, &a, 1, a->dtype, a->n);
-    if (!node)
-        return NULL;
-    lg_par_square(&g->ex, a->dtype, a->data, a->n, node->out->data);
-    return node->out;
+    return lg_graph_emit(g, LG_OP_SQUARE, &a, 1, a->n);
 }
 
 lg_tensor *lg_mean(lg_graph *g, lg_tensor *a)
 {
     if (!lg_graph_inputs_ok(g, "mean", &a, 1))
         return NULL;
-    lg_node *node = lg_graph_record(g, LG_OP_MEAN, &a, 1, a->dtype, 1);
-    if (!node)
-        return NULL;
-    lg_tensor_set(node->out, 0, lg_par_sum(&g->ex, a->dtype, a->data, a->n) / (double)a->n);
-    return node->out;
+    return lg_graph_emit(g, LG_OP_MEAN, &a, 1, 1);
 }

@@ -177,11 +177,13 @@ bool cli_dtype(const char *s, lg_dtype *out)
 
 bool cli_mode(const char *s, lg_mode *out)
 {
-    if (strcmp(s, "fused") == 0 || strcmp(s, "eager") == 0) {
-        *out = s[0] == 'e' ? LG_MODE_EAGER : LG_MODE_FUSED;
-        return true;
-    }
-    return cli_reject("--mode: '%s' is not one of fused, eager", s);
+    static const lg_mode modes[] = {LG_MODE_FUSED, LG_MODE_EAGER, LG_MODE_GRAPH};
+    for (size_t i = 0; i < sizeof modes / sizeof modes[0]; i++)
+        if (strcmp(s, lg_mode_name(modes[i])) == 0) {
+            *out = modes[i];
+            return true;
+        }
+    return cli_reject("--mode: '%s' is not one of fused, eager, graph", s);
 }
 
 bool cli_fits_memory(size_t n, lg_dtype dtype, size_t buffers)

@@ -10,7 +10,7 @@ void cli_usage(FILE *out)
           "  lingrad train [--w 0.3] [--b 0.5] [--size 100] [--noise 0.01] [--seed 42]\n"
           "                [--data FILE.csv] [--init-w W0] [--init-b B0]\n"
           "                [--lr 0.1] [--epochs 500] [--tol 5e-5] [--dtype f64|f32]\n"
-          "                [--mode fused|eager] [--isa NAME] [--every 5]\n"
+          "                [--mode fused|eager|graph] [--isa NAME] [--every 5]\n"
           "                [--history FILE.csv] [--plot PREFIX] [--timing] [--threads N]\n"
           "  lingrad gen   [--w 0.3] [--b 0.5] [--size 100] [--noise 0.01] [--seed 42]\n"
           "                [--dtype f64|f32] [--threads N] [--print-init] --out FILE.csv\n"

@@ -86,9 +86,9 @@ typedef struct gen_job {
     void *x, *y;
 } gen_job;
 
-static void gen_block(void *ctx, size_t block, size_t begin, size_t end)
+static void gen_block(void *ctx, int worker, size_t block, size_t begin, size_t end)
 {
-    (void)block;
+    (void)worker, (void)block;
     const gen_job *j = ctx;
     size_t off = begin * lg_dtype_size(j->dtype);
     fill_range_fp(j->w, j->b, j->noise, j->seed, j->dtype, begin, end - begin,

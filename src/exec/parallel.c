@@ -39,12 +39,13 @@ lg_blocks lg_blocks_of(size_t n)
 
 /* Every thread that runs lingrad's blocks comes through here: the one place to
  * flush subnormals (see fpmode.h) and give the thread its mode back. */
-static void run_blocks(const lg_blocks *b, size_t first, size_t last, lg_block_fn *fn, void *ctx)
+static void run_blocks(const lg_blocks *b, int worker, size_t first, size_t last,
+                       lg_block_fn *fn, void *ctx)
 {
     lg_fpmode mode = lg_fpmode_enter();
     for (size_t i = first; i < last; i++) {
         size_t begin = i * b->len, end = begin + b->len < b->n ? begin + b->len : b->n;
-        fn(ctx, i, begin, end);
+        fn(ctx, worker, i, begin, end);
     }
     lg_fpmode_leave(mode);
 }
@@ -53,7 +54,7 @@ void lg_blocks_run_share(const lg_blocks *b, int t, int threads, lg_block_fn *fn
 {
     size_t first = b->count * (size_t)t / (size_t)threads;
     size_t last = b->count * (size_t)(t + 1) / (size_t)threads;
-    run_blocks(b, first, last, fn, ctx);
+    run_blocks(b, t, first, last, fn, ctx);
 }
 
 size_t lg_par_grain(const lg_exec *ex)
@@ -73,7 +74,7 @@ void lg_par_for(const lg_exec *ex, size_t n, lg_block_fn *fn, void *ctx)
     lg_blocks b = lg_blocks_of(n);
     int threads = (size_t)ex->threads < b.count ? ex->threads : (int)b.count;
     if (threads <= 1 || n < lg_par_grain(ex)) {
-        run_blocks(&b, 0, b.count, fn, ctx); /* no share to work out: two divisions saved */
+        run_blocks(&b, 0, 0, b.count, fn, ctx); /* no share to work out: two divisions saved */
         return;
     }
     if (ex->team) {
@@ -99,8 +100,9 @@ typedef struct kop_job {
     lg_mse_sums part[LG_MAX_BLOCKS]; /* a reduction's sums, one per block */
 } kop_job;
 
-static void kop_block(void *ctx, size_t blk, size_t begin, size_t end)
+static void kop_block(void *ctx, int worker, size_t blk, size_t begin, size_t end)
 {
+    (void)worker;
     kop_job *j = ctx;
     j->part[blk] = lg_kop_call(j->k, j->dt, j->op, &j->args, begin, end - begin);
 }
@@ -189,9 +191,9 @@ typedef struct zero_job {
     void *p;
 } zero_job;
 
-static void zero_block(void *ctx, size_t blk, size_t begin, size_t end)
+static void zero_block(void *ctx, int worker, size_t blk, size_t begin, size_t end)
 {
-    (void)blk;
+    (void)worker, (void)blk;
     const zero_job *j = ctx;
     size_t size = lg_esize(j->dt);
     memset((char *)j->p + begin * size, 0, (end - begin) * size);

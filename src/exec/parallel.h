@@ -27,8 +27,10 @@ typedef struct lg_blocks {
 
 lg_blocks lg_blocks_of(size_t n);
 
-/* Work on block `block`, elements [begin, end). */
-typedef void lg_block_fn(void *ctx, size_t block, size_t begin, size_t end);
+/* Work on block `block`, elements [begin, end), by worker `worker` (0 to the
+ * thread count - 1; one worker runs its blocks one after another, so per-worker
+ * scratch needs no lock). */
+typedef void lg_block_fn(void *ctx, int worker, size_t block, size_t begin, size_t end);
 
 /* Runs fn on every block of [0, n): serially when n is below the grain or one
  * thread is asked for, else on ex->threads threads (or on the running team). */

@@ -176,13 +176,13 @@ lg_status lg_tensor_free(lg_tensor *t)
 size_t lg_tensor_size(const lg_tensor *t) { return t->n; }
 lg_dtype lg_tensor_dtype(const lg_tensor *t) { return t->dtype; }
 bool lg_tensor_requires_grad(const lg_tensor *t) { return t->requires_grad; }
-void *lg_tensor_data(lg_tensor *t) { return lg_tensor_stale(t) ? NULL : t->data; }
-const void *lg_tensor_cdata(const lg_tensor *t) { return lg_tensor_stale(t) ? NULL : t->data; }
+void *lg_tensor_data(lg_tensor *t) { return lg_tensor_unreadable(t) ? NULL : t->data; }
+const void *lg_tensor_cdata(const lg_tensor *t) { return lg_tensor_unreadable(t) ? NULL : t->data; }
 const void *lg_tensor_grad(const lg_tensor *t) { return lg_tensor_stale(t) ? NULL : t->grad; }
 
 static double get(const lg_tensor *t, const void *p, size_t i)
 {
-    if (lg_tensor_stale(t) || i >= t->n)
+    if (lg_tensor_unreadable(t) || i >= t->n)
         return NAN;
     return t->dtype == LG_F32 ? (double)((const float *)p)[i] : ((const double *)p)[i];
 }
@@ -192,11 +192,15 @@ double lg_tensor_get(const lg_tensor *t, size_t i)
     return get(t, t->data, i);
 }
 
+/* A pending output's gradient is readable: graph mode computes the gradients of
+ * scalar outputs without keeping vector values. */
 double lg_tensor_grad_get(const lg_tensor *t, size_t i)
 {
     if (lg_tensor_stale(t) || i >= t->n)
         return NAN;
-    return t->grad ? get(t, t->grad, i) : 0.0;
+    if (!t->grad)
+        return 0.0;
+    return t->dtype == LG_F32 ? (double)((const float *)t->grad)[i] : ((const double *)t->grad)[i];
 }
 
 static lg_status check_live(const lg_tensor *t, const char *fn)
@@ -206,9 +210,20 @@ static lg_status check_live(const lg_tensor *t, const char *fn)
                               : LG_OK;
 }
 
+void lg_scalar_store(lg_tensor *t, double v)
+{
+    if (t->dtype == LG_F32)
+        ((float *)t->data)[0] = (float)v;
+    else
+        ((double *)t->data)[0] = v;
+}
+
 lg_status lg_tensor_set(lg_tensor *t, size_t i, double v)
 {
     lg_status s = check_live(t, "lg_tensor_set");
+    if (s == LG_OK && t->pending)
+        s = lg_fail(LG_EINVAL, "lg_tensor_set: the tensor is an op output that graph mode has not "
+                    "computed yet (lg_graph_eval or lg_backward computes it)");
     if (s == LG_OK && i >= t->n)
         s = lg_fail(LG_EINVAL, "lg_tensor_set: index %zu is out of range for %zu elements", i, t->n);
     if (s != LG_OK)

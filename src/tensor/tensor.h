@@ -19,12 +19,24 @@ struct lg_tensor {
     uint64_t generation;
     const uint64_t *owner_generation;
     bool borrowed;           /* data is the caller's (lg_tensor_wrap): not freed */
+    /* Graph mode: an op output whose value is not computed yet (data may be NULL). */
+    bool pending;
+    uint32_t tape_pos;       /* op outputs: 1 + the node's place on the tape */
+    /* An op output of one element keeps its value and gradient here, not in the
+     * arena: a scalar costs no allocation. */
+    double inline_data, inline_grad;
 };
 
 /* An op output whose step was dropped by its graph: its data and gradient are gone. */
 static inline bool lg_tensor_stale(const lg_tensor *t)
 {
     return t->owner_generation && t->generation != *t->owner_generation;
+}
+
+/* Its values cannot be read: stale, or not computed yet in graph mode. */
+static inline bool lg_tensor_unreadable(const lg_tensor *t)
+{
+    return t->pending || lg_tensor_stale(t);
 }
 
 /* A buffer of n elements: 64-byte aligned, and from 2 MiB up 2 MiB-aligned with
@@ -42,5 +54,19 @@ void lg_buffer_free(void *p, lg_dtype dtype, size_t n);
 
 /* t->grad[0] += v, in t's dtype. */
 void lg_grad_add_scalar(lg_tensor *t, double v);
+/* t->data[0] (or t->grad[0]) as double, pending or not: for the ops themselves. */
+static inline double lg_scalar_load(const lg_tensor *t)
+{
+    return t->dtype == LG_F32 ? (double)((const float *)t->data)[0] : ((const double *)t->data)[0];
+}
+
+static inline double lg_scalar_grad_load(const lg_tensor *t)
+{
+    return t->dtype == LG_F32 ? (double)((const float *)t->grad)[0] : ((const double *)t->grad)[0];
+}
+
+/* t->data[0] = v, rounded to t's dtype: the ops' own store, which works on a
+ * pending output (lg_tensor_set refuses those). */
+void lg_scalar_store(lg_tensor *t, double v);
 
 #endif

@@ -16,7 +16,7 @@
 
 const char *lg_mode_name(lg_mode m)
 {
-    return m == LG_MODE_EAGER ? "eager" : "fused";
+    return m == LG_MODE_EAGER ? "eager" : m == LG_MODE_GRAPH ? "graph" : "fused";
 }
 
 void lg_train_opts_default(lg_train_opts *o)
@@ -62,7 +62,7 @@ static lg_status check_args(const lg_tensor *x, const lg_tensor *y, const lg_tra
             : !isfinite(o->init_w) || !isfinite(o->init_b))
         return lg_fail(LG_EINVAL, "train: the initial w and b must be finite %s numbers",
                        lg_dtype_name(x->dtype));
-    if (o->mode != LG_MODE_FUSED && o->mode != LG_MODE_EAGER)
+    if (o->mode != LG_MODE_FUSED && o->mode != LG_MODE_EAGER && o->mode != LG_MODE_GRAPH)
         return lg_fail(LG_EINVAL, "train: unknown mode %d", (int)o->mode);
     if (o->threads < 0)
         return lg_fail(LG_EINVAL, "train: threads must be >= 1, or 0 for the default (got %d)",
@@ -74,7 +74,7 @@ static lg_status check_args(const lg_tensor *x, const lg_tensor *y, const lg_tra
 typedef struct trainer {
     lg_graph *g;
     lg_tensor *x, *y, *w, *b;
-    lg_tensor *loss;  /* eager: this epoch's loss on the tape */
+    lg_tensor *loss;  /* eager, graph: this epoch's loss on the tape */
     lg_mse_sums sums; /* fused: this epoch's kernel sums */
     lg_mode mode;
     size_t history_cap;
@@ -91,6 +91,8 @@ static lg_status trainer_init(trainer *t, const lg_tensor *x, const lg_tensor *y
         s = lg_graph_set_isa(t->g, o->isa);
     if (s == LG_OK && o->threads > 0)
         s = lg_graph_set_threads(t->g, o->threads);
+    if (s == LG_OK && o->mode == LG_MODE_GRAPH)
+        s = lg_graph_set_deferred(t->g, true);
     if (s == LG_OK)
         s = lg_tensor_scalar(x->dtype, o->init_w, true, &t->w);
     if (s == LG_OK)
@@ -120,7 +122,9 @@ static double to_dtype(lg_dtype dt, double v)
     return dt == LG_F32 ? round_f32(v) : v;
 }
 
-/* This epoch's loss. Eager builds the tutorial's graph op by op. Fused needs no
+/* This epoch's loss. Eager builds the tutorial's graph op by op. Graph mode
+ * records the same ops and runs them with their backward as one plan, so the
+ * loss comes with the gradients (unused after the last epoch). Fused needs no
  * tape: one kernel call gives the sums that lg_mse_linear would, and the loss is
  * rounded as the op rounds it, so the bits are the op's at a third of the cost
  * per epoch at tiny n (tests/test_train.c compares with the op). */
@@ -138,6 +142,13 @@ static lg_status evaluate(trainer *t, double w, double b, double *loss)
     t->loss = lg_mean(g, lg_square(g, lg_sub(g, y_hat, t->y)));
     if (!t->loss)
         return lg_graph_status(g);
+    if (t->mode == LG_MODE_GRAPH) {
+        lg_zero_grad(t->w);
+        lg_zero_grad(t->b);
+        lg_status s = lg_backward(g, t->loss);
+        if (s != LG_OK)
+            return s;
+    }
     *loss = lg_tensor_get(t->loss, 0);
     return LG_OK;
 }
@@ -154,9 +165,12 @@ static lg_status gradients(trainer *t, double *gw, double *gb)
         *gb = to_dtype(t->x->dtype, 0.0 + db);
         return LG_OK;
     }
-    lg_zero_grad(t->w);
-    lg_zero_grad(t->b);
-    lg_status s = lg_backward(t->g, t->loss);
+    lg_status s = LG_OK;
+    if (t->mode == LG_MODE_EAGER) {
+        lg_zero_grad(t->w);
+        lg_zero_grad(t->b);
+        s = lg_backward(t->g, t->loss);
+    }
     *gw = lg_tensor_grad_get(t->w, 0);
     *gb = lg_tensor_grad_get(t->b, 0);
     return s;
@@ -208,7 +222,7 @@ static lg_status step(trainer *t, const lg_train_opts *o, long epoch, lg_train_r
     if ((s = gradients(t, &gw, &gb)) != LG_OK)
         return s;
     double w = res->w - o->lr * gw, b = res->b - o->lr * gb;
-    if (t->mode == LG_MODE_EAGER) { /* the tape reads w and b from their tensors */
+    if (t->mode != LG_MODE_FUSED) { /* the tape reads w and b from their tensors */
         lg_tensor_set(t->w, 0, w);
         lg_tensor_set(t->b, 0, b);
         w = lg_tensor_get(t->w, 0); /* as rounded */

@@ -1,0 +1,83 @@
+/* Graph mode's entry points: running a plan for lg_backward and lg_graph_eval,
+ * and printing one. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "autograd/plan.h"
+#include "core/dtype.h"
+#include "core/error.h"
+
+void lg_plan_free(lg_plan *p)
+{
+    if (!p)
+        return;
+    free(p->sig), free(p->cand), free(p->pt), free(p->steps), free(p->order), free(p->phys);
+    free(p->sweeps), free(p->partials), free(p->scratch), free(p->nodes);
+    free(p->scalar_order), free(p->phase_first), free(p->inline_grads);
+    free(p->tens), free(p->ids), free(p->leaves);
+    free(p);
+}
+
+/* What this run needs beyond the plan: zeroed gradients for the scalar outputs
+ * eager would give one, and memory for the output to keep. */
+static lg_status prepare_run(lg_plan *p, lg_graph *g, lg_tensor *target)
+{
+    for (size_t i = 0; i < p->n_inline_grads; i++) {
+        lg_tensor *t = p->tens[p->inline_grads[i]];
+        t->inline_grad = 0.0;
+        t->grad = &t->inline_grad;
+    }
+    if (target && target->n > 1 && target->owner &&
+        !(target->data = lg_arena_alloc(&g->arena, target->n * lg_esize(target->dtype))))
+        return lg_fail(LG_ENOMEM, "lg_graph_eval: cannot allocate %zu %s values: out of memory",
+                       target->n, lg_dtype_name(target->dtype));
+    return LG_OK;
+}
+
+static lg_status plan_for(lg_graph *g, lg_tensor *loss, lg_tensor *target)
+{
+    if (!g->plan && !(g->plan = calloc(1, sizeof *g->plan)))
+        return lg_fail(LG_ENOMEM, "graph mode: cannot allocate a plan: out of memory");
+    bool fits = false;
+    lg_status s = lg_plan_bind(g->plan, g, loss, target, &fits);
+    if (s == LG_OK && !fits)
+        s = lg_plan_build(g->plan, g, loss, target);
+    if (s == LG_OK && !fits)
+        s = lg_plan_reserve(g->plan, g);
+    return s;
+}
+
+lg_status lg_plan_run(lg_graph *g, lg_tensor *loss, lg_tensor *target)
+{
+    lg_status s = plan_for(g, loss, target);
+    if (s == LG_OK)
+        s = prepare_run(g->plan, g, target);
+    if (s != LG_OK) {
+        if (g->status == LG_OK)
+            g->status = s;
+        return s;
+    }
+    lg_plan_execute(g->plan, g);
+    if (target)
+        target->pending = false;
+    if (loss)
+        g->backward_done = true;
+    return LG_OK;
+}
+
+lg_status lg_graph_eval(lg_graph *g, lg_tensor *t)
+{
+    if (!t)
+        return g->status != LG_OK ? g->status : lg_fail(LG_EINVAL, "lg_graph_eval: the tensor is NULL");
+    if (g->status != LG_OK)
+        return lg_fail(g->status, "lg_graph_eval: the graph recorded an earlier failure");
+    if (t->owner && t->owner != g)
+        return lg_fail(LG_EINVAL, "lg_graph_eval: the tensor belongs to another graph");
+    if (lg_tensor_stale(t))
+        return lg_fail(LG_EINVAL, "lg_graph_eval: the tensor is from an earlier step of this graph "
+                       "(lg_graph_reset and lg_graph_set_isa drop every op output)");
+    if (!t->pending) /* a leaf, eager mode, or computed already */
+        return LG_OK;
+    return lg_plan_run(g, NULL, t);
+}

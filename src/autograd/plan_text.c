@@ -1,0 +1,129 @@
+/* The sweep plan as text (lg_graph_plan_describe): what the README shows. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "autograd/plan.h"
+#include "exec/parallel.h"
+
+typedef struct text {
+    char *buf;
+    size_t len, used;
+} text;
+
+static void put(text *t, const char *fmt, ...) LG_PRINTF(2, 3);
+
+static void put(text *t, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    size_t room = t->used < t->len ? t->len - t->used : 0;
+    int k = vsnprintf(room ? t->buf + t->used : NULL, room, fmt, ap);
+    va_end(ap);
+    if (k > 0)
+        t->used += (size_t)k;
+}
+
+/* Tensors by their op and plan index ("mul4"); leaves as "leaf0". */
+static void name(text *t, const lg_plan *p, uint32_t id)
+{
+    const lg_ptensor *pt = &p->pt[id];
+    put(t, "%s%u", pt->node < 0 ? "leaf" : lg_op_name((lg_op)pt->op), (unsigned)id);
+}
+
+static void ref(text *t, const lg_plan *p, lg_ref r)
+{
+    if (r.kind == LG_REF_DATA || r.kind == LG_REF_GRAD) {
+        put(t, r.kind == LG_REF_GRAD ? "d" : "");
+        name(t, p, r.id);
+        put(t, r.kind == LG_REF_DATA && p->pt[r.id].keep ? "[kept]" : "");
+        return;
+    }
+    for (uint32_t i = 0; i < p->n_tensors; i++)
+        if (p->pt[i].data_slot == r.id || p->pt[i].grad_slot == r.id) {
+            put(t, p->pt[i].grad_slot == r.id ? "d" : "");
+            name(t, p, i);
+            return;
+        }
+}
+
+static void sarg(text *t, const lg_plan *p, lg_sarg a)
+{
+    if (a.kind == LG_SARG_CONST) {
+        put(t, "%g", a.c);
+        return;
+    }
+    put(t, a.kind == LG_SARG_NEG ? "-" : a.kind == LG_SARG_GRAD_DIV ? "d" : "");
+    name(t, p, a.t);
+    if (a.kind == LG_SARG_GRAD_DIV)
+        put(t, "/%g", a.c);
+}
+
+static void kernel_step(text *t, const lg_plan *p, const lg_step *s)
+{
+    const lg_kop_info *k = lg_kop_about((lg_kop)s->kop);
+    if (s->kind == LG_STEP_ZERO) {
+        ref(t, p, s->out), put(t, " = 0");
+        return;
+    }
+    if (k->reduces)
+        put(t, "r%d = ", s->red);
+    else
+        ref(t, p, s->out), put(t, s->kop == LG_KOP_AXPY || s->kop == LG_KOP_MULACC ? " += " : " = ");
+    put(t, "%s(", k->name);
+    ref(t, p, s->p);
+    if (s->q.kind)
+        put(t, ", "), ref(t, p, s->q);
+    if (s->kop == LG_KOP_AXPB || s->kop == LG_KOP_AXPY || s->kop == LG_KOP_MULACC || s->kop == LG_KOP_MSE)
+        put(t, "; "), sarg(t, p, s->a);
+    if (s->kop == LG_KOP_AXPB || s->kop == LG_KOP_MSE)
+        put(t, ", "), sarg(t, p, s->b);
+    put(t, ")");
+}
+
+static void scalar_step(text *t, const lg_plan *p, const lg_step *s)
+{
+    uint32_t o = s->t;
+    switch (s->kind) {
+    case LG_STEP_FORWARD: name(t, p, o), put(t, " (scalar op)"); break;
+    case LG_STEP_BACKWARD: put(t, "backward of "), name(t, p, o), put(t, " (scalar op)"); break;
+    case LG_STEP_SEED: put(t, "d"), name(t, p, o), put(t, " += 1 (the loss)"); break;
+    case LG_STEP_FIN_MEAN: name(t, p, o), put(t, " = r%d / n", s->red); break;
+    case LG_STEP_FIN_MSE: name(t, p, o), put(t, " = mse of sums r%d", s->red); break;
+    case LG_STEP_FIN_GRAD: put(t, "d"), name(t, p, o), put(t, " += %g * r%d", s->c, s->red); break;
+    default: break;
+    }
+}
+
+static void phase(text *t, const lg_plan *p, int ph)
+{
+    put(t, "phase %d\n", ph);
+    for (size_t i = 0; i < p->n_steps; i++)
+        if (!p->steps[i].vector && p->steps[i].phase == ph)
+            put(t, "  scalar: "), scalar_step(t, p, &p->steps[i]), put(t, "\n");
+    for (size_t w = 0; w < p->n_sweeps; w++) {
+        const lg_sweep *sw = &p->sweeps[w];
+        if (sw->phase != ph)
+            continue;
+        lg_blocks b = lg_blocks_of(sw->n);
+        put(t, "  sweep %zu: n = %zu, %zu block%s of %zu, %zu scratch buffer%s per worker\n", w, sw->n,
+            b.count, b.count == 1 ? "" : "s", b.len, sw->buffers, sw->buffers == 1 ? "" : "s");
+        for (size_t i = sw->first; i < sw->first + sw->count; i++)
+            put(t, "    "), kernel_step(t, p, &p->steps[p->order[i]]), put(t, "\n");
+    }
+}
+
+size_t lg_graph_plan_describe(const lg_graph *g, char *buf, size_t len)
+{
+    text t = {buf, len, 0};
+    if (len)
+        buf[0] = '\0';
+    const lg_plan *p = g->plan;
+    if (!p || !p->sig_len)
+        return 0;
+    put(&t, "%zu sweep%s over %d phase%s\n", p->n_sweeps, p->n_sweeps == 1 ? "" : "s", p->n_phases,
+        p->n_phases == 1 ? "" : "s");
+    for (int ph = 0; ph < p->n_phases; ph++)
+        phase(&t, p, ph);
+    return t.used;
+}

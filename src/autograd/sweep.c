@@ -1,0 +1,160 @@
+/* Graph mode's executor: scalar steps between sweeps, and sweeps that carry each
+ * block through their steps with the intermediates in per-worker scratch. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "autograd/plan.h"
+#include "core/dtype.h"
+#include "core/error.h"
+#include "exec/parallel.h"
+
+/* A slot's buffer holds one block of the widest dtype. */
+#define SLOT_ELEMENT sizeof(double)
+
+static size_t sweep_bytes(const lg_sweep *sw)
+{
+    return sw->buffers * lg_blocks_of(sw->n).len * SLOT_ELEMENT;
+}
+
+lg_status lg_plan_reserve(lg_plan *p, const lg_graph *g)
+{
+    size_t per_worker = 0;
+    for (size_t i = 0; i < p->n_sweeps; i++) {
+        size_t b = sweep_bytes(&p->sweeps[i]);
+        per_worker = b > per_worker ? b : per_worker;
+    }
+    per_worker = (per_worker + 63) / 64 * 64;
+    int workers = g->ex.threads;
+    if (per_worker > p->scratch_worker || workers > p->workers) {
+        free(p->scratch);
+        p->scratch = NULL;
+        p->scratch_worker = 0, p->workers = 0;
+        size_t bytes = per_worker * (size_t)workers;
+        if (bytes && !(p->scratch = aligned_alloc(64, bytes)))
+            return lg_fail(LG_ENOMEM, "graph mode: cannot allocate %zu bytes of scratch: out of memory",
+                           bytes);
+        p->scratch_worker = per_worker, p->workers = workers;
+    }
+    if (p->n_red > p->partial_rows) {
+        free(p->partials);
+        p->partial_rows = 0;
+        p->partials = malloc(p->n_red * LG_MAX_BLOCKS * sizeof *p->partials);
+        if (!p->partials)
+            return lg_fail(LG_ENOMEM, "graph mode: cannot allocate reduction partials: out of memory");
+        p->partial_rows = p->n_red;
+    }
+    return LG_OK;
+}
+
+/* ---- scalar steps ---------------------------------------------------------------- */
+
+/* A reduction's total: its blocks' sums added in block order from zero, exactly
+ * as lg_par_run adds them. */
+static lg_mse_sums total(const lg_plan *p, const lg_step *s)
+{
+    const lg_mse_sums *part = &p->partials[(size_t)s->red * LG_MAX_BLOCKS];
+    lg_mse_sums t = {0.0, 0.0, 0.0};
+    for (size_t i = 0; i < s->blocks; i++) {
+        t.r += part[i].r;
+        t.rx += part[i].rx;
+        t.rr += part[i].rr;
+    }
+    return t;
+}
+
+static void run_scalar(lg_plan *p, lg_graph *g, const lg_step *s)
+{
+    lg_node *node = s->kind == LG_STEP_SEED || s->kind == LG_STEP_FIN_GRAD ? NULL : p->nodes[s->node];
+    const lg_tensor *in = node ? node->in[0] : NULL;
+    switch (s->kind) {
+    case LG_STEP_FORWARD: lg_node_forward(&g->ex, node); break;
+    case LG_STEP_BACKWARD: lg_node_backward(&g->ex, node); break;
+    case LG_STEP_SEED: lg_grad_add_scalar(p->tens[s->t], 1.0); break;
+    case LG_STEP_FIN_MEAN:
+        lg_scalar_store(node->out, total(p, s).r / (double)in->n);
+        node->out->pending = false;
+        break;
+    case LG_STEP_FIN_MSE:
+        node->sums = total(p, s);
+        lg_scalar_store(node->out, lg_mse_linear_loss(&node->sums, in->n));
+        node->out->pending = false;
+        break;
+    case LG_STEP_FIN_GRAD: lg_grad_add_scalar(p->tens[s->t], s->c * total(p, s).r); break;
+    default: break;
+    }
+}
+
+/* ---- sweeps --------------------------------------------------------------------- */
+
+typedef struct sweep_job {
+    lg_plan *p;
+    const lg_sweep *sw;
+    const lg_kernels *k;
+    size_t block_len;
+} sweep_job;
+
+static double sarg_value(const lg_plan *p, lg_sarg a)
+{
+    switch (a.kind) {
+    case LG_SARG_VALUE: return lg_scalar_load(p->tens[a.t]);
+    case LG_SARG_NEG: return -lg_scalar_load(p->tens[a.t]);
+    case LG_SARG_GRAD_DIV: return lg_scalar_grad_load(p->tens[a.t]) / a.c;
+    default: return a.c;
+    }
+}
+
+/* Where operand r's elements of this block are: scratch for a slot (buf), else
+ * the tensor's memory at the block. */
+static void *at(const lg_plan *p, lg_ref r, uint32_t buf, char *scratch, size_t stride,
+                size_t offset)
+{
+    if (buf != UINT32_MAX)
+        return scratch + buf * stride;
+    if (r.kind == LG_REF_DATA)
+        return (char *)p->tens[r.id]->data + offset;
+    return r.kind == LG_REF_GRAD ? (char *)p->tens[r.id]->grad + offset : NULL;
+}
+
+/* The scalars are read per block, not once per sweep: they do not change within
+ * a sweep, and at one block (tiny n) a second pass over the steps costs more. */
+static void sweep_block(void *ctx, int worker, size_t blk, size_t begin, size_t end)
+{
+    const sweep_job *j = ctx;
+    const lg_plan *p = j->p;
+    char *scratch = (char *)p->scratch + (size_t)worker * p->scratch_worker;
+    size_t len = end - begin, stride = j->block_len * SLOT_ELEMENT;
+    const size_t *order = p->order + j->sw->first;
+    const uint32_t *buf = p->phys + 3 * j->sw->first;
+    for (size_t i = 0; i < j->sw->count; i++, buf += 3) {
+        const lg_step *s = &p->steps[order[i]];
+        size_t es = lg_esize((lg_dtype)s->dtype), off = begin * es;
+        void *out = at(p, s->out, buf[2], scratch, stride, off);
+        if (s->kind == LG_STEP_ZERO) {
+            memset(out, 0, len * es);
+            continue;
+        }
+        lg_kop_args args = {.p = at(p, s->p, buf[0], scratch, stride, off),
+                            .q = at(p, s->q, buf[1], scratch, stride, off), .out = out,
+                            .a = sarg_value(p, s->a), .b = sarg_value(p, s->b)};
+        lg_mse_sums r = lg_kop_call(j->k, (lg_dtype)s->dtype, (lg_kop)s->kop, &args, 0, len);
+        if (s->red >= 0)
+            p->partials[(size_t)s->red * LG_MAX_BLOCKS + blk] = r;
+    }
+}
+
+static void run_sweep(lg_plan *p, lg_graph *g, const lg_sweep *sw)
+{
+    sweep_job j = {p, sw, g->ex.k, lg_blocks_of(sw->n).len};
+    lg_par_for(&g->ex, sw->n, sweep_block, &j);
+}
+
+void lg_plan_execute(lg_plan *p, lg_graph *g)
+{
+    size_t w = 0;
+    for (int ph = 0; ph < p->n_phases; ph++) {
+        for (size_t i = p->phase_first[ph]; i < p->phase_first[ph + 1]; i++)
+            run_scalar(p, g, &p->steps[p->scalar_order[i]]);
+        for (; w < p->n_sweeps && p->sweeps[w].phase == ph; w++)
+            run_sweep(p, g, &p->sweeps[w]);
+    }
+}

@@ -61,6 +61,8 @@ int cli_info(int argc, char **argv)
            env && *env ? "from LINGRAD_ISA" : "the best this CPU runs; set LINGRAD_ISA or --isa to choose");
     if (!chosen)
         return cli_error(CLI_FAILED, "%s", lg_last_error());
+    printf("modes:    %s (default), %s, %s (train --mode; bitwise equal: graph and eager)\n",
+           lg_mode_name(LG_MODE_FUSED), lg_mode_name(LG_MODE_EAGER), lg_mode_name(LG_MODE_GRAPH));
     print_topology();
     return lg_default_threads() ? CLI_OK : cli_error(CLI_FAILED, "%s", lg_last_error());
 }

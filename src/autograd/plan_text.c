@@ -106,8 +106,10 @@ static void phase(text *t, const lg_plan *p, int ph)
         if (sw->phase != ph)
             continue;
         lg_blocks b = lg_blocks_of(sw->n);
-        put(t, "  sweep %zu: n = %zu, %zu block%s of %zu, %zu scratch buffer%s per worker\n", w, sw->n,
-            b.count, b.count == 1 ? "" : "s", b.len, sw->buffers, sw->buffers == 1 ? "" : "s");
+        size_t tile = b.len < LG_TILE ? b.len : LG_TILE;
+        put(t, "  sweep %zu: n = %zu, %zu block%s of %zu in tiles of %zu, %zu scratch buffer%s per "
+            "worker\n", w, sw->n, b.count, b.count == 1 ? "" : "s", b.len, tile, sw->buffers,
+            sw->buffers == 1 ? "" : "s");
         for (size_t i = sw->first; i < sw->first + sw->count; i++)
             put(t, "    "), kernel_step(t, p, &p->steps[p->order[i]]), put(t, "\n");
     }

@@ -8,12 +8,18 @@
 #include "core/error.h"
 #include "exec/parallel.h"
 
-/* A slot's buffer holds one block of the widest dtype. */
+/* A slot's buffer holds one tile of the widest dtype. */
 #define SLOT_ELEMENT sizeof(double)
+
+static size_t tile_of(size_t n)
+{
+    size_t len = lg_blocks_of(n).len;
+    return len < LG_TILE ? len : LG_TILE;
+}
 
 static size_t sweep_bytes(const lg_sweep *sw)
 {
-    return sw->buffers * lg_blocks_of(sw->n).len * SLOT_ELEMENT;
+    return sw->buffers * tile_of(sw->n) * SLOT_ELEMENT;
 }
 
 lg_status lg_plan_reserve(lg_plan *p, const lg_graph *g)
@@ -90,7 +96,7 @@ typedef struct sweep_job {
     lg_plan *p;
     const lg_sweep *sw;
     const lg_kernels *k;
-    size_t block_len;
+    size_t tile;
 } sweep_job;
 
 static double sarg_value(const lg_plan *p, lg_sarg a)
@@ -115,14 +121,13 @@ static void *at(const lg_plan *p, lg_ref r, uint32_t buf, char *scratch, size_t 
     return r.kind == LG_REF_GRAD ? (char *)p->tens[r.id]->grad + offset : NULL;
 }
 
-/* The scalars are read per block, not once per sweep: they do not change within
- * a sweep, and at one block (tiny n) a second pass over the steps costs more. */
-static void sweep_block(void *ctx, int worker, size_t blk, size_t begin, size_t end)
+/* One tile through the sweep's steps; a reduction's sums go to its block's
+ * partial, started at zero on the block's first tile as lg_par_run starts it. */
+static void sweep_tile(const sweep_job *j, char *scratch, size_t blk, size_t begin, size_t len,
+                       bool first)
 {
-    const sweep_job *j = ctx;
     const lg_plan *p = j->p;
-    char *scratch = (char *)p->scratch + (size_t)worker * p->scratch_worker;
-    size_t len = end - begin, stride = j->block_len * SLOT_ELEMENT;
+    size_t stride = j->tile * SLOT_ELEMENT;
     const size_t *order = p->order + j->sw->first;
     const uint32_t *buf = p->phys + 3 * j->sw->first;
     for (size_t i = 0; i < j->sw->count; i++, buf += 3) {
@@ -133,18 +138,34 @@ static void sweep_block(void *ctx, int worker, size_t blk, size_t begin, size_t 
             memset(out, 0, len * es);
             continue;
         }
+        /* The scalars are read here, not once per sweep: at one tile (tiny n)
+         * a second pass over the steps would cost more. */
         lg_kop_args args = {.p = at(p, s->p, buf[0], scratch, stride, off),
                             .q = at(p, s->q, buf[1], scratch, stride, off), .out = out,
                             .a = sarg_value(p, s->a), .b = sarg_value(p, s->b)};
         lg_mse_sums r = lg_kop_call(j->k, (lg_dtype)s->dtype, (lg_kop)s->kop, &args, 0, len);
-        if (s->red >= 0)
-            p->partials[(size_t)s->red * LG_MAX_BLOCKS + blk] = r;
+        if (s->red < 0)
+            continue;
+        lg_mse_sums *acc = &p->partials[(size_t)s->red * LG_MAX_BLOCKS + blk];
+        if (first)
+            *acc = (lg_mse_sums){0.0, 0.0, 0.0};
+        acc->r += r.r;
+        acc->rx += r.rx;
+        acc->rr += r.rr;
     }
+}
+
+static void sweep_block(void *ctx, int worker, size_t blk, size_t begin, size_t end)
+{
+    const sweep_job *j = ctx;
+    char *scratch = (char *)j->p->scratch + (size_t)worker * j->p->scratch_worker;
+    for (size_t t = begin; t < end; t += j->tile)
+        sweep_tile(j, scratch, blk, t, end - t < j->tile ? end - t : j->tile, t == begin);
 }
 
 static void run_sweep(lg_plan *p, lg_graph *g, const lg_sweep *sw)
 {
-    sweep_job j = {p, sw, g->ex.k, lg_blocks_of(sw->n).len};
+    sweep_job j = {p, sw, g->ex.k, tile_of(sw->n)};
     lg_par_for(&g->ex, sw->n, sweep_block, &j);
 }
 

@@ -104,12 +104,24 @@ static void kop_block(void *ctx, int worker, size_t blk, size_t begin, size_t en
 {
     (void)worker;
     kop_job *j = ctx;
-    j->part[blk] = lg_kop_call(j->k, j->dt, j->op, &j->args, begin, end - begin);
+    if (!lg_kop_about(j->op)->reduces) { /* elementwise: any split gives the same bits */
+        lg_kop_call(j->k, j->dt, j->op, &j->args, begin, end - begin);
+        return;
+    }
+    lg_mse_sums t = {0.0, 0.0, 0.0};
+    for (size_t b = begin; b < end; b += LG_TILE) {
+        lg_mse_sums p = lg_kop_call(j->k, j->dt, j->op, &j->args, b, end - b < LG_TILE ? end - b : LG_TILE);
+        t.r += p.r;
+        t.rx += p.rx;
+        t.rr += p.rr;
+    }
+    j->part[blk] = t;
 }
 
-/* One block is what lg_par_for would run on this thread, minus the job: at the
- * tutorial's n = 100 that is a third of a fused epoch's instructions. The sums are
- * added to zero as the general path adds them, so the bits are the same. */
+/* One block of one tile is what lg_par_for would run on this thread, minus the
+ * job: at the tutorial's n = 100 that is a third of a fused epoch's instructions.
+ * The sums are added to zero as the general path adds them (0 + (0 + p) is 0 + p),
+ * so the bits are the same. */
 static lg_mse_sums run_one_block(const lg_exec *ex, lg_dtype dt, lg_kop op,
                                  const lg_kop_args *args, size_t n)
 {

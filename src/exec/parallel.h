@@ -1,8 +1,9 @@
 /*
  * The parallel driver, the only place that knows about threads. It cuts [0, n)
  * into blocks whose size depends on n alone, never on the thread count; threads
- * take contiguous runs of blocks; reductions store one partial per block and add
- * them in block order. So a result depends on the data and the kernel table only:
+ * take contiguous runs of blocks; a reduction adds its kernel's sums over each
+ * tile of LG_TILE elements in order within the block, and the blocks' partials
+ * in block order. So a result depends on the data and the kernel table only:
  * it is bitwise the same for 1, 2 or 7 threads.
  *
  * Small n runs serially, decided by a plain branch before any OpenMP construct:
@@ -20,6 +21,11 @@
 #define LG_BLOCK_MIN ((size_t)2048)
 #define LG_BLOCK_MAX ((size_t)16384)
 #define LG_MAX_BLOCKS ((size_t)1024)
+/* A reduction's kernel runs on tiles of this many elements (a block's last may be
+ * shorter), whatever the block length. So graph mode can carry a tile of every
+ * intermediate through cache-sized scratch and still add exactly what eager
+ * adds; at 10^8 points a block is 97,664 elements, too big for that. */
+#define LG_TILE LG_BLOCK_MIN
 
 typedef struct lg_blocks {
     size_t n, len, count;

@@ -103,6 +103,58 @@ def train_rows(rows, prefix):
     return {n: r for n, r in rows.items() if n.startswith(prefix)}
 
 
+# Training modes in the order the epoch table and plot show them. A run made
+# before a mode existed has no rows for it: its column and bars are left out.
+MODES = ("graph", "fused", "eager")
+# fixed per mode, so plots of runs with and without graph rows read alike (fused
+# and eager keep the colours they had before graph existed)
+MODE_COLOURS = {"fused": "tab:blue", "eager": "tab:orange", "graph": "tab:green"}
+
+
+def epoch_rows(ep):
+    """{(mode, n): row} of the train/epoch/ rows."""
+    out = {}
+    for name, r in ep.items():
+        out[(name.split("/")[2], int(name.split("n:")[1]))] = r
+    return out
+
+
+def per_epoch_s(r):
+    return seconds(r) / r.get("epochs", 1)
+
+
+def epoch_table(ep, torch_rows):
+    by = epoch_rows(ep)
+    modes = [m for m in MODES if any(k[0] == m for k in by)]
+    ns = sorted({k[1] for k in by})
+    # ratios of rows from this one run: how much slower graph is than the fused
+    # kernel, and how much faster than the eager ops it runs
+    ratios = [(a, b) for a, b in (("graph", "fused"), ("eager", "graph")) if a in modes and b in modes]
+    head = (["n"] + [f"lingrad {m}" for m in modes] + [f"{a} / {b}" for a, b in ratios]
+            + ["PyTorch (no_grad)", "numpy"])
+    lines = ["## Time per epoch (f32)", "",
+             "Median of the run's repetitions ± their coefficient of variation"
+             + ("; the ratios are of those medians." if ratios else "."), "",
+             "| " + " | ".join(head) + " |", "|" + "---:|" * len(head)]
+    for n in ns:
+        def us(mode):
+            r = by.get((mode, n))
+            if not r:
+                return "—"
+            cv = r.get("cv")
+            return f"{per_epoch_s(r) * 1e6:,.1f} us" + (f" ±{100 * cv:.0f}%" if cv is not None else "")
+        def ratio(a, b):
+            ra, rb = by.get((a, n)), by.get((b, n))
+            return f"{per_epoch_s(ra) / per_epoch_s(rb):.2f}x" if ra and rb else "—"
+        def ext(name):
+            r = torch_rows.get(name)
+            return f"{seconds(r) * 1e6:,.1f} us" if r else "—"
+        cells = ([f"{n:,}"] + [us(m) for m in modes] + [ratio(a, b) for a, b in ratios]
+                 + [ext(f"pytorch/epoch/no_grad/f32/n:{n}"), ext(f"numpy/epoch/f32/n:{n}")])
+        lines.append("| " + " | ".join(cells) + " |")
+    return lines
+
+
 def summary(ctx, rows, torch_rows):
     k = kernels(rows)
     out = ["# lingrad benchmark summary", "",
@@ -149,19 +201,7 @@ def summary(ctx, rows, torch_rows):
         out.append("")
     ep = train_rows(rows, "train/epoch/")
     if ep:
-        out += ["## Time per epoch (f32)", "", "| n | lingrad fused | lingrad eager | PyTorch (no_grad) | numpy |",
-                "|---:|---:|---:|---:|---:|"]
-        ns = sorted({int(n.split("n:")[1]) for n in ep})
-        for n in ns:
-            def us(prefix):
-                hits = [r for name, r in ep.items() if name.startswith(prefix) and name.endswith(f"n:{n}")]
-                return f"{seconds(hits[0]) / hits[0].get('epochs', 1) * 1e6:,.1f} us" if hits else "—"
-            def ext(name):
-                r = torch_rows.get(name)
-                return f"{seconds(r) * 1e6:,.1f} us" if r else "—"
-            out.append(f"| {n:,} | {us('train/epoch/fused/')} | {us('train/epoch/eager/')} | "
-                       f"{ext(f'pytorch/epoch/no_grad/f32/n:{n}')} | {ext(f'numpy/epoch/f32/n:{n}')} |")
-        out.append("")
+        out += epoch_table(ep, torch_rows) + [""]
     return "\n".join(out)
 
 
@@ -224,24 +264,24 @@ def plot_scaling(k, path):
 
 
 def plot_fused_eager(rows, path):
-    ep = train_rows(rows, "train/epoch/")
-    ns = sorted({int(n.split("n:")[1]) for n in ep})
-    fig, ax = plt.subplots(figsize=(8, 5))
-    width = 0.38
-    for i, mode in enumerate(("fused", "eager")):
-        vals = []
-        for n in ns:
-            hits = [r for name, r in ep.items() if f"/{mode}/" in name and name.endswith(f"n:{n}")]
-            vals.append(seconds(hits[0]) / hits[0].get("epochs", 1) * 1e6 if hits else 0)
+    """Time per epoch of each mode side by side (the file keeps its name from when
+    there were two modes: the docs link to it)."""
+    by = epoch_rows(train_rows(rows, "train/epoch/"))
+    ns = sorted({k[1] for k in by})
+    modes = [m for m in MODES if any(k[0] == m for k in by)]
+    fig, ax = plt.subplots(figsize=(9, 5))
+    width = 0.8 / len(modes)
+    for i, mode in enumerate(modes):
+        vals = [per_epoch_s(by[(mode, n)]) * 1e6 if (mode, n) in by else 0 for n in ns]
         xs = [j + i * width for j in range(len(ns))]
-        ax.bar(xs, vals, width, label=mode)
+        ax.bar(xs, vals, width, label=mode, color=MODE_COLOURS[mode])
         for x, v in zip(xs, vals):
             if not v:
                 ax.text(x, 1, "not run", ha="center", va="bottom", rotation=90, fontsize=8)
-    ax.set_xticks([j + width / 2 for j in range(len(ns))], [f"n = {n:,}" for n in ns])
+    ax.set_xticks([j + width * (len(modes) - 1) / 2 for j in range(len(ns))], [f"n = {n:,}" for n in ns])
     ax.set_yscale("log")
     ax.set_ylabel("microseconds per epoch (log)")
-    ax.set_title("Training: fused op vs eager graph (f32, best ISA, all cores)")
+    ax.set_title(f"Training: {', '.join(modes)} (f32, best ISA, all cores)")
     ax.legend()
     save(fig, path)
 
@@ -252,7 +292,8 @@ def plot_pytorch(rows, torch_rows, epoch_csv, path):
             sorted(train_rows(rows, "train/tutorial/").items())]
     bars += [("PyTorch " + n.split("/")[2], seconds(r)) for n, r in torch_rows.items()
              if n.startswith("pytorch/tutorial/")]
-    axes[0].barh([b[0] for b in bars], [b[1] * 1e3 for b in bars], color=["tab:blue"] * (len(bars) - 2) + ["tab:red"] * 2)
+    axes[0].barh([b[0] for b in bars], [b[1] * 1e3 for b in bars],
+                 color=["tab:red" if b[0].startswith("PyTorch") else "tab:blue" for b in bars])
     axes[0].set_xscale("log")
     axes[0].set_xlabel("milliseconds per tutorial run (log)")
     axes[0].set_title("The tutorial's workload, n = 100")

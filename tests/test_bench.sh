@@ -10,7 +10,7 @@ tmp=$(mktemp -d /tmp/lingrad-test-bench-XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
-"$bench" --quick --benchmark_filter='fused_mse/f32/scalar/threads:1/n:2048|roofline_read/f32/.*/threads:1/n:2048|train/tutorial/fused' \
+"$bench" --quick --benchmark_filter='fused_mse/f32/scalar/threads:1/n:2048|roofline_read/f32/.*/threads:1/n:2048|train/tutorial/(fused|graph)' \
   --benchmark_min_time=0.01 --benchmark_out="$tmp/lingrad.json" --benchmark_out_format=json >/dev/null ||
   fail "lingrad-bench exited non-zero"
 "$bench" --no_such_flag >/dev/null 2>&1 && fail "an unknown flag was accepted"
@@ -39,8 +39,9 @@ for key in ("lingrad_version", "lingrad_git_sha", "lingrad_compiler", "lingrad_i
     assert key in ctx, f"context lacks {key}"
 fused = [r for n, r in rows.items() if n.startswith("kernel/fused_mse/f32/scalar/threads:1/n:2048")]
 roof = [r for n, r in rows.items() if n.startswith("kernel/roofline_read/f32/")]
-tut = [r for n, r in rows.items() if n.startswith("train/tutorial/fused/f64/")]
+tut = [r for n, r in rows.items() if n.startswith(("train/tutorial/fused/f64/", "train/tutorial/graph/f64/"))]
 assert fused and roof and tut, f"missing rows: {sorted(rows)}"
+assert any("/graph/" in r["name"] for r in tut), f"no graph tutorial row: {sorted(rows)}"
 f = fused[0]
 assert f["items_per_second"] > 1e6 and abs(f["bytes_per_second"] / f["items_per_second"] - 8) < 1e-9, f
 assert 0 < f["roofline_pct"] < 1000, f
@@ -57,6 +58,13 @@ for isa in scalar "$chosen"; do
   rows=$(LINGRAD_ISA=$isa "$bench" --benchmark_list_tests --benchmark_filter='train/epoch/' 2>&1) ||
     fail "LINGRAD_ISA=$isa: listing the train/epoch rows failed: $rows"
   [ -n "$rows" ] || fail "LINGRAD_ISA=$isa: no train/epoch rows"
+  # every mode at every size (the report's table and bench-check's ratios read them)
+  for mode in fused eager graph; do
+    for n in 10000 1000000 100000000; do
+      grep -q "^train/epoch/$mode/f32/$isa/threads:[0-9]*/n:$n/" <<<"$rows" ||
+        fail "LINGRAD_ISA=$isa: no train/epoch/$mode row at n = $n: $rows"
+    done
+  done
   other=$(grep -v "^train/epoch/[a-z]*/f32/$isa/" <<<"$rows")
   [ -z "$other" ] || fail "LINGRAD_ISA=$isa, but rows are named for another table: $other"
   echo "ok  LINGRAD_ISA=$isa: $(wc -l <<<"$rows") train/epoch rows, all named $isa"

@@ -9,6 +9,7 @@ machine_class.py reads from `lingrad info`.
 import io
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -122,7 +123,8 @@ class Limits(unittest.TestCase):
 
     def test_a_scalar_table_in_the_avx2_slot_fails_the_floor(self):
         _, gates = bench_check.gates_for("nowhere", ZEN4, self.root)
-        rows = bench_check.judge(gates, dict(RATIOS, avx2_over_scalar_fused_f32_L2=1.02), ZEN4)
+        now = dict(RATIOS, avx2_over_scalar_fused_f32_L2=1.02, graph_over_eager_epoch_n1000000=2.8)
+        rows = bench_check.judge(gates, now, ZEN4)
         verdict = {r[0]: r[4] for r in rows}
         self.assertEqual(verdict["avx2_over_scalar_fused_f32_L2"], "REGRESSED")
         self.assertEqual(verdict["avx512_over_scalar_fused_f32_L2"], "ok")
@@ -141,12 +143,50 @@ class Limits(unittest.TestCase):
         self.assertIsNone(bench_check.lost_tables("AuthenticAMD-25-1-avx2", self.root))
         self.assertIsNone(bench_check.lost_tables("AuthenticAMD-25-17-avx512", self.root))
 
+    def test_a_baseline_older_than_a_gate_judges_it_by_the_floors_and_says_so(self):
+        # the committed baseline (RATIOS, INSTR) predates the graph gates
+        notes, gates = bench_check.gates_for("AuthenticAMD-25-17-avx512", ZEN4, self.root)
+        self.assertEqual(gates["graph_over_eager_epoch_n1000000"][1:],
+                         (self.floors["ratios"]["graph_over_eager_epoch_n1000000"]["floor"], "min", "floor"))
+        epoch = "instructions_per_epoch_avx2_graph_f32_n100"
+        self.assertEqual(gates[epoch][1:], (self.floors["instructions"][epoch]["ceiling"], "max", "ceiling"))
+        # what the baseline has is still judged by it
+        self.assertAlmostEqual(gates["avx2_over_scalar_fused_f32_L2"][1], 9.0)
+        self.assertAlmostEqual(gates["instructions_per_element_avx2_f32"][1], 1.1 * 1.02)
+        said = [n for n in notes if "predates" in n]
+        self.assertEqual(len(said), 1, notes)
+        self.assertIn("graph_over_eager_epoch_n1000000", said[0])
+        self.assertIn(epoch, said[0])
+        # a gate this CPU cannot measure is not filled in
+        self.assertNotIn("neon_over_scalar_fused_f32_L2", gates)
+
+    def test_a_baseline_with_the_graph_gates_uses_them(self):
+        epoch = "instructions_per_epoch_avx2_graph_f32_n100"
+        write(os.path.join(self.root, "AuthenticAMD-25-17-avx512", "bench-check.json"),
+              {"machine": {"lingrad_compiler": ZEN4["lingrad_compiler"]},
+               "ratios": dict(RATIOS, graph_over_eager_epoch_n1000000=2.8),
+               "instructions": dict(INSTR, **{epoch: 6590.0})})
+        notes, gates = bench_check.gates_for("AuthenticAMD-25-17-avx512", ZEN4, self.root)
+        self.assertAlmostEqual(gates["graph_over_eager_epoch_n1000000"][1], 2.8 * 0.75)
+        self.assertAlmostEqual(gates[epoch][1], 6590.0 * 1.02)
+        self.assertNotIn("graph_over_eager_epoch_n1000000", next(n for n in notes if "predates" in n))
+
+    def test_same_compiler_counts_lacking_the_epoch_gates_fall_back_to_ceilings(self):
+        notes, gates = bench_check.gates_for("AuthenticAMD-25-1-avx2", ZEN3, self.root)
+        self.assertAlmostEqual(gates["instructions_per_element_avx2_f32"][1], 1.1 * 1.02)
+        for mode in ("fused", "eager", "graph"):
+            name = f"instructions_per_epoch_avx2_{mode}_f64_n100"
+            self.assertEqual(gates[name][1:], (self.floors["instructions"][name]["ceiling"], "max", "ceiling"))
+        self.assertTrue(any("AuthenticAMD-25-17-avx512 predates" in n for n in notes), notes)
+
     def test_a_baseline_lacking_a_measurable_gate_is_refused(self):
         doc = {"ratios": dict(RATIOS), "instructions": dict(INSTR)}
         del doc["ratios"]["fused_over_roofline_f32_DRAM"]
         missing = bench_check.missing_gates(doc, ZEN4, self.root)
         self.assertIn("fused_over_roofline_f32_DRAM", missing)
         self.assertIn("instructions_per_element_avx2_f64", missing)
+        self.assertIn("instructions_per_epoch_avx2_eager_f32_n100", missing)
+        self.assertIn("graph_over_eager_epoch_n1000000", missing)
         self.assertNotIn("neon_over_scalar_fused_f32_L2", missing)
 
 
@@ -193,11 +233,69 @@ class Verdicts(unittest.TestCase):
         gates = {"fused_over_roofline_f32_DRAM": (None, 0.6, "min", "floor"),
                  "threads_all_over_1_fused_f32_L3_vs_machine": (None, 0.6, "min", "floor"),
                  "fused_over_eager_epoch_n10000": (None, 3.0, "min", "floor"),
+                 "graph_over_eager_epoch_n1000000": (None, 1.5, "min", "floor"),
+                 "instructions_per_epoch_avx2_graph_f32_n100": (None, 7300, "max", "ceiling"),
                  "instructions_per_element_scalar_f32": (15.0, 15.3, "max", "+2%")}
         rows = bench_check.judge(gates, {"instructions_per_element_scalar_f32": 15.0}, ctx)
         verdict = {r[0]: r[4] for r in rows}
         self.assertEqual(verdict.pop("instructions_per_element_scalar_f32"), "ok")
         self.assertTrue(all(v.startswith("skipped") for v in verdict.values()), verdict)
+
+    def test_graph_over_eager_is_eager_time_over_graph_time_at_a_million(self):
+        med = {"train/epoch/eager/f32/avx512/threads:2/n:1000000": {"real_time": 2000.0},
+               "train/epoch/graph/f32/avx512/threads:2/n:1000000": {"real_time": 800.0},
+               "train/epoch/graph/f32/avx512/threads:2/n:10000": {"real_time": 1.0}}
+        self.assertEqual(bench_check.ratios(ZEN4, med), {"graph_over_eager_epoch_n1000000": 2.5})
+
+    def test_the_filter_selects_the_rows_the_ratios_read(self):
+        for row in ("train/epoch/eager/f32/avx512/threads:2/n:1000000/real_time",
+                    "train/epoch/graph/f32/avx2/threads:16/n:1000000/real_time",
+                    "train/epoch/fused/f32/avx512/threads:2/n:10000/real_time"):
+            self.assertTrue(re.search(bench_check.FILTER, row), row)
+        # not the slow rows: eager at 10^8, fused and graph beside it
+        for row in ("train/epoch/eager/f32/avx512/threads:2/n:100000000/real_time",
+                    "train/epoch/graph/f32/avx512/threads:2/n:10000000/real_time",
+                    "train/tutorial/graph/f64/avx2/threads:1/n:100/real_time"):
+            self.assertFalse(re.search(bench_check.FILTER, row), row)
+
+    def test_epoch_counts_are_per_mode_differences_over_a_thousand_epochs(self):
+        calls = []
+
+        def total(build, isa, dt, epochs, out_file, n=bench_check.CALLGRIND_N, mode="fused"):
+            calls.append((isa, dt, epochs, n, mode))
+            per = {"fused": 533, "eager": 5055, "graph": 6590}[mode] if n == 100 else 1
+            return 10**6 + per * epochs  # set-up cancels in the difference
+        ctx = dict(ZEN4, lingrad_isa_available="scalar avx2")
+        with mock.patch.object(bench_check, "total_instructions", total), \
+                mock.patch("shutil.which", return_value="/usr/bin/valgrind"):
+            out = bench_check.instructions("b", ctx)
+        self.assertEqual(out["instructions_per_epoch_avx2_fused_f32_n100"], 533)
+        self.assertEqual(out["instructions_per_epoch_avx2_eager_f64_n100"], 5055)
+        self.assertEqual(out["instructions_per_epoch_avx2_graph_f32_n100"], 6590)
+        self.assertIn(("avx2", "f32", 1000, 100, "graph"), calls)
+        self.assertIn(("avx2", "f32", 2000, 100, "graph"), calls)
+        with open(os.path.join(SRC, "results", "baseline", "floors.json")) as f:
+            ceilings = json.load(f)["instructions"]
+        self.assertFalse(set(out) - set(ceilings), "a measured count without a ceiling")
+
+    def test_epoch_counts_are_skipped_without_avx2(self):
+        ctx = dict(ZEN4, lingrad_isa_available="scalar neon", lingrad_cpu="aarch64 neon")
+        with mock.patch.object(bench_check, "total_instructions", return_value=0), \
+                mock.patch("shutil.which", return_value="/usr/bin/valgrind"):
+            self.assertEqual([k for k in bench_check.instructions("b", ctx) if "per_epoch" in k], [])
+        rows = bench_check.judge({"instructions_per_epoch_avx2_graph_f32_n100": (None, 7300, "max", "ceiling")},
+                                 {}, ctx)
+        self.assertTrue(rows[0][4].startswith("skipped"), rows)
+
+    def test_the_train_command_names_its_mode(self):
+        with mock.patch("subprocess.run") as run, mock.patch("builtins.open", mock.mock_open(
+                read_data="events: Ir\ntotals: 12345\n")):
+            got = bench_check.total_instructions("b", "avx2", "f32", 1000, "o", 100, "graph")
+        cmd = run.call_args[0][0]
+        self.assertEqual(got, 12345)
+        self.assertEqual(cmd[cmd.index("--mode") + 1], "graph")
+        self.assertEqual(cmd[cmd.index("--size") + 1], "100")
+        self.assertEqual(cmd[cmd.index("--epochs") + 1], "1000")
 
     def test_ratios_of_a_scalar_only_machine_have_no_roofline_or_thread_gate(self):
         ctx = dict(ZEN4, lingrad_isa_available="scalar")
@@ -231,7 +329,7 @@ class Committed(unittest.TestCase):
     def test_every_ratio_gate_has_a_floor_with_a_reason(self):
         with open(os.path.join(self.ROOT, "floors.json")) as f:
             floors = json.load(f)
-        for name, f in floors["ratios"].items():
+        for name, f in list(floors["ratios"].items()) + list(floors["instructions"].items()):
             self.assertGreater(len(f["why"]), 40, name)
         with open(os.path.join(self.ROOT, "thresholds.json")) as f:
             drops = json.load(f)["ratios"]

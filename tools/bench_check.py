@@ -8,12 +8,14 @@ time. It gates on:
   - ratios of rows measured in the same run, interleaved and repeated (the best of
     5 repetitions in random order: noise on a shared machine only ever slows a
     repetition down, while a real regression slows all of them): SIMD over scalar,
-    fused over eager, kernel over the memory roofline, threads over one thread.
+    fused over eager, graph over eager, kernel over the memory roofline, threads
+    over one thread.
     A ratio gate that fails is measured once more and judged on the best of both
     runs: a regression fails twice, one noisy minute does not;
   - instructions per element per epoch of fused training with the scalar and AVX2
-    tables, counted by valgrind's callgrind (deterministic; valgrind cannot run
-    AVX-512).
+    tables, and instructions per epoch at n = 100 of each mode (fused, eager,
+    graph; AVX2), counted by valgrind's callgrind (deterministic; valgrind cannot
+    run AVX-512).
 Absolute times are printed beside the baseline's (Google Benchmark's compare.py
 when it is installed) but never gated.
 
@@ -22,7 +24,8 @@ model and the best table), in BASELINE_ROOT/<class>/ (default results/baseline).
 A class with no baseline is judged against machine-independent floors
 (BASELINE_ROOT/floors.json, each with its reasoning), and says so. Instruction
 counts do not depend on the CPU, only on the binary: such a class uses the counts
-of a baseline built by the same compiler, else the floors' ceilings.
+of a baseline built by the same compiler, else the floors' ceilings. A gate that
+a baseline predates is judged by its floor or ceiling, and the check says so.
 
 check:    compares and exits 1 with a table of what regressed.
 baseline: measures and writes BASELINE_ROOT/<class>/bench-check.json and the raw
@@ -46,9 +49,16 @@ REPS = 5
 FILTER = ("kernel/fused_mse/f32/[a-z0-9]+/threads:[0-9]+/n:[0-9]+/(L2|L3)"
           "|kernel/(fused_mse|roofline_read)/f32/[a-z0-9]+/threads:1/n:[0-9]{1,8}/DRAM"
           "|train/epoch/(fused|eager)/f32/[a-z0-9]+/threads:[0-9]+/n:10000/"
+          "|train/epoch/(eager|graph)/f32/[a-z0-9]+/threads:[0-9]+/n:1000000/"
           "|probe/omp_compute/")
 CALLGRIND = [("scalar", "f32"), ("scalar", "f64"), ("avx2", "f32"), ("avx2", "f64")]
 CALLGRIND_N, CALLGRIND_EPOCHS = 100000, 10
+# Per-epoch counts of each mode at the tutorial's n = 100, where an epoch's cost is
+# its fixed overhead (the tape, the plan, the scalar steps), not the kernels: the
+# gate on the overhead that the per-element counts at 10^5 dilute. AVX2, the
+# best table valgrind runs.
+EPOCH_MODES, EPOCH_ISA = ("fused", "eager", "graph"), "avx2"
+EPOCH_N, EPOCH_EPOCHS = 100, 1000
 SIMD = ("avx2", "avx512", "neon")
 
 
@@ -121,6 +131,11 @@ def ratios(ctx, med):
     e, f = per(r"train/epoch/eager/f32/\w+/threads:\d+/n:10000"), per(r"train/epoch/fused/f32/\w+/threads:\d+/n:10000")
     if e and f:
         out["fused_over_eager_epoch_n10000"] = e / f
+    # graph against the eager ops it runs, at a size where eager's n-sized
+    # intermediates leave the caches and graph's per-block scratch does not
+    e, g = per(r"train/epoch/eager/f32/\w+/threads:\d+/n:1000000"), per(r"train/epoch/graph/f32/\w+/threads:\d+/n:1000000")
+    if e and g:
+        out["graph_over_eager_epoch_n1000000"] = e / g
     k = find(med, rf"kernel/fused_mse/f32/{best}/threads:1/n:\d+/DRAM")
     roof = find(med, rf"kernel/roofline_read/f32/{best}/threads:1/n:\d+/DRAM")
     if k and roof:
@@ -137,11 +152,11 @@ def ratios(ctx, med):
     return out
 
 
-def total_instructions(build, isa, dt, epochs, out_file):
+def total_instructions(build, isa, dt, epochs, out_file, n=CALLGRIND_N, mode="fused"):
     subprocess.run(["valgrind", "--tool=callgrind", f"--callgrind-out-file={out_file}",
                     os.path.join(build, "lingrad"), "train", "--isa", isa, "--dtype", dt,
-                    "--size", str(CALLGRIND_N), "--epochs", str(epochs), "--tol", "0",
-                    "--every", "0", "--threads", "1"],
+                    "--size", str(n), "--epochs", str(epochs), "--tol", "0",
+                    "--every", "0", "--threads", "1", "--mode", mode],
                    check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     with open(out_file) as f:
         for line in f:
@@ -151,9 +166,10 @@ def total_instructions(build, isa, dt, epochs, out_file):
 
 
 def instructions(build, ctx):
-    """Instructions per element per epoch of a fused training run, per (isa, dtype):
-    the difference between two runs that differ only in the number of epochs, so
-    set-up and data generation cancel and no function name is assumed."""
+    """Instructions per element per epoch of a fused training run, per (isa, dtype),
+    and instructions per epoch at n = 100 per (mode, dtype): each the difference
+    between two runs that differ only in the number of epochs, so set-up and data
+    generation cancel and no function name is assumed."""
     if not shutil.which("valgrind"):
         raise SystemExit("bench-check: valgrind is missing (apt-get install valgrind)")
     isas = ctx.get("lingrad_isa_available", "").split()
@@ -165,17 +181,28 @@ def instructions(build, ctx):
             lo = total_instructions(build, isa, dt, CALLGRIND_EPOCHS, os.path.join(tmp, "lo"))
             hi = total_instructions(build, isa, dt, 2 * CALLGRIND_EPOCHS, os.path.join(tmp, "hi"))
             out[f"instructions_per_element_{isa}_{dt}"] = (hi - lo) / (CALLGRIND_N * CALLGRIND_EPOCHS)
+        if EPOCH_ISA not in isas:
+            return out
+        for mode in EPOCH_MODES:
+            for dt in ("f32", "f64"):
+                runs = [total_instructions(build, EPOCH_ISA, dt, e, os.path.join(tmp, f"epoch-{e}"), EPOCH_N, mode)
+                        for e in (EPOCH_EPOCHS, 2 * EPOCH_EPOCHS)]
+                out[epoch_gate(mode, dt)] = (runs[1] - runs[0]) / EPOCH_EPOCHS
     return out
 
 
-SIMD_ONLY = ("fused_over_eager_", "fused_over_roofline_", "threads_")
+def epoch_gate(mode, dt):
+    return f"instructions_per_epoch_{EPOCH_ISA}_{mode}_{dt}_n{EPOCH_N}"
+
+
+SIMD_ONLY = ("fused_over_eager_", "graph_over_eager_", "fused_over_roofline_", "threads_")
 
 
 def cannot_run_here(name, ctx):
     """A gate this machine cannot measure: an ISA it lacks, threads on one core,
     or a gate on SIMD speed where only the scalar table runs."""
     isas = ctx.get("lingrad_isa_available", "").split()
-    lacks_isa = any(re.match(rf"(instructions_per_element_)?{i}_", name) for i in SIMD if i not in isas)
+    lacks_isa = any(re.match(rf"(instructions_per_(element|epoch)_)?{i}_", name) for i in SIMD if i not in isas)
     scalar_only = name.startswith(SIMD_ONLY) and machine_class.best_isa(" ".join(isas)) not in SIMD
     return lacks_isa or scalar_only or (name.startswith("threads") and cores_of(ctx) < 2)
 
@@ -219,12 +246,28 @@ def instruction_gates(counts, rise):
     return {name: (want, want * (1 + rise), "max", f"+{100 * rise:.0f}%") for name, want in counts.items()}
 
 
+def fill_in(gates, defaults, ctx, source):
+    """Adds to gates the defaults (floors, ceilings) for the gates this machine
+    can measure that the baseline lacks: one recorded before a gate existed still
+    judges the gates it has, and the new ones are judged, not dropped. Returns the
+    note that says so, if any."""
+    lacking = sorted(g for g in defaults if g not in gates and not cannot_run_here(g, ctx))
+    for g in lacking:
+        gates[g] = defaults[g]
+    if not lacking:
+        return []
+    return [f"{source} predates {len(lacking)} gate(s), judged by the floors' limits until "
+            f"'make bench-baseline' records them: {', '.join(lacking)}"]
+
+
 def gates_for(cls, ctx, root):
     """(lines saying where the limits come from, {gate: (reference, limit, kind, rule)})
     where kind is "min" (ratios: now >= limit) or "max" (instructions) and rule
     says how the limit was set, for the table."""
     thresholds = load_json(os.path.join(root, "thresholds.json"))
     floors = load_json(os.path.join(root, "floors.json"))
+    floor_gates = {name: (None, f["floor"], "min", "floor") for name, f in floors["ratios"].items()}
+    ceilings = {name: (None, f["ceiling"], "max", "ceiling") for name, f in floors["instructions"].items()}
     baselines = class_baselines(root)
     gates, notes = {}, []
     rise = thresholds["instructions"]
@@ -236,13 +279,13 @@ def gates_for(cls, ctx, root):
             drop = thresholds["ratios"].get(name, thresholds["ratios"]["default"])
             gates[name] = (want, want * (1 - drop), "min", f"-{100 * drop:.0f}%")
         gates.update(instruction_gates(base["instructions"], rise))
+        notes += fill_in(gates, {**floor_gates, **ceilings}, ctx, f"the baseline of class {cls}")
         return notes, gates
     known = ", ".join(baselines) or "none"
     notes.append(f"no baseline for class {cls} (committed: {known}): the ratio gates use the "
                  f"machine-independent floors of {os.path.join(root, 'floors.json')}; "
                  f"'make bench-baseline' would record one")
-    for name, f in floors["ratios"].items():
-        gates[name] = (None, f["floor"], "min", "floor")
+    gates.update(floor_gates)
     build = binary_kind(ctx)
     same = [(c, b) for c, b in baselines.items() if binary_kind(b["machine"]) == build]
     if same:
@@ -250,10 +293,10 @@ def gates_for(cls, ctx, root):
         notes.append(f"instruction gates: counts of class {c}, built by the same compiler for the "
                      f"same architecture ({build}); instruction counts depend on the binary, not the CPU")
         gates.update(instruction_gates(b["instructions"], rise))
+        notes += fill_in(gates, ceilings, ctx, f"the baseline of class {c}")
     else:
         notes.append(f"instruction gates: no baseline built by {build}: the floors' ceilings")
-        for name, f in floors["instructions"].items():
-            gates[name] = (None, f["ceiling"], "max", "ceiling")
+        gates.update(ceilings)
     return notes, gates
 
 

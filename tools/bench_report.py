@@ -129,6 +129,62 @@ def train_rows(rows, prefix):
     return {n: r for n, r in rows.items() if n.startswith(prefix)}
 
 
+# Training modes in the order the epoch table and plot show them. A run made
+# before a mode existed has no rows for it: its column and bars are left out.
+MODES = ("graph", "fused", "eager")
+# fixed per mode, so plots of runs with and without graph rows read alike (fused
+# and eager keep the colours they had before graph existed)
+MODE_COLOURS = {"fused": "tab:blue", "eager": "tab:orange", "graph": "tab:green"}
+
+
+def epoch_rows(ep):
+    """{(mode, n): row} of the train/epoch/ rows."""
+    out = {}
+    for name, r in ep.items():
+        out[(name.split("/")[2], int(name.split("n:")[1]))] = r
+    return out
+
+
+def per_epoch_s(r):
+    return seconds(r) / r.get("epochs", 1)
+
+
+def epoch_table(ep, torch_rows):
+    by = epoch_rows(ep)
+    modes = [m for m in MODES if any(k[0] == m for k in by)]
+    ns = sorted({k[1] for k in by})
+    # ratios of rows from this one run: how much slower graph is than the fused
+    # kernel, and how much faster than the eager ops it runs
+    ratios = [(a, b) for a, b in (("graph", "fused"), ("eager", "graph")) if a in modes and b in modes]
+    head = (["n"] + [f"lingrad {m}" for m in modes] + [f"{a} / {b}" for a, b in ratios]
+            + ["PyTorch (no_grad)", "PyTorch (jit_script)", "numpy"])
+    lines = ["## Time per epoch (f32)", "",
+             "Median of the run's repetitions ± their coefficient of variation"
+             + ("; the ratios are of those medians." if ratios else ".")
+             + " PyTorch's rows are the no_grad loop with the loss eager, and as a "
+             "torch.jit.script function (jit_script: loss.backward() runs TorchScript's "
+             "derived gradient graph).", "",
+             "| " + " | ".join(head) + " |", "|" + "---:|" * len(head)]
+    for n in ns:
+        def us(mode):
+            r = by.get((mode, n))
+            if not r:
+                return "—"
+            cv = r.get("cv")
+            return f"{per_epoch_s(r) * 1e6:,.1f} us" + (f" ±{100 * cv:.0f}%" if cv is not None else "")
+        def ratio(a, b):
+            ra, rb = by.get((a, n)), by.get((b, n))
+            return f"{per_epoch_s(ra) / per_epoch_s(rb):.2f}x" if ra and rb else "—"
+        def ext(name):
+            r = torch_rows.get(name)
+            return fmt_us(seconds(r), r) if r else "—"
+        cells = ([f"{n:,}"] + [us(m) for m in modes] + [ratio(a, b) for a, b in ratios]
+                 + [ext(f"pytorch/epoch/no_grad/f32/n:{n}"), ext(f"pytorch/epoch/jit_script/f32/n:{n}"),
+                    ext(f"numpy/epoch/f32/n:{n}")])
+        lines.append("| " + " | ".join(cells) + " |")
+    return lines
+
+
 def summary(ctx, rows, torch_rows, torch_ctx=None):
     k = kernels(rows)
     out = ["# lingrad benchmark summary", "",
@@ -174,24 +230,7 @@ def summary(ctx, rows, torch_rows, torch_ctx=None):
         out.append("")
     ep = train_rows(rows, "train/epoch/")
     if ep:
-        out += ["## Time per epoch (f32)", "",
-                "Median of the run's repetitions ± their coefficient of variation. PyTorch's rows "
-                "are the no_grad loop with the loss eager, and as a torch.jit.script function "
-                "(jit_script: loss.backward() runs TorchScript's derived gradient graph).", "",
-                "| n | lingrad fused | lingrad eager | PyTorch (no_grad) | PyTorch (jit_script) | numpy |",
-                "|---:|---:|---:|---:|---:|---:|"]
-        ns = sorted({int(n.split("n:")[1]) for n in ep})
-        for n in ns:
-            def us(prefix):
-                hits = [r for name, r in ep.items() if name.startswith(prefix) and name.endswith(f"n:{n}")]
-                return fmt_us(seconds(hits[0]) / hits[0].get("epochs", 1), hits[0]) if hits else "—"
-            def ext(name):
-                r = torch_rows.get(name)
-                return fmt_us(seconds(r), r) if r else "—"
-            out.append(f"| {n:,} | {us('train/epoch/fused/')} | {us('train/epoch/eager/')} | "
-                       f"{ext(f'pytorch/epoch/no_grad/f32/n:{n}')} | {ext(f'pytorch/epoch/jit_script/f32/n:{n}')} | "
-                       f"{ext(f'numpy/epoch/f32/n:{n}')} |")
-        out.append("")
+        out += epoch_table(ep, torch_rows) + [""]
     sentence = fuser_sentence(torch_ctx or {})
     if sentence:
         out += [sentence, ""]
@@ -257,24 +296,24 @@ def plot_scaling(k, path):
 
 
 def plot_fused_eager(rows, path):
-    ep = train_rows(rows, "train/epoch/")
-    ns = sorted({int(n.split("n:")[1]) for n in ep})
-    fig, ax = plt.subplots(figsize=(8, 5))
-    width = 0.38
-    for i, mode in enumerate(("fused", "eager")):
-        vals = []
-        for n in ns:
-            hits = [r for name, r in ep.items() if f"/{mode}/" in name and name.endswith(f"n:{n}")]
-            vals.append(seconds(hits[0]) / hits[0].get("epochs", 1) * 1e6 if hits else 0)
+    """Time per epoch of each mode side by side (the file keeps its name from when
+    there were two modes: the docs link to it)."""
+    by = epoch_rows(train_rows(rows, "train/epoch/"))
+    ns = sorted({k[1] for k in by})
+    modes = [m for m in MODES if any(k[0] == m for k in by)]
+    fig, ax = plt.subplots(figsize=(9, 5))
+    width = 0.8 / len(modes)
+    for i, mode in enumerate(modes):
+        vals = [per_epoch_s(by[(mode, n)]) * 1e6 if (mode, n) in by else 0 for n in ns]
         xs = [j + i * width for j in range(len(ns))]
-        ax.bar(xs, vals, width, label=mode)
+        ax.bar(xs, vals, width, label=mode, color=MODE_COLOURS[mode])
         for x, v in zip(xs, vals):
             if not v:
                 ax.text(x, 1, "not run", ha="center", va="bottom", rotation=90, fontsize=8)
-    ax.set_xticks([j + width / 2 for j in range(len(ns))], [f"n = {n:,}" for n in ns])
+    ax.set_xticks([j + width * (len(modes) - 1) / 2 for j in range(len(ns))], [f"n = {n:,}" for n in ns])
     ax.set_yscale("log")
     ax.set_ylabel("microseconds per epoch (log)")
-    ax.set_title("Training: fused op vs eager graph (f32, best ISA, all cores)")
+    ax.set_title(f"Training: {', '.join(modes)} (f32, best ISA, all cores)")
     ax.legend()
     save(fig, path)
 

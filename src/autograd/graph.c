@@ -173,20 +173,21 @@ lg_node *lg_graph_record(lg_graph *g, lg_op op, lg_tensor *const in[], size_t n_
 {
     lg_node *node = lg_arena_alloc(&g->arena, sizeof *node);
     lg_tensor *t = lg_tensor_pool_take(&g->headers[g->generation & 1]);
-    if (t)
-        *t = (lg_tensor){.dtype = dt, .n = n, .owner = g, .generation = g->generation,
-                         .owner_generation = &g->generation, .pending = g->deferred,
-                         .tape_pos = g->n_nodes + 1};
+    if (t) { /* field by field: a compound literal would zero the whole header first */
+        t->dtype = dt, t->n = n, t->data = NULL, t->grad = NULL, t->requires_grad = false;
+        t->owner = g, t->generation = g->generation, t->owner_generation = &g->generation;
+        t->borrowed = false, t->pending = g->deferred, t->tape_pos = g->n_nodes + 1;
+    }
     if (!node || !t || !give_data(g, t)) {
         lg_graph_fail(g, LG_ENOMEM, "lg_%s: cannot allocate %zu %s values: out of memory",
                       lg_op_name(op), n, lg_dtype_name(dt));
         return NULL;
     }
     g->n_nodes++;
-    *node = (lg_node){.op = op, .n_in = n_in, .out = t, .prev = g->tail};
-    for (size_t i = 0; i < n_in; i++) {
-        node->in[i] = in[i];
-        t->requires_grad = t->requires_grad || in[i]->requires_grad;
+    node->op = op, node->n_in = n_in, node->out = t, node->prev = g->tail;
+    for (size_t i = 0; i < LG_MAX_INPUTS; i++) {
+        node->in[i] = i < n_in ? in[i] : NULL;
+        t->requires_grad = t->requires_grad || (i < n_in && in[i]->requires_grad);
     }
     g->tail = node;
     return node;

@@ -1,4 +1,6 @@
 /* Calling a kernel-table entry by its enum: the one typed switch per dtype. */
+#include <assert.h>
+
 #include "core/dtype.h"
 #include "exec/kernel_ops.h"
 
@@ -18,6 +20,7 @@ _Static_assert(sizeof info / sizeof info[0] == LG_KOP_COUNT, "one lg_kop_info pe
 
 const lg_kop_info *lg_kop_about(lg_kop op)
 {
+    assert(info[op].reduces == lg_kop_reduces(op));
     return &info[op];
 }
 

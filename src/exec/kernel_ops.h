@@ -34,6 +34,13 @@ typedef struct lg_kop_info {
 
 const lg_kop_info *lg_kop_about(lg_kop op);
 
+/* lg_kop_about(op)->reduces, inline for the drivers' per-call path (kernel_ops.c
+ * checks that the two agree). */
+static inline bool lg_kop_reduces(lg_kop op)
+{
+    return op == LG_KOP_MSE || op == LG_KOP_SUM || op == LG_KOP_DOT;
+}
+
 /* One call's operands. p, q: the inputs (mse: x, y); out: the array written
  * (axpy: y, mulacc: acc); a, b: the scalars (mse: w, b; axpb: a, b; axpy: a;
  * mulacc: s). Operands an entry does not take are ignored and may be NULL. */

@@ -104,7 +104,7 @@ static void kop_block(void *ctx, int worker, size_t blk, size_t begin, size_t en
 {
     (void)worker;
     kop_job *j = ctx;
-    if (!lg_kop_about(j->op)->reduces) { /* elementwise: any split gives the same bits */
+    if (!lg_kop_reduces(j->op)) { /* elementwise: any split gives the same bits */
         lg_kop_call(j->k, j->dt, j->op, &j->args, begin, end - begin);
         return;
     }
@@ -128,7 +128,7 @@ static lg_mse_sums run_one_block(const lg_exec *ex, lg_dtype dt, lg_kop op,
     lg_fpmode mode = lg_fpmode_enter();
     lg_mse_sums p = lg_kop_call(ex->k, dt, op, args, 0, n);
     lg_fpmode_leave(mode);
-    if (!lg_kop_about(op)->reduces)
+    if (!lg_kop_reduces(op))
         return (lg_mse_sums){0.0, 0.0, 0.0};
     return (lg_mse_sums){0.0 + p.r, 0.0 + p.rx, 0.0 + p.rr};
 }
@@ -142,7 +142,7 @@ lg_mse_sums lg_par_run(const lg_exec *ex, lg_dtype dt, lg_kop op, const lg_kop_a
     j.k = ex->k, j.dt = dt, j.op = op, j.args = *args;
     lg_par_for(ex, n, kop_block, &j);
     lg_mse_sums t = {0.0, 0.0, 0.0};
-    if (!lg_kop_about(op)->reduces)
+    if (!lg_kop_reduces(op))
         return t;
     for (size_t i = 0, count = lg_blocks_of(n).count; i < count; i++) {
         t.r += j.part[i].r;

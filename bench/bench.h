@@ -35,5 +35,7 @@ void lg_bench_keep_tensor(lg_tensor *t);
 
 void lg_bench_register_kernels(const lg_bench_data *d, int quick);
 void lg_bench_register_train(int quick);
+/* The compiler's loops beside the tables (bench/suite_peers.c). */
+void lg_bench_register_peers(const lg_bench_data *d, int quick);
 
 #endif

@@ -5,7 +5,7 @@
  *                        --benchmark_out_format=json] [--benchmark_repetitions=N] ...
  *
  * Suites: kernel/... (every kernel x ISA x dtype x n x threads, with the roofline
- * read beside them) and train/... (the tutorial workload; time per epoch).
+ * read beside them), peer/... (the compiler's own loops, bench/peers.c) and train/... (the tutorial workload; time per epoch).
  */
 #define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
@@ -172,6 +172,7 @@ int main(int argc, char **argv)
     lg_bench_add_context();
     lg_bench_context("lingrad_suite", quick ? "quick" : "full");
     lg_bench_register_kernels(&data, quick);
+    lg_bench_register_peers(&data, quick);
     lg_bench_register_train(quick);
     int rc = lg_bench_main(argc, argv);
     free_kept();

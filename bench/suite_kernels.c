@@ -15,6 +15,7 @@
 #include "bench.h"
 #include "exec/parallel.h"
 #include "kop_args.h"
+#include "ref_sums.h"
 #include "exec/topology.h"
 
 typedef struct kbench {
@@ -36,12 +37,32 @@ static const char *row_name(const kbench *b)
     return b->op == LG_KOP_MSE ? "fused_mse" : lg_kop_about(b->op)->name;
 }
 
-static double run(const kbench *b, lg_kop op, const lg_exec *ex)
+static lg_mse_sums run_sums(const kbench *b, lg_kop op, const lg_exec *ex)
 {
     const void *x = b->d->x[b->dt], *y = b->d->y[b->dt];
     lg_kop_args a = lg_bench_kop_args(op, x, y, b->d->out[b->dt]);
-    lg_mse_sums s = lg_par_run(ex, b->dt, op, &a, b->n);
+    return lg_par_run(ex, b->dt, op, &a, b->n);
+}
+
+static double run(const kbench *b, lg_kop op, const lg_exec *ex)
+{
+    lg_mse_sums s = run_sums(b, op, ex);
     return s.r + s.rx + s.rr;
+}
+
+/* fused_mse and dot rows report the relative error of one untimed call's sums
+ * against the long-double reference, as the peer rows do (suite_peers.c), so
+ * rate and accuracy sit side by side in one table. */
+static void err_counters(lg_bench_state *st, const kbench *b)
+{
+    if (b->roofline || (b->op != LG_KOP_MSE && b->op != LG_KOP_DOT))
+        return;
+    lg_mse_sums got = run_sums(b, b->op, &b->ex);
+    const lg_bench_ref *ref = lg_bench_ref_for(b->d, b->dt, b->n);
+    if (b->op == LG_KOP_MSE)
+        lg_bench_mse_err_counters(st, got, ref);
+    else
+        lg_bench_counter(st, "rel_err", lg_bench_rel_err(got.r, ref->dot), 0);
 }
 
 static double now(void)
@@ -82,6 +103,7 @@ static void bm_kernel(lg_bench_state *st, void *arg)
     lg_bench_set_bytes(st, bytes);
     if (roof > 0 && elapsed > 0)
         lg_bench_counter(st, "roofline_pct", 100.0 * (double)bytes / elapsed / roof, 0);
+    err_counters(st, b);
 }
 
 static void add(const lg_bench_data *d, const lg_kernels *k, const lg_kernels *best, int threads,

@@ -28,7 +28,7 @@ ZEN4 = {"lingrad_cpu_vendor": "AuthenticAMD", "lingrad_cpu_family": "25", "lingr
 ZEN3 = dict(ZEN4, lingrad_cpu_model="1", lingrad_isa_available="scalar avx2")
 RATIOS = {"avx2_over_scalar_fused_f32_L2": 12.0, "avx512_over_scalar_fused_f32_L2": 13.0,
           "fused_over_eager_epoch_n10000": 11.0, "fused_over_roofline_f32_DRAM": 1.0,
-          "threads_all_over_1_fused_f32_L3_vs_machine": 1.1}
+          "threads_all_over_1_fused_f32_L3_vs_machine": 1.1, "lingrad_over_peer_fused_f32_L2": 2.2}
 INSTR = {"instructions_per_element_scalar_f32": 15.0, "instructions_per_element_avx2_f32": 1.1}
 
 
@@ -296,6 +296,39 @@ class Verdicts(unittest.TestCase):
         self.assertEqual(cmd[cmd.index("--mode") + 1], "graph")
         self.assertEqual(cmd[cmd.index("--size") + 1], "100")
         self.assertEqual(cmd[cmd.index("--epochs") + 1], "1000")
+
+    # fused_mse f32 in L2: lingrad's tables and the compiler peers, rate and rel_err
+    PEER_MED = {"kernel/fused_mse/f32/avx2/threads:1/n:65536/L2": {"items_per_second": 8e9, "rel_err": 3e-9},
+                "kernel/fused_mse/f32/avx512/threads:1/n:65536/L2": {"items_per_second": 11e9, "rel_err": 4e-9},
+                "peer/fused_mse/f32/clang_avx512_acc32/threads:1/n:65536/L2":
+                    {"items_per_second": 12e9, "rel_err": 7e-7},
+                "peer/fused_mse/f32/gcc_avx2_acc64/threads:1/n:65536/L2": {"items_per_second": 2.5e9, "rel_err": 1e-9},
+                "peer/fused_mse/f32/clang_avx2_acc64/threads:1/n:65536/L2": {"items_per_second": 4e9, "rel_err": 4e-9},
+                "peer/fused_mse/f32/clang_avx2_acc64/threads:1/n:2048/L1": {"items_per_second": 9e9, "rel_err": 1e-9}}
+
+    def test_peer_gate_is_over_the_fastest_peer_at_equal_or_better_accuracy(self):
+        # the f32-sum peer is faster but 175x less accurate: it does not count;
+        # equal error (4e-9) does; the L1 row is another size
+        got = bench_check.ratios(ZEN4, self.PEER_MED)["lingrad_over_peer_fused_f32_L2"]
+        self.assertAlmostEqual(got, 11e9 / 4e9)
+
+    def test_no_peer_as_accurate_gives_no_peer_gate(self):
+        med = {k: dict(v, rel_err=1.0) if k.startswith("peer/") else v for k, v in self.PEER_MED.items()}
+        self.assertNotIn("lingrad_over_peer_fused_f32_L2", bench_check.ratios(ZEN4, med))
+
+    def test_the_filter_selects_the_peer_rows_in_l2_only(self):
+        self.assertTrue(re.search(bench_check.FILTER,
+                                  "peer/fused_mse/f32/gcc_avx512_acc64/threads:1/n:65536/L2/real_time"))
+        for row in ("peer/fused_mse/f32/gcc_avx2_acc64/threads:1/n:2048/L1/real_time",
+                    "peer/dot/f32/gcc_avx2_acc64/threads:1/n:65536/L2/real_time"):
+            self.assertFalse(re.search(bench_check.FILTER, row), row)
+
+    def test_peer_gate_has_a_floor_and_is_skipped_where_only_scalar_runs(self):
+        with open(os.path.join(SRC, "results", "baseline", "floors.json")) as f:
+            self.assertIn("lingrad_over_peer_fused_f32_L2", json.load(f)["ratios"])
+        ctx = dict(ZEN4, lingrad_isa_available="scalar")
+        self.assertTrue(bench_check.cannot_run_here("lingrad_over_peer_fused_f32_L2", ctx))
+        self.assertFalse(bench_check.cannot_run_here("lingrad_over_peer_fused_f32_L2", ZEN3))
 
     def test_ratios_of_a_scalar_only_machine_have_no_roofline_or_thread_gate(self):
         ctx = dict(ZEN4, lingrad_isa_available="scalar")

@@ -9,7 +9,10 @@ time. It gates on:
     5 repetitions in random order: noise on a shared machine only ever slows a
     repetition down, while a real regression slows all of them): SIMD over scalar,
     fused over eager, graph over eager, kernel over the memory roofline, threads
-    over one thread.
+    over one thread, and lingrad's best table over the best compiler peer
+    (bench/peers.c: the plain loop built with -O3 -ffast-math) of equal or
+    better accuracy, so the hand-written kernels never fall behind the compiler
+    unnoticed.
     A ratio gate that fails is measured once more and judged on the best of both
     runs: a regression fails twice, one noisy minute does not;
   - instructions per element per epoch of fused training with the scalar and AVX2
@@ -50,7 +53,8 @@ FILTER = ("kernel/fused_mse/f32/[a-z0-9]+/threads:[0-9]+/n:[0-9]+/(L2|L3)"
           "|kernel/(fused_mse|roofline_read)/f32/[a-z0-9]+/threads:1/n:[0-9]{1,8}/DRAM"
           "|train/epoch/(fused|eager)/f32/[a-z0-9]+/threads:[0-9]+/n:10000/"
           "|train/epoch/(eager|graph)/f32/[a-z0-9]+/threads:[0-9]+/n:1000000/"
-          "|probe/omp_compute/")
+          "|probe/omp_compute/"
+          "|peer/fused_mse/f32/[a-z0-9_]+/threads:1/n:[0-9]+/L2")
 CALLGRIND = [("scalar", "f32"), ("scalar", "f64"), ("avx2", "f32"), ("avx2", "f64")]
 CALLGRIND_N, CALLGRIND_EPOCHS = 100000, 10
 # Per-epoch counts of each mode at the tutorial's n = 100, where an epoch's cost is
@@ -108,6 +112,25 @@ def find(med, pattern):
     return hits[0] if len(hits) == 1 else None
 
 
+def peer_gate(med, simd):
+    """lingrad's fastest SIMD table over the fastest compiler peer whose error is
+    no larger than that table's (rel_err: the worst of the three sums against
+    the long-double reference), fused_mse f32 in L2, one thread. A peer faster
+    only because it sums in f32 (the -ffast-math acc32 loop) does not count: it
+    buys speed with accuracy lingrad keeps. None without rows to compare."""
+    tables = [find(med, rf"kernel/fused_mse/f32/{isa}/threads:1/n:\d+/L2") for isa in simd]
+    tables = [t for t in tables if t and "rel_err" in t]
+    if not tables:
+        return None
+    ours = max(tables, key=lambda t: t["items_per_second"])
+    peers = [r for name, r in med.items()
+             if re.fullmatch(r"peer/fused_mse/f32/[a-z0-9_]+/threads:1/n:\d+/L2", name)
+             and r.get("rel_err", float("inf")) <= ours["rel_err"]]
+    if not peers:
+        return None
+    return ours["items_per_second"] / max(r["items_per_second"] for r in peers)
+
+
 def cores_of(ctx):
     m = re.search(r"(\d+) cores", ctx.get("lingrad_topology", "1 cores"))
     return int(m.group(1)) if m else 1
@@ -136,6 +159,9 @@ def ratios(ctx, med):
     e, g = per(r"train/epoch/eager/f32/\w+/threads:\d+/n:1000000"), per(r"train/epoch/graph/f32/\w+/threads:\d+/n:1000000")
     if e and g:
         out["graph_over_eager_epoch_n1000000"] = e / g
+    peer = peer_gate(med, simd)
+    if peer:
+        out["lingrad_over_peer_fused_f32_L2"] = peer
     k = find(med, rf"kernel/fused_mse/f32/{best}/threads:1/n:\d+/DRAM")
     roof = find(med, rf"kernel/roofline_read/f32/{best}/threads:1/n:\d+/DRAM")
     if k and roof:
@@ -195,7 +221,8 @@ def epoch_gate(mode, dt):
     return f"instructions_per_epoch_{EPOCH_ISA}_{mode}_{dt}_n{EPOCH_N}"
 
 
-SIMD_ONLY = ("fused_over_eager_", "graph_over_eager_", "fused_over_roofline_", "threads_")
+SIMD_ONLY = ("fused_over_eager_", "graph_over_eager_", "fused_over_roofline_", "threads_",
+             "lingrad_over_peer_")
 
 
 def cannot_run_here(name, ctx):

@@ -5,7 +5,8 @@ usage: bench_report.py RESULTS_DIR
 
 Reads RESULTS_DIR/lingrad.json (Google Benchmark JSON from lingrad-bench) and,
 when present, RESULTS_DIR/pytorch.json and pytorch_epoch_times.csv. Writes
-RESULTS_DIR/summary.md (also printed) and PNG plots. Every number in the summary
+RESULTS_DIR/summary.md (also printed) and PNG plots (peers-rate-vs-error.png:
+lingrad's tables against the compiler's loops, when the run has peer/ rows). Every number in the summary
 comes from this one run; ratios are of rows measured side by side.
 Exit status 3: matplotlib is missing.
 """
@@ -96,6 +97,58 @@ def kernel_table(k, dtype, kernel="fused_mse"):
         lines.append(f"| {label} | {fmt_rate(sc, row('scalar', 1))} | {fmt_rate(best1, row(best1_isa, 1))} "
                      f"{best1_isa} | {fmt_rate(bestt, row(bestt_isa, tmax))} {bestt_isa} | {speed} | "
                      f"{'—' if pct is None else f'{pct:.0f}%'} |")
+    return lines
+
+
+def peer_rows(rows):
+    """{(kernel, dtype, variant, n): row} of the peer/ rows (bench/peers.c: the
+    compiler's own loops, one thread), and {n: cache level} from their names."""
+    out, levels = {}, {}
+    for name, r in rows.items():
+        p = name.split("/")
+        if p[0] != "peer" or len(p) < 7:
+            continue
+        n = int(p[5].split(":")[1])
+        out[(p[1], p[2], p[3], n)] = r
+        levels[n] = p[6]
+    return out, levels
+
+
+def contenders(k, peers, kernel, dtype):
+    """[(label, {n: row})]: scalar, lingrad's SIMD tables (one thread), then the
+    peers, for one kernel and dtype."""
+    isas = sorted({key[2] for key in k if key[:2] == (kernel, dtype)}, key=lambda i: (i != "scalar", i))
+    out = [(("lingrad " if i != "scalar" else "") + i,
+            {key[4]: r for key, r in k.items() if key[:4] == (kernel, dtype, i, 1)}) for i in isas]
+    for v in sorted({key[2] for key in peers if key[:2] == (kernel, dtype)}):
+        out.append((v, {key[3]: r for key, r in peers.items() if key[:3] == (kernel, dtype, v)}))
+    return out
+
+
+def fmt_err(r):
+    e = r.get("rel_err")
+    return "—" if e is None else f"{e:.1e}"
+
+
+def peer_table(k, peers, levels, kernel="fused_mse", dtype="f32"):
+    """Rate and relative error side by side, per size; [] without peer rows."""
+    rows = contenders(k, peers, kernel, dtype)
+    ns = sorted({key[3] for key in peers if key[:2] == (kernel, dtype)})
+    if not ns:
+        return []
+    head = ["implementation"] + [f"{levels.get(n, '')} n = {n:,}" for n in ns]
+    lines = [f"## The compiler as a peer ({kernel} {dtype}, one thread)", "",
+             "Each cell: G elements/s · relative error of the worst sum (rel_err: "
+             "|sum - ref| / |ref| against a long-double reference). The peers are "
+             "bench/peers.c's plain loops with `#pragma omp simd` reductions, built with "
+             "-O3 -ffast-math -fopenmp-simd and the ISA's flags; acc32 sums in float, "
+             "acc64 in double. lingrad's rows are its tables through the parallel driver on "
+             "one thread.", "",
+             "| " + " | ".join(head) + " |", "|---|" + "---:|" * len(ns)]
+    for label, by_n in rows:
+        cells = [f"{fmt_rate(by_n[n]['items_per_second'])} · {fmt_err(by_n[n])}" if n in by_n
+                 else "—" for n in ns]
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
     return lines
 
 
@@ -209,6 +262,10 @@ def summary(ctx, rows, torch_rows, torch_ctx=None):
         for i, e in enumerate(eager):
             out += kernel_table(k, "f32", e)[0 if i == 0 else 2:]
         out.append("")
+    peers, levels = peer_rows(rows)
+    table = peer_table(k, peers, levels)
+    if table:
+        out += table + [""]
     tut = train_rows(rows, "train/tutorial/")
     if tut:
         out += ["## The tutorial's workload (n = 100, lr 0.1, until loss < 5e-5 or 500 epochs)", "",
@@ -295,6 +352,53 @@ def plot_scaling(k, path):
     save(fig, path)
 
 
+def pareto(pts):
+    """The points no other beats on both rate and error: (error, rate) sorted by
+    error, each faster than every more accurate one."""
+    front, fastest = [], 0.0
+    for e, v in sorted(pts):
+        if v > fastest:
+            front.append((e, v))
+            fastest = v
+    return front
+
+
+def peer_style(label):
+    colour = ("tab:blue" if label.startswith("lingrad") else "grey" if label == "scalar"
+              else "tab:orange" if label.startswith("gcc") else "tab:green")
+    marker = "v" if label.endswith("acc32") else "^" if label.endswith("acc64") else "o"
+    return colour, marker
+
+
+def plot_peers(k, peers, levels, path, kernel="fused_mse", dtype="f32"):
+    """Rate against relative error per size: the Pareto picture of speed at accuracy."""
+    rows = contenders(k, peers, kernel, dtype)
+    ns = sorted({key[3] for key in peers if key[:2] == (kernel, dtype)})
+    fig, axes = plt.subplots(1, len(ns), figsize=(4.2 * len(ns), 4.5), squeeze=False)
+    for ax, n in zip(axes[0], ns):
+        pts = []
+        for label, by_n in rows:
+            r = by_n.get(n)
+            if not r or r.get("rel_err") is None:
+                continue
+            e, v = max(r["rel_err"], 1e-18), r["items_per_second"] / 1e9  # log axis: no zero
+            colour, marker = peer_style(label)
+            ax.scatter([e], [v], color=colour, marker=marker, s=40)
+            ax.annotate(label.replace("lingrad ", ""), (e, v), fontsize=6, xytext=(3, 2),
+                        textcoords="offset points")
+            pts.append((e, v))
+        front = pareto(pts)
+        if front:
+            ax.step(*zip(*front), where="post", color="black", linestyle=":", linewidth=1)
+        ax.set_xscale("log")
+        ax.set_title(f"{levels.get(n, '')} n = {n:,}", fontsize=9)
+        ax.set_xlabel("relative error of the worst sum (log)")
+    axes[0][0].set_ylabel("G elements/s (one thread)")
+    fig.suptitle(f"{kernel} {dtype}: rate against accuracy (blue lingrad, orange gcc, green clang, "
+                 "grey scalar; v f32 sums, ^ f64 sums; dotted: the Pareto front)", fontsize=9)
+    save(fig, path)
+
+
 def plot_fused_eager(rows, path):
     """Time per epoch of each mode side by side (the file keeps its name from when
     there were two modes: the docs link to it)."""
@@ -368,6 +472,9 @@ def main(argv):
         if any(key[1] == dt and key[0] == "fused_mse" for key in k):
             plot_rates(k, ctx, dt, os.path.join(d, f"fused-{dt}-rate-vs-n.png"))
     plot_scaling(k, os.path.join(d, "thread-scaling.png"))
+    peers, levels = peer_rows(rows)
+    if any(key[:2] == ("fused_mse", "f32") for key in peers):
+        plot_peers(k, peers, levels, os.path.join(d, "peers-rate-vs-error.png"))
     if train_rows(rows, "train/epoch/"):
         plot_fused_eager(rows, os.path.join(d, "fused-vs-eager.png"))
     if train_rows(rows, "train/tutorial/"):

@@ -10,7 +10,7 @@ tmp=$(mktemp -d /tmp/lingrad-test-bench-XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
-"$bench" --quick --benchmark_filter='fused_mse/f32/scalar/threads:1/n:2048|roofline_read/f32/.*/threads:1/n:2048|train/tutorial/(fused|graph)' \
+"$bench" --quick --benchmark_filter='fused_mse/f32/scalar/threads:1/n:2048|peer/(fused_mse|dot)/f32/[a-z0-9_]+/threads:1/n:2048/|roofline_read/f32/.*/threads:1/n:2048|train/tutorial/(fused|graph)' \
   --benchmark_min_time=0.01 --benchmark_out="$tmp/lingrad.json" --benchmark_out_format=json >/dev/null ||
   fail "lingrad-bench exited non-zero"
 "$bench" --no_such_flag >/dev/null 2>&1 && fail "an unknown flag was accepted"
@@ -46,8 +46,28 @@ f = fused[0]
 assert f["items_per_second"] > 1e6 and abs(f["bytes_per_second"] / f["items_per_second"] - 8) < 1e-9, f
 assert 0 < f["roofline_pct"] < 1000, f
 assert all(r["epochs"] > 1 and r["epochs"] < 501 for r in tut), tut
-print("lingrad-bench JSON ok:", len(rows), "rows")
+# relative errors against the long-double reference: on the kernel rows and on
+# every peer row (the data are fixed, so these bounds are not timing)
+assert 0 <= f["rel_err"] < 1e-6 and "rel_err_rx" in f and "rel_err_rr" in f, f
+peers = [r for n, r in rows.items() if n.startswith("peer/")]
+assert peers, f"no peer rows: {sorted(rows)}"
+for r in peers:
+    assert r["items_per_second"] > 1e6 and "rel_err" in r, r
+    if "_acc64/" in r["name"]:
+        assert r["rel_err"] < 1e-6, r  # f64 sums of 2,048 terms
+print("lingrad-bench JSON ok:", len(rows), "rows,", len(peers), "peer rows")
 PY
+# The compiler peers (bench/peers.c): both compilers where both are installed,
+# each ISA as rows or, where this CPU lacks it, as one skipped row.
+peer_rows=$("$bench" --benchmark_list_tests --benchmark_filter='^peer/' 2>&1) || fail "listing the peer rows failed: $peer_rows"
+for cc in gcc clang; do
+  command -v "$cc" >/dev/null || continue
+  grep -q "^peer/\(fused_mse/f32/\)\?${cc}_" <<<"$peer_rows" || fail "$cc is installed but has no peer rows: $peer_rows"
+done
+for k in fused_mse axpb dot; do
+  grep -q "^peer/$k/f32/" <<<"$peer_rows" || fail "no peer/$k rows"
+done
+echo "ok  peers: $(grep -c /n: <<<"$peer_rows") peer rows, $(grep -c skipped <<<"$peer_rows") skipped"
 # The per-epoch rows run on the process's table (LINGRAD_ISA, else the best this
 # CPU runs) and are named after it: scalar when asked for, and the table the
 # record says was chosen otherwise. (They were once named after the best table
@@ -82,6 +102,8 @@ if "$python" -c 'import matplotlib' 2>/dev/null; then
   grep -q '^| fused_mse f32, n |' "$tmp/summary.md" || fail "summary has no fused table"
   grep -q "tutorial's workload" "$tmp/summary.md" || fail "summary has no tutorial table"
   [ -s "$tmp/fused-f32-rate-vs-n.png" ] || fail "no throughput plot"
+  grep -q '^## The compiler as a peer (fused_mse f32' "$tmp/summary.md" || fail "summary has no peer table"
+  [ -s "$tmp/peers-rate-vs-error.png" ] || fail "no rate-vs-error plot"
   grep -q "fuser" "$tmp/summary.md" && fail "summary speaks of PyTorch's fuser without a pytorch.json"
   # The PyTorch rows, without needing torch: a pytorch.json as older runs wrote
   # it (no jit_script rows, no fuser in the context), then as it is written now.

@@ -1,5 +1,6 @@
 /* Graph mode's planner: binds a run's tape to plan indices, recognises a tape
  * the last plan fits, and lowers a new one to steps and sweeps (plan.h). */
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -101,7 +102,7 @@ typedef struct builder {
     lg_plan *p;
     int *data_ready, *grad_ready; /* per tensor: the first phase that can read it */
     size_t *last_writer;          /* per slot: the step that wrote it last */
-    size_t cap_steps;
+    size_t cap_steps;             /* what steps was allocated for */
 } builder;
 
 static int imax(int a, int b)
@@ -169,6 +170,7 @@ static int sarg_phase(const builder *b, lg_sarg a)
 static size_t push(builder *b, lg_step s)
 {
     lg_plan *p = b->p;
+    assert(p->n_steps < b->cap_steps); /* a node lowers to at most 16 steps */
     p->steps[p->n_steps] = s;
     return p->n_steps++;
 }

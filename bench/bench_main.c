@@ -5,7 +5,9 @@
  *                        --benchmark_out_format=json] [--benchmark_repetitions=N] ...
  *
  * Suites: kernel/... (every kernel x ISA x dtype x n x threads, with the roofline
- * read beside them), peer/... (the compiler's own loops, bench/peers.c) and train/... (the tutorial workload; time per epoch).
+ * read beside them), peer/... (the compiler's own loops, bench/peers.c),
+ * direct/... (lingrad's tables called as the peers are) and train/... (the
+ * tutorial workload; time per epoch).
  */
 #define _POSIX_C_SOURCE 200809L
 #include <stdio.h>

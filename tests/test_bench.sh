@@ -10,7 +10,7 @@ tmp=$(mktemp -d /tmp/lingrad-test-bench-XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
-"$bench" --quick --benchmark_filter='fused_mse/f32/scalar/threads:1/n:2048|peer/fused_mse/f32/[a-z0-9_]+/threads:1/n:2048/|roofline_read/f32/.*/threads:1/n:2048|train/tutorial/(fused|graph)' \
+"$bench" --quick --benchmark_filter='fused_mse/f32/scalar/threads:1/n:2048|(peer|direct)/fused_mse/f32/[a-z0-9_]+/threads:1/n:2048/|roofline_read/f32/.*/threads:1/n:2048|train/tutorial/(fused|graph)' \
   --benchmark_min_time=0.01 --benchmark_out="$tmp/lingrad.json" --benchmark_out_format=json >/dev/null ||
   fail "lingrad-bench exited non-zero"
 "$bench" --no_such_flag >/dev/null 2>&1 && fail "an unknown flag was accepted"
@@ -55,7 +55,17 @@ for r in peers:
     assert r["items_per_second"] > 1e6 and "rel_err" in r, r
     if "_acc64/" in r["name"]:
         assert r["rel_err"] < 1e-6, r  # f64 sums of 2,048 terms
-print("lingrad-bench JSON ok:", len(rows), "rows,", len(peers), "peer rows")
+# lingrad's tables called as the peers are (direct/): one row per table the
+# kernel suite ran, with the driver's sums to the bit at one block (n = 2,048)
+direct = {n.split("/")[3]: r for n, r in rows.items() if n.startswith("direct/fused_mse/f32/")}
+assert "scalar" in direct, f"no direct scalar row: {sorted(rows)}"
+for isa, r in direct.items():
+    k = rows.get(f"kernel/fused_mse/f32/{isa}/threads:1/n:2048/L1/real_time")
+    if k is None:
+        continue  # the filter keeps only scalar's kernel row
+    for c in ("rel_err", "rel_err_rx", "rel_err_rr"):
+        assert r[c] == k[c], (c, r, k)
+print("lingrad-bench JSON ok:", len(rows), "rows,", len(peers), "peer rows,", len(direct), "direct rows")
 PY
 # The compiler peers (bench/peers.c): both compilers where both are installed,
 # each ISA as rows or, where this CPU lacks it, as one skipped row.

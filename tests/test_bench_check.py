@@ -312,6 +312,17 @@ class Verdicts(unittest.TestCase):
         got = bench_check.ratios(ZEN4, self.PEER_MED)["lingrad_over_peer_fused_f32_L2"]
         self.assertAlmostEqual(got, 11e9 / 4e9)
 
+    def test_peer_gate_prefers_lingrad_called_as_the_peers_are(self):
+        # direct/ rows (lg_kop_call on the main thread, as the peers) replace
+        # the kernel/ rows (through the driver) where the run has them
+        med = dict(self.PEER_MED, **{
+            "direct/fused_mse/f32/avx512/threads:1/n:65536/L2": {"items_per_second": 12e9, "rel_err": 4e-9},
+            "direct/fused_mse/f32/avx2/threads:1/n:65536/L2": {"items_per_second": 9e9, "rel_err": 3e-9}})
+        got = bench_check.ratios(ZEN4, med)["lingrad_over_peer_fused_f32_L2"]
+        self.assertAlmostEqual(got, 12e9 / 4e9)
+        self.assertTrue(re.search(bench_check.FILTER,
+                                  "direct/fused_mse/f32/avx512/threads:1/n:65536/L2/real_time"))
+
     def test_no_peer_as_accurate_gives_no_peer_gate(self):
         med = {k: dict(v, rel_err=1.0) if k.startswith("peer/") else v for k, v in self.PEER_MED.items()}
         self.assertNotIn("lingrad_over_peer_fused_f32_L2", bench_check.ratios(ZEN4, med))

@@ -102,26 +102,42 @@ def kernel_table(k, dtype, kernel="fused_mse"):
 
 def peer_rows(rows):
     """{(kernel, dtype, variant, n): row} of the peer/ rows (bench/peers.c: the
-    compiler's own loops, one thread), and {n: cache level} from their names."""
-    out, levels = {}, {}
+    compiler's own loops, one thread) and of the direct/ rows (lingrad's tables
+    called the same way, variant = the ISA), and {n: cache level} from their
+    names."""
+    out, levels = {"peer": {}, "direct": {}}, {}
     for name, r in rows.items():
         p = name.split("/")
-        if p[0] != "peer" or len(p) < 7:
+        if p[0] not in out or len(p) < 7:
             continue
         n = int(p[5].split(":")[1])
-        out[(p[1], p[2], p[3], n)] = r
+        out[p[0]][(p[1], p[2], p[3], n)] = r
         levels[n] = p[6]
     return out, levels
 
 
-def contenders(k, peers, kernel, dtype):
-    """[(label, {n: row})]: scalar, lingrad's SIMD tables (one thread), then the
-    peers, for one kernel and dtype."""
-    isas = sorted({key[2] for key in k if key[:2] == (kernel, dtype)}, key=lambda i: (i != "scalar", i))
-    out = [(("lingrad " if i != "scalar" else "") + i,
-            {key[4]: r for key, r in k.items() if key[:4] == (kernel, dtype, i, 1)}) for i in isas]
-    for v in sorted({key[2] for key in peers if key[:2] == (kernel, dtype)}):
-        out.append((v, {key[3]: r for key, r in peers.items() if key[:3] == (kernel, dtype, v)}))
+def lingrad_label(isa, how=""):
+    return ("lingrad " if isa != "scalar" else "") + isa + how
+
+
+def contenders(k, peers, kernel, dtype, driver=True):
+    """[(label, {n: row})]: scalar and lingrad's SIMD tables, then the peers, for
+    one kernel and dtype. lingrad's tables are the direct/ rows (called as the
+    peers are) where the run has them, then (driver=True) the kernel/ rows
+    through the parallel driver on one thread, labelled as such."""
+    order = lambda i: (i != "scalar", i)
+    direct = {key: r for key, r in peers["direct"].items() if key[:2] == (kernel, dtype)}
+    out = [(lingrad_label(i), {key[3]: r for key, r in direct.items() if key[2] == i})
+           for i in sorted({key[2] for key in direct}, key=order)]
+    if driver or not direct:
+        how = ", driver" if direct else ""
+        isas = sorted({key[2] for key in k if key[:2] == (kernel, dtype)}, key=order)
+        out += [(lingrad_label(i, how),
+                 {key[4]: r for key, r in k.items() if key[:4] == (kernel, dtype, i, 1)})
+                for i in isas]
+    peer = peers["peer"]
+    for v in sorted({key[2] for key in peer if key[:2] == (kernel, dtype)}):
+        out.append((v, {key[3]: r for key, r in peer.items() if key[:3] == (kernel, dtype, v)}))
     return out
 
 
@@ -133,7 +149,7 @@ def fmt_err(r):
 def peer_table(k, peers, levels, kernel="fused_mse", dtype="f32"):
     """Rate and relative error side by side, per size; [] without peer rows."""
     rows = contenders(k, peers, kernel, dtype)
-    ns = sorted({key[3] for key in peers if key[:2] == (kernel, dtype)})
+    ns = sorted({key[3] for key in peers["peer"] if key[:2] == (kernel, dtype)})
     if not ns:
         return []
     head = ["implementation"] + [f"{levels.get(n, '')} n = {n:,}" for n in ns]
@@ -142,8 +158,9 @@ def peer_table(k, peers, levels, kernel="fused_mse", dtype="f32"):
              "|sum - ref| / |ref| against a long-double reference). The peers are "
              "bench/peers.c's plain loops with `#pragma omp simd` reductions, built with "
              "-O3 -ffast-math -fopenmp-simd and the ISA's flags; acc32 sums in float, "
-             "acc64 in double. lingrad's rows are its tables through the parallel driver on "
-             "one thread.", "",
+             "acc64 in double. lingrad's rows call its tables the same way (lg_kop_call on "
+             "the main thread); the rows marked driver go through the parallel driver on one "
+             "thread, as training does.", "",
              "| " + " | ".join(head) + " |", "|---|" + "---:|" * len(ns)]
     for label, by_n in rows:
         cells = [f"{fmt_rate(by_n[n]['items_per_second'])} · {fmt_err(by_n[n])}" if n in by_n
@@ -372,8 +389,8 @@ def peer_style(label):
 
 def plot_peers(k, peers, levels, path, kernel="fused_mse", dtype="f32"):
     """Rate against relative error per size: the Pareto picture of speed at accuracy."""
-    rows = contenders(k, peers, kernel, dtype)
-    ns = sorted({key[3] for key in peers if key[:2] == (kernel, dtype)})
+    rows = contenders(k, peers, kernel, dtype, driver=False)
+    ns = sorted({key[3] for key in peers["peer"] if key[:2] == (kernel, dtype)})
     fig, axes = plt.subplots(1, len(ns), figsize=(4.2 * len(ns), 4.5), squeeze=False)
     for ax, n in zip(axes[0], ns):
         pts = []
@@ -473,7 +490,7 @@ def main(argv):
             plot_rates(k, ctx, dt, os.path.join(d, f"fused-{dt}-rate-vs-n.png"))
     plot_scaling(k, os.path.join(d, "thread-scaling.png"))
     peers, levels = peer_rows(rows)
-    if any(key[:2] == ("fused_mse", "f32") for key in peers):
+    if any(key[:2] == ("fused_mse", "f32") for key in peers["peer"]):
         plot_peers(k, peers, levels, os.path.join(d, "peers-rate-vs-error.png"))
     if train_rows(rows, "train/epoch/"):
         plot_fused_eager(rows, os.path.join(d, "fused-vs-eager.png"))

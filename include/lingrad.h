@@ -229,6 +229,23 @@ lg_status lg_csv_read(const char *path, lg_dtype dtype, lg_tensor **x, lg_tensor
 /* Writes to a temporary file beside path and renames it into place. */
 lg_status lg_csv_write(const char *path, const lg_tensor *x, const lg_tensor *y);
 
+/* NumPy .npy files (format 1.0, 2.0 and 3.0) holding one array of shape (2, n)
+ * (row 0 is x, row 1 is y) or (n, 2) (column 0 is x, column 1 is y), in C or
+ * Fortran order, of float32 or float64 in either byte order (big-endian data is
+ * byte-swapped). The values are converted to dtype: float64 to float32 rounds to
+ * nearest. A non-finite value, or one too large for dtype, is an LG_EPARSE naming
+ * its pair; so is anything else the file holds (another dtype or shape, shape
+ * (2, 2), which could be either, an object array, a header that does not match
+ * the file's size, a bad magic or version), naming the file and what was found.
+ * The file is mapped and copied on the default threads. */
+lg_status lg_npy_read(const char *path, lg_dtype dtype, lg_tensor **x, lg_tensor **y);
+/* The dtype and the number of pairs of an .npy file, from its header, checked
+ * as lg_npy_read checks it (the values are not read). */
+lg_status lg_npy_probe(const char *path, lg_dtype *dtype, size_t *n);
+/* Shape (2, n), C order, format 1.0 with the data at a multiple of 64 bytes, as
+ * np.save writes it; to a temporary file beside path, renamed into place. */
+lg_status lg_npy_write(const char *path, const lg_tensor *x, const lg_tensor *y);
+
 /* ---- training --------------------------------------------------------------- */
 
 /* fused: the hand-written op's kernel, no tape; eager: the tutorial's ops one by

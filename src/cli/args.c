@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -231,4 +232,10 @@ bool cli_output_path_ok(const char *opt, const char *path, bool is_prefix)
     if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
         return cli_reject("--%s: directory '%s' does not exist", opt, dir);
     return true;
+}
+
+bool cli_is_npy(const char *path)
+{
+    size_t len = strlen(path);
+    return len >= 4 && strcasecmp(path + len - 4, ".npy") == 0;
 }

@@ -45,6 +45,8 @@ bool cli_parse(int argc, char **argv, int first, cli_opt *opts, size_t n_opts);
 bool cli_seen(const cli_opt *opts, size_t n_opts, const char *name);
 /* Maps a --dtype or --mode value, or prints an error and returns false. */
 bool cli_dtype(const char *s, lg_dtype *out);
+/* A data file's format, from its name: .npy (any case) is NumPy's, else CSV. */
+bool cli_is_npy(const char *path);
 bool cli_mode(const char *s, lg_mode *out);
 /* Checks before any work that an output can be written: its directory exists, and
  * the path is not itself a directory (for a prefix: does not end in '/'). */

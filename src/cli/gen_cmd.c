@@ -1,4 +1,4 @@
-/* lingrad gen: write the tutorial's data set to a CSV file. */
+/* lingrad gen: write the tutorial's data set to a CSV or .npy file. */
 #include "cli/cli.h"
 
 int cli_gen(int argc, char **argv)
@@ -22,7 +22,7 @@ int cli_gen(int argc, char **argv)
     if (print_init) /* what `train --seed` starts from, exactly, for other tools */
         printf("%.17g %.17g\n", lg_uniform(seed, LG_STREAM_INIT, 0), lg_uniform(seed, LG_STREAM_INIT, 1));
     if (!out)
-        return print_init ? CLI_OK : cli_error(CLI_USAGE, "gen: --out FILE.csv is required");
+        return print_init ? CLI_OK : cli_error(CLI_USAGE, "gen: --out FILE.csv or --out FILE.npy is required");
     if (cli_seen(opts, sizeof opts / sizeof opts[0], "threads") && !cli_threads(threads))
         return CLI_USAGE;
     if (size < 1)
@@ -34,7 +34,7 @@ int cli_gen(int argc, char **argv)
     lg_tensor *x, *y;
     lg_status s = lg_make_linear(w, b, size, noise, seed, dtype, &x, &y);
     if (s == LG_OK)
-        s = lg_csv_write(out, x, y);
+        s = cli_is_npy(out) ? lg_npy_write(out, x, y) : lg_csv_write(out, x, y);
     lg_tensor_free(x);
     lg_tensor_free(y);
     return s == LG_OK ? CLI_OK : cli_error(CLI_FAILED, "%s", lg_last_error());

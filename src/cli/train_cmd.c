@@ -17,6 +17,7 @@ typedef struct train_args {
     long epochs, every, threads;
     const char *data, *dtype, *mode, *isa, *history, *plot;
     bool timing;
+    bool dtype_given;
     bool generated; /* data came from make_linear, so the true w and b are known */
 } train_args;
 
@@ -85,8 +86,7 @@ static bool parse_args(int argc, char **argv, train_args *a, lg_train_opts *o, l
     a->tol = o->tol;
     if (!check_values(a, opts, n))
         return false;
-    if (*dt == LG_F32 && (!lg_rounds_to_finite_f32(a->init_w) || !lg_rounds_to_finite_f32(a->init_b)))
-        return cli_reject("--init-w and --init-b must round to a finite f32 (|value| < 3.40282357e38)");
+    a->dtype_given = cli_seen(opts, n, "dtype");
     /* The tutorial draws w and b from U[0,1); ours come from the seed. */
     o->init_w = cli_seen(opts, n, "init-w") ? a->init_w : lg_uniform(a->seed, LG_STREAM_INIT, 0);
     o->init_b = cli_seen(opts, n, "init-b") ? a->init_b : lg_uniform(a->seed, LG_STREAM_INIT, 1);
@@ -99,11 +99,28 @@ static bool parse_args(int argc, char **argv, train_args *a, lg_train_opts *o, l
     return true;
 }
 
+/* Without --dtype an .npy file trains in its own dtype (read from its header
+ * when `probe`; an unreadable file fails here, as it would when read). Then the
+ * initial w and b must fit the dtype. */
+static int settle_dtype(train_args *a, lg_dtype *dt, bool probe)
+{
+    if (probe && a->data && cli_is_npy(a->data) && !a->dtype_given) {
+        size_t n;
+        if (lg_npy_probe(a->data, dt, &n) != LG_OK)
+            return cli_error(CLI_FAILED, "%s", lg_last_error());
+        a->dtype = lg_dtype_name(*dt);
+    }
+    if (*dt == LG_F32 && (!lg_rounds_to_finite_f32(a->init_w) || !lg_rounds_to_finite_f32(a->init_b)))
+        return cli_error(CLI_USAGE, "--init-w and --init-b must round to a finite f32 "
+                         "(|value| < 3.40282357e38)");
+    return CLI_OK;
+}
+
 static int load_data(const train_args *a, lg_dtype dt, lg_mode mode, lg_tensor **x, lg_tensor **y)
 {
     lg_status s;
     if (a->data) {
-        s = lg_csv_read(a->data, dt, x, y);
+        s = cli_is_npy(a->data) ? lg_npy_read(a->data, dt, x, y) : lg_csv_read(a->data, dt, x, y);
     } else {
         /* Eager mode keeps about eight more n-sized buffers alive per step. */
         if (!cli_fits_memory(a->size, dt, mode == LG_MODE_EAGER ? 10 : 2))
@@ -179,7 +196,7 @@ int cli_train_check_args(int argc, char **argv)
     train_args a;
     lg_train_opts o;
     lg_dtype dt;
-    return parse_args(argc, argv, &a, &o, &dt) ? CLI_OK : CLI_USAGE;
+    return parse_args(argc, argv, &a, &o, &dt) ? settle_dtype(&a, &dt, false) : CLI_USAGE;
 }
 
 int cli_train(int argc, char **argv)
@@ -189,9 +206,12 @@ int cli_train(int argc, char **argv)
     lg_dtype dt;
     if (!parse_args(argc, argv, &a, &o, &dt))
         return CLI_USAGE;
+    int rc = settle_dtype(&a, &dt, true);
+    if (rc != CLI_OK)
+        return rc;
     lg_tensor *x = NULL, *y = NULL;
     cli_signals_install(); /* before any thread exists: see signals.c */
-    int rc = load_data(&a, dt, o.mode, &x, &y);
+    rc = load_data(&a, dt, o.mode, &x, &y);
     if (rc != CLI_OK)
         return rc;
     o.on_epoch = on_epoch;

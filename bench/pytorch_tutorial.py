@@ -1,8 +1,11 @@
 #!/usr/bin/env python3
 """The tutorial's PyTorch loop (and two alternatives), timed on lingrad's data.
 
-usage: pytorch_tutorial.py OUT.json --data100 D.csv --init W0 B0 [--data N=FILE.csv ...]
+usage: pytorch_tutorial.py OUT.json --data100 D.csv --init W0 B0 [--data N=FILE ...]
                            [--threads T] [--epoch-times OUT.csv]
+
+FILE is CSV (x,y) or .npy of shape (2, n), as lingrad gen writes them; .npy is
+loaded with np.load and handed to torch with torch.from_numpy (no copy).
 
 Writes Google Benchmark-style JSON so the lingrad report can read it:
   pytorch/tutorial/as_written   the tutorial's loop: w = w - lr * w.grad makes w a
@@ -13,6 +16,7 @@ Writes Google Benchmark-style JSON so the lingrad report can read it:
                                 the gradient graph TorchScript derives
   pytorch/epoch/<loop>/f32/n:N  time per epoch at larger n, for no_grad and jit_script
   numpy/epoch/f32/n:N           the hand-written gradient in numpy, per epoch
+A row that cannot run here (not enough memory) has "skipped" with the reason.
 Each row has the median time of its repetitions and their coefficient of
 variation (cv). The jit_script rows' label, and the context's pytorch_jit_fuser,
 say whether PyTorch's CPU fuser (NNC) ran: it needs a build with LLVM.
@@ -35,11 +39,35 @@ LR, EPOCHS, TOL = 0.1, 500, 0.00005
 
 
 def load(path):
+    if path.endswith(".npy"):
+        a = np.load(path)
+        if a.ndim != 2 or a.shape[0] != 2:
+            raise SystemExit(f"{path}: shape {a.shape}, expected (2, n) as lingrad gen writes")
+        return a[0], a[1]
     with open(path, newline="") as f:
         rows = list(csv.reader(f))[1:]
     x = np.array([float(r[0]) for r in rows])
     y = np.array([float(r[1]) for r in rows])
     return x, y
+
+
+def available_bytes():
+    """MemAvailable from /proc/meminfo; None where there is none (not Linux)."""
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return None
+
+
+# Bytes per element a PyTorch or numpy epoch holds at its peak: measured at
+# n = 10^7 f32 (ru_maxrss, 2026-12-02), x and y (8) and the no_grad loop's
+# temporaries (20; numpy's 8), rounded up for margin. A larger n than memory
+# allows is skipped, with the reason, rather than swapping the machine to a halt.
+PEAK_BYTES_PER_ELEMENT = 40
 
 
 def tutorial_as_written(x, y, w0, b0, epoch_times=None):
@@ -72,8 +100,9 @@ def mse(x, y, w, b):
 
 
 def tutorial_no_grad(x, y, w0, b0, epochs=EPOCHS, tol=TOL, loss_fn=mse):
-    """Leaf updates under no_grad; loss_fn is mse eager or scripted, the loop the same."""
-    x, y = torch.as_tensor(x), torch.as_tensor(y)
+    """Leaf updates under no_grad; loss_fn is mse eager or scripted, the loop the same.
+    x and y are numpy arrays, shared with torch (torch.from_numpy: no copy)."""
+    x, y = torch.from_numpy(x), torch.from_numpy(y)
     w = torch.tensor([w0], dtype=x.dtype, requires_grad=True)
     b = torch.tensor([b0], dtype=x.dtype, requires_grad=True)
     epoch = 0
@@ -151,16 +180,27 @@ def row(name, seconds, reps, epochs, extra=None):
     return r
 
 
+EPOCH_NAMES = ("pytorch/epoch/no_grad/f32/n:{n}", "pytorch/epoch/jit_script/f32/n:{n}",
+               "numpy/epoch/f32/n:{n}")
+
+
 def epoch_rows(n, path, w0, b0, jit_mse, jit):
-    """Time per epoch at n (f32): 3 runs of 20 epochs each, as no_grad, jit_script, numpy."""
+    """Time per epoch at n (f32): 3 runs of 20 epochs each (3 from 10^7 up, where
+    one epoch takes long enough to time), as no_grad, jit_script, numpy."""
+    need, have = PEAK_BYTES_PER_ELEMENT * n, available_bytes()
+    if have is not None and need > have:
+        why = f"needs about {need / 2**30:.1f} GiB, {have / 2**30:.1f} GiB available"
+        return [{"name": name.format(n=n), "run_type": "iteration", "skipped": why}
+                for name in EPOCH_NAMES]
     xn, yn = load(path)
-    xf, yf = xn.astype(np.float32), yn.astype(np.float32)
-    epochs, out = 20, []
-    for loop, fn, extra in (("no_grad", mse, {}), ("jit_script", jit_mse, jit)):
+    xf, yf = xn.astype(np.float32, copy=False), yn.astype(np.float32, copy=False)
+    epochs, out = (3 if n >= 10**7 else 20), []
+    names = [name.format(n=n) for name in EPOCH_NAMES]
+    for name, fn, extra in ((names[0], mse, {}), (names[1], jit_mse, jit)):
         sec, cv, _ = timed(lambda: tutorial_no_grad(xf, yf, w0, b0, epochs, 0.0, fn), 3)
-        out.append(row(f"pytorch/epoch/{loop}/f32/n:{n}", sec / epochs, 3, 1, {"cv": cv, **extra}))
+        out.append(row(name, sec / epochs, 3, 1, {"cv": cv, **extra}))
     sec, cv, _ = timed(lambda: numpy_epochs(xf, yf, np.float32(w0), np.float32(b0), epochs), 3)
-    out.append(row(f"numpy/epoch/f32/n:{n}", sec / epochs, 3, 1, {"cv": cv}))
+    out.append(row(names[2], sec / epochs, 3, 1, {"cv": cv}))
     return out
 
 

@@ -141,5 +141,20 @@ PY
   grep -q "^PyTorch's CPU fuser (NNC) was available in this build" "$tmp/summary.md" ||
     fail "summary does not say PyTorch's fuser was available"
   echo "ok  summary: PyTorch rows from older and current pytorch.json, and the fuser sentence"
+  # A PyTorch row that could not run (pytorch_tutorial.py: not enough memory)
+  # shows its reason in its cell, beside lingrad's row of that size.
+  "$python" - "$src/tools" <<'PY' || fail "a skipped PyTorch row does not show its reason"
+import sys
+sys.path.insert(0, sys.argv[1])
+import bench_report
+ep = {"train/epoch/fused/f32/avx2/threads:2/n:100000000":
+      {"real_time": 2.5e7, "time_unit": "ns", "epochs": 1}}
+torch_rows = {"pytorch/epoch/no_grad/f32/n:100000000": {"skipped": "needs about 3.7 GiB, 1.0 GiB available"},
+              "numpy/epoch/f32/n:100000000": {"real_time": 4e8, "time_unit": "ns"}}
+line = [ln for ln in bench_report.epoch_table(ep, torch_rows) if ln.startswith("| 100,000,000 |")]
+assert line == ["| 100,000,000 | 25,000.0 us | not run: needs about 3.7 GiB, 1.0 GiB available | — "
+                "| 400,000.0 us |"], line
+PY
+  echo "ok  summary: a PyTorch row that could not run says why in its cell"
 fi
 echo "test_bench: all checks passed"

@@ -16,10 +16,10 @@ trap 'rm -rf "$tmp"' EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
 "$bin" gen --out "$tmp/n100.csv" || fail "lingrad gen"
-"$bin" gen --size 1000 --dtype f32 --out "$tmp/n1000.csv" || fail "lingrad gen --size 1000"
+"$bin" gen --size 1000 --dtype f32 --out "$tmp/n1000.npy" || fail "lingrad gen --size 1000"
 read -r w0 b0 < <("$bin" gen --print-init)
 "$python" "$src/bench/pytorch_tutorial.py" "$tmp/pytorch.json" --data100 "$tmp/n100.csv" --init "$w0" "$b0" \
-  --data "1000=$tmp/n1000.csv" --threads 1 || fail "pytorch_tutorial.py exited non-zero"
+  --data "1000=$tmp/n1000.npy" --threads 1 || fail "pytorch_tutorial.py exited non-zero"
 "$python" - "$tmp/pytorch.json" <<'PY' || exit 1
 import json, sys
 d = json.load(open(sys.argv[1]))

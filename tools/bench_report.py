@@ -247,6 +247,8 @@ def epoch_table(ep, torch_rows):
             return f"{per_epoch_s(ra) / per_epoch_s(rb):.2f}x" if ra and rb else "—"
         def ext(name):
             r = torch_rows.get(name)
+            if r and "skipped" in r:  # could not run here: the reason, in the cell
+                return f"not run: {r['skipped']}"
             return fmt_us(seconds(r), r) if r else "—"
         cells = ([f"{n:,}"] + [us(m) for m in modes] + [ratio(a, b) for a, b in ratios]
                  + [ext(f"pytorch/epoch/no_grad/f32/n:{n}"), ext(f"pytorch/epoch/jit_script/f32/n:{n}"),

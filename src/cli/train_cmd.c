@@ -5,6 +5,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
@@ -211,9 +212,16 @@ int cli_train(int argc, char **argv)
         return rc;
     lg_tensor *x = NULL, *y = NULL;
     cli_signals_install(); /* before any thread exists: see signals.c */
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
     rc = load_data(&a, dt, o.mode, &x, &y);
     if (rc != CLI_OK)
         return rc;
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    if (a.timing) /* how long the data took to read (or make): the epochs' line follows */
+        fprintf(stderr, "lingrad: data: %zu pairs %s %s in %.6f s\n", lg_tensor_size(x),
+                a.data ? "read from" : "made", a.data ? a.data : "by make_linear",
+                (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec));
     o.on_epoch = on_epoch;
     o.ctx = &a.every;
     lg_train_result r;

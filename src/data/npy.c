@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <float.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +24,7 @@
 #include "data/atomic_file.h"
 #include "data/npy_header.h"
 #include "exec/exec.h"
+#include "exec/fpmode.h"
 #include "exec/parallel.h"
 #include "tensor/tensor.h"
 
@@ -220,14 +222,29 @@ static size_t first_bad(const load_job *j, size_t begin, size_t end)
     return SIZE_MAX;
 }
 
+/* copy_any in IEEE mode, not the blocks' flush mode (exec/fpmode.h): flushed,
+ * a subnormal converted or byte-swapped here would read as 0 while copy_same
+ * keeps its bits, so one array would read differently in the other byte order
+ * (the kernels flush it when they compute anyway, as for CSV data). */
+static void copy_any_ieee(const load_job *j, size_t begin, size_t end)
+{
+    unsigned long mode = lg_fp_get();
+    lg_fp_set(mode & ~LG_FP_FLUSH);
+    copy_any(j, begin, end);
+    lg_fp_set((lg_fp_get() & ~LG_FP_FLUSH) | (mode & LG_FP_FLUSH)); /* flags raised stay */
+}
+
 static void load_block(void *ctx, int worker, size_t blk, size_t begin, size_t end)
 {
     (void)worker;
     load_job *j = ctx;
-    if (!j->swap && j->from == j->to)
+    /* copy_same reads the file as floats or doubles: only where they are aligned
+     * (np.save pads the header to 64 bytes; a file padded otherwise is valid too) */
+    bool aligned = (uintptr_t)j->src % lg_esize(j->from) == 0;
+    if (!j->swap && j->from == j->to && aligned)
         copy_same(j, begin, end);
     else
-        copy_any(j, begin, end);
+        copy_any_ieee(j, begin, end);
     j->bad[blk] = first_bad(j, begin, end);
 }
 

@@ -111,9 +111,10 @@ static lg_status npy_open(npy_file *f, const char *path)
     else if (!S_ISREG(sb.st_mode))
         st = lg_fail(LG_EIO, "cannot read '%s': not a regular file (lingrad maps .npy files)",
                      path);
-    f->size = (uint64_t)sb.st_size;
-    if (st == LG_OK)
+    if (st == LG_OK) {
+        f->size = (uint64_t)sb.st_size;
         st = read_header(f);
+    }
     if (st == LG_OK)
         st = check_size(f);
     if (st != LG_OK)

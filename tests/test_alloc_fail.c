@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "data/csv.h"
 
 static atomic_long calls;       /* allocations seen since the run began */
 static atomic_long fail_at;     /* the call number that fails; 0: none */
@@ -145,7 +146,8 @@ static lg_status op_make_mapped(void)
     return digest_and_free(s, x, y);
 }
 
-/* 3000 rows: the reader's arrays grow twice. */
+/* Rows into the reader's first chunk of its largest size, which it maps: each of
+ * its chunk allocations fails too, with the ones before it to free. */
 static lg_status op_csv_read(void)
 {
     lg_tensor *x, *y;
@@ -273,7 +275,10 @@ int main(void)
     snprintf(csv_path, sizeof csv_path, "%s/in.csv", dir);
     snprintf(out_path, sizeof out_path, "%s/out.csv", dir);
     lg_tensor *x, *y;
-    CHECK_OK(lg_make_linear(0.3, 0.5, 3000, 0.01, 2, LG_F64, &x, &y));
+    size_t rows = 1;
+    for (size_t k = 0; lg_csv_chunk_rows(LG_F64, k) < lg_csv_chunk_rows(LG_F64, k + 1); k++)
+        rows += lg_csv_chunk_rows(LG_F64, k);
+    CHECK_OK(lg_make_linear(0.3, 0.5, rows, 0.01, 2, LG_F64, &x, &y));
     CHECK_OK(lg_csv_write(csv_path, x, y));
     lg_tensor_free(x), lg_tensor_free(y);
 

@@ -54,18 +54,10 @@ lg_status lg_plan_reserve(lg_plan *p, const lg_graph *g)
 
 /* ---- scalar steps ---------------------------------------------------------------- */
 
-/* A reduction's total: its blocks' sums added in block order from zero, exactly
- * as lg_par_run adds them. */
+/* A reduction's total, added as lg_par_run adds its blocks. */
 static lg_mse_sums total(const lg_plan *p, const lg_step *s)
 {
-    const lg_mse_sums *part = &p->partials[(size_t)s->red * LG_MAX_BLOCKS];
-    lg_mse_sums t = {0.0, 0.0, 0.0};
-    for (size_t i = 0; i < s->blocks; i++) {
-        t.r += part[i].r;
-        t.rx += part[i].rx;
-        t.rr += part[i].rr;
-    }
-    return t;
+    return lg_par_total(&p->partials[(size_t)s->red * LG_MAX_BLOCKS], s->blocks);
 }
 
 static void run_scalar(lg_plan *p, lg_graph *g, const lg_step *s)

@@ -141,13 +141,18 @@ lg_mse_sums lg_par_run(const lg_exec *ex, lg_dtype dt, lg_kop op, const lg_kop_a
     kop_job j; /* not `= {...}`: that would zero 24 KiB of partials on every call */
     j.k = ex->k, j.dt = dt, j.op = op, j.args = *args;
     lg_par_for(ex, n, kop_block, &j);
-    lg_mse_sums t = {0.0, 0.0, 0.0};
     if (!lg_kop_reduces(op))
-        return t;
-    for (size_t i = 0, count = lg_blocks_of(n).count; i < count; i++) {
-        t.r += j.part[i].r;
-        t.rx += j.part[i].rx;
-        t.rr += j.part[i].rr;
+        return (lg_mse_sums){0.0, 0.0, 0.0};
+    return lg_par_total(j.part, lg_blocks_of(n).count);
+}
+
+lg_mse_sums lg_par_total(const lg_mse_sums *part, size_t blocks)
+{
+    lg_mse_sums t = {0.0, 0.0, 0.0};
+    for (size_t i = 0; i < blocks; i++) {
+        t.r += part[i].r;
+        t.rx += part[i].rx;
+        t.rr += part[i].rr;
     }
     return t;
 }

@@ -47,6 +47,11 @@ size_t lg_par_grain(const lg_exec *ex);
  * team (lg_team_run): more than one thread, and n large enough to split. */
 bool lg_par_wants_team(const lg_exec *ex, size_t n);
 
+/* The total of a reduction: its blocks' partials added in block order from
+ * zero. Every reduction ends here (lg_par_run, graph mode's sweeps), so that it
+ * is the one place where a further level (ranks) would join. */
+lg_mse_sums lg_par_total(const lg_mse_sums *part, size_t blocks);
+
 /* Entry op of ex's table over [0, n) of the operands (exec/kernel_ops.h), block
  * by block; a reduction's block sums are added in block order. The functions
  * below are this, one per entry. */

@@ -117,7 +117,9 @@ lg_status lg_tensor_new(lg_dtype dtype, size_t n, bool requires_grad, lg_tensor 
 lg_status lg_tensor_scalar(lg_dtype dtype, double value, bool requires_grad, lg_tensor **out);
 /* A leaf tensor over the caller's n values at data, without a copy: numpy arrays,
  * memory-mapped files, an MPI rank's slice. data needs only the alignment of its
- * element type; the caller keeps it alive and unmoved until lg_tensor_free, which
+ * element type, but 64-byte-aligned data runs the kernels at full rate (data 16
+ * bytes past a 64-byte boundary, as malloc returns it, measured 5-18% slower:
+ * docs/benchmarks.md); the caller keeps it alive and unmoved until lg_tensor_free, which
  * frees lingrad's parts (the header, a gradient) and never data. Writes through
  * lg_tensor_set land in data. */
 lg_status lg_tensor_wrap(lg_dtype dtype, size_t n, void *data, bool requires_grad,

@@ -278,6 +278,11 @@ typedef struct lg_train_opts {
      * floating-point mode, not lingrad's (docs/numerics.md). */
     int (*on_epoch)(void *ctx, const lg_epoch_record *rec);
     void *ctx;
+    /* NULL, or this process's share of a run over several processes (MPI ranks):
+     * x and y then hold this rank's slice of the global data, and every rank
+     * takes the same steps, bit for bit those of one process on all of it. Made
+     * by lingrad_mpi.h; fused and eager modes. */
+    const struct lg_ranks *ranks;
 } lg_train_opts;
 
 /* What a run returns, epoch by epoch. Epoch e evaluates the loss of the current

@@ -46,11 +46,12 @@ void lg_node_backward(const lg_exec *ex, lg_node *node)
         lg_par_mulacc(ex, out->dtype, a->data, out->grad, a->n, 2.0, a->grad);
         break;
     case LG_OP_MEAN: /* d(mean a)/da_i = 1/n: add g/n to every element, in place */
-        lg_par_axpb(ex, a->dtype, a->grad, a->n, 1.0, lg_scalar_grad_load(out) / (double)a->n,
+        lg_par_axpb(ex, a->dtype, a->grad, a->n, 1.0,
+                    lg_scalar_grad_load(out) / (double)lg_exec_count(ex, a->n),
                     a->grad);
         break;
     case LG_OP_MSE_LINEAR:
-        lg_mse_linear_backward(node);
+        lg_mse_linear_backward(ex, node);
         break;
     case LG_OP_COUNT:
         break;

@@ -48,11 +48,12 @@ void lg_mse_linear_increments(const lg_mse_sums *s, size_t n, double g, double *
     *db = scale * s->r;
 }
 
-void lg_mse_linear_backward(lg_node *node)
+void lg_mse_linear_backward(const lg_exec *ex, lg_node *node)
 {
     lg_tensor *w = node->in[2], *b = node->in[3];
     double dw, db;
-    lg_mse_linear_increments(&node->sums, node->in[0]->n, lg_scalar_grad_load(node->out), &dw, &db);
+    lg_mse_linear_increments(&node->sums, lg_exec_count(ex, node->in[0]->n),
+                             lg_scalar_grad_load(node->out), &dw, &db);
     if (w->requires_grad)
         lg_grad_add_scalar(w, dw);
     if (b->requires_grad)

@@ -85,7 +85,7 @@ lg_status lg_plan_run(lg_graph *g, lg_tensor *loss, lg_tensor *target);
 void lg_plan_free(struct lg_plan *p);
 
 /* fused.c: adds the fused op's gradient to w and b. */
-void lg_mse_linear_backward(lg_node *node);
+void lg_mse_linear_backward(const lg_exec *ex, lg_node *node);
 /* The fused op's loss (before rounding to the dtype) from its sums over n points,
  * and what its backward adds to w's and b's gradients for an upstream gradient g.
  * The training loop's tape-free fused step uses these, so it rounds exactly as

@@ -56,13 +56,13 @@ void lg_node_forward(const lg_exec *ex, lg_node *node)
     case LG_OP_MUL: forward_binary(ex, node->op, a, node->in[1], out); break;
     case LG_OP_SQUARE: lg_par_square(ex, a->dtype, a->data, a->n, out->data); break;
     case LG_OP_MEAN:
-        lg_scalar_store(out, lg_par_sum(ex, a->dtype, a->data, a->n) / (double)a->n);
+        lg_scalar_store(out, lg_par_sum(ex, a->dtype, a->data, a->n) / (double)lg_exec_count(ex, a->n));
         break;
     case LG_OP_MSE_LINEAR: {
         const lg_tensor *y = node->in[1], *w = node->in[2], *b = node->in[3];
         node->sums = lg_par_mse(ex, a->dtype, a->data, y->data, a->n, lg_scalar_load(w),
                                 lg_scalar_load(b));
-        lg_scalar_store(out, lg_mse_linear_loss(&node->sums, a->n));
+        lg_scalar_store(out, lg_mse_linear_loss(&node->sums, lg_exec_count(ex, a->n)));
         break;
     }
     case LG_OP_COUNT: break;

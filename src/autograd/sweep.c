@@ -55,9 +55,9 @@ lg_status lg_plan_reserve(lg_plan *p, const lg_graph *g)
 /* ---- scalar steps ---------------------------------------------------------------- */
 
 /* A reduction's total, added as lg_par_run adds its blocks. */
-static lg_mse_sums total(const lg_plan *p, const lg_step *s)
+static lg_mse_sums total(const lg_graph *g, const lg_plan *p, const lg_step *s)
 {
-    return lg_par_total(&p->partials[(size_t)s->red * LG_MAX_BLOCKS], s->blocks);
+    return lg_par_total(&g->ex, &p->partials[(size_t)s->red * LG_MAX_BLOCKS], s->blocks);
 }
 
 static void run_scalar(lg_plan *p, lg_graph *g, const lg_step *s)
@@ -69,15 +69,15 @@ static void run_scalar(lg_plan *p, lg_graph *g, const lg_step *s)
     case LG_STEP_BACKWARD: lg_node_backward(&g->ex, node); break;
     case LG_STEP_SEED: lg_grad_add_scalar(p->tens[s->t], 1.0); break;
     case LG_STEP_FIN_MEAN:
-        lg_scalar_store(node->out, total(p, s).r / (double)in->n);
+        lg_scalar_store(node->out, total(g, p, s).r / (double)in->n);
         node->out->pending = false;
         break;
     case LG_STEP_FIN_MSE:
-        node->sums = total(p, s);
+        node->sums = total(g, p, s);
         lg_scalar_store(node->out, lg_mse_linear_loss(&node->sums, in->n));
         node->out->pending = false;
         break;
-    case LG_STEP_FIN_GRAD: lg_grad_add_scalar(p->tens[s->t], s->c * total(p, s).r); break;
+    case LG_STEP_FIN_GRAD: lg_grad_add_scalar(p->tens[s->t], s->c * total(g, p, s).r); break;
     default: break;
     }
 }

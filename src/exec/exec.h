@@ -7,11 +7,13 @@
 #include "lingrad.h"
 
 struct lg_team;
+struct lg_ranks;
 
 typedef struct lg_exec {
     const lg_kernels *k;
     int threads;          /* >= 1 */
     struct lg_team *team; /* set while lg_team_run() runs; parallel work goes to it */
+    const struct lg_ranks *ranks; /* NULL: one process holds all of [0, n) */
 } lg_exec;
 
 /* The process defaults: the chosen kernel table and thread count. */

@@ -1,4 +1,5 @@
 /* Blocked, deterministic execution of kernel-table entries on OpenMP threads. */
+#include <math.h>
 #include <omp.h>
 #include <string.h>
 
@@ -6,6 +7,7 @@
 #include "exec/fpmode.h"
 #include "exec/kernel_ops.h"
 #include "exec/parallel.h"
+#include "exec/ranks.h"
 #include "exec/team.h"
 #include "exec/topology.h"
 
@@ -50,6 +52,19 @@ static void run_blocks(const lg_blocks *b, int worker, size_t first, size_t last
     lg_fpmode_leave(mode);
 }
 
+lg_blocks lg_exec_blocks(const lg_exec *ex, size_t n)
+{
+    if (!ex->ranks)
+        return lg_blocks_of(n);
+    size_t len = ex->ranks->block_len;
+    return (lg_blocks){.n = n, .len = len, .count = ceil_div(n, len)};
+}
+
+size_t lg_exec_count(const lg_exec *ex, size_t n)
+{
+    return ex->ranks ? ex->ranks->n : n;
+}
+
 void lg_blocks_run_share(const lg_blocks *b, int t, int threads, lg_block_fn *fn, void *ctx)
 {
     size_t first = b->count * (size_t)t / (size_t)threads;
@@ -71,7 +86,7 @@ bool lg_par_wants_team(const lg_exec *ex, size_t n)
 
 void lg_par_for(const lg_exec *ex, size_t n, lg_block_fn *fn, void *ctx)
 {
-    lg_blocks b = lg_blocks_of(n);
+    lg_blocks b = lg_exec_blocks(ex, n);
     int threads = (size_t)ex->threads < b.count ? ex->threads : (int)b.count;
     if (threads <= 1 || n < lg_par_grain(ex)) {
         run_blocks(&b, 0, 0, b.count, fn, ctx); /* no share to work out: two divisions saved */
@@ -136,17 +151,17 @@ static lg_mse_sums run_one_block(const lg_exec *ex, lg_dtype dt, lg_kop op,
 lg_mse_sums lg_par_run(const lg_exec *ex, lg_dtype dt, lg_kop op, const lg_kop_args *args,
                        size_t n)
 {
-    if (n <= LG_BLOCK_MIN)
+    if (n <= LG_BLOCK_MIN && !ex->ranks) /* with ranks every reduction is an exchange */
         return run_one_block(ex, dt, op, args, n);
     kop_job j; /* not `= {...}`: that would zero 24 KiB of partials on every call */
     j.k = ex->k, j.dt = dt, j.op = op, j.args = *args;
     lg_par_for(ex, n, kop_block, &j);
     if (!lg_kop_reduces(op))
         return (lg_mse_sums){0.0, 0.0, 0.0};
-    return lg_par_total(j.part, lg_blocks_of(n).count);
+    return lg_par_total(ex, j.part, lg_exec_blocks(ex, n).count);
 }
 
-lg_mse_sums lg_par_total(const lg_mse_sums *part, size_t blocks)
+static lg_mse_sums total_of(const lg_mse_sums *part, size_t blocks)
 {
     lg_mse_sums t = {0.0, 0.0, 0.0};
     for (size_t i = 0; i < blocks; i++) {
@@ -155,6 +170,19 @@ lg_mse_sums lg_par_total(const lg_mse_sums *part, size_t blocks)
         t.rr += part[i].rr;
     }
     return t;
+}
+
+/* With ranks, every rank's blocks in global block order. A failed exchange
+ * gives NaN sums: training then stops with LG_EDIVERGED on every rank, and the
+ * dist layer's own error says why. */
+lg_mse_sums lg_par_total(const lg_exec *ex, const lg_mse_sums *part, size_t blocks)
+{
+    if (!ex->ranks)
+        return total_of(part, blocks);
+    lg_mse_sums all[LG_MAX_BLOCKS];
+    if (ex->ranks->gather(ex->ranks, part, all) != LG_OK)
+        return (lg_mse_sums){NAN, NAN, NAN};
+    return total_of(all, ex->ranks->total_blocks);
 }
 
 lg_mse_sums lg_par_mse(const lg_exec *ex, lg_dtype dt, const void *x, const void *y, size_t n,

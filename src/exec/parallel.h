@@ -32,6 +32,11 @@ typedef struct lg_blocks {
 } lg_blocks;
 
 lg_blocks lg_blocks_of(size_t n);
+/* The blocks ex runs n elements in: lg_blocks_of(n) in one process; with ranks,
+ * this rank's n elements cut at the global layout's block length. */
+lg_blocks lg_exec_blocks(const lg_exec *ex, size_t n);
+/* The n a mean divides by: n, or with ranks the global n. */
+size_t lg_exec_count(const lg_exec *ex, size_t n);
 
 /* Work on block `block`, elements [begin, end), by worker `worker` (0 to the
  * thread count - 1; one worker runs its blocks one after another, so per-worker
@@ -50,7 +55,7 @@ bool lg_par_wants_team(const lg_exec *ex, size_t n);
 /* The total of a reduction: its blocks' partials added in block order from
  * zero. Every reduction ends here (lg_par_run, graph mode's sweeps), so that it
  * is the one place where a further level (ranks) would join. */
-lg_mse_sums lg_par_total(const lg_mse_sums *part, size_t blocks);
+lg_mse_sums lg_par_total(const lg_exec *ex, const lg_mse_sums *part, size_t blocks);
 
 /* Entry op of ex's table over [0, n) of the operands (exec/kernel_ops.h), block
  * by block; a reduction's block sums are added in block order. The functions

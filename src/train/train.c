@@ -9,6 +9,7 @@
 #include "core/dtype.h"
 #include "core/error.h"
 #include "exec/fpmode.h"
+#include "exec/ranks.h"
 #include "autograd/graph.h"
 #include "exec/parallel.h"
 #include "exec/team.h"
@@ -36,6 +37,28 @@ static double now_seconds(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* Over ranks, x and y must be exactly this rank's slice of the global data.
+ * Graph mode's plan lays out its sweeps by the local n (not yet by the global
+ * blocks), so it does not run over ranks yet. */
+static lg_status check_ranks(const lg_tensor *x, const lg_train_opts *o)
+{
+    if (!o->ranks)
+        return LG_OK;
+    size_t begin, count;
+    lg_ranks_slice(o->ranks, &begin, &count);
+    if (x->n != count)
+        return lg_fail(LG_EINVAL, "train: this rank holds elements [%zu, %zu) of %zu, but x has "
+                       "%zu", begin, begin + count, o->ranks->n, x->n);
+    if (o->mode == LG_MODE_GRAPH)
+        return lg_fail(LG_EUNSUPPORTED, "train: graph mode does not run over MPI ranks yet; use "
+                       "--mode fused or eager");
+    if (count < 2 && count != o->ranks->n && o->mode != LG_MODE_FUSED)
+        return lg_fail(LG_EUNSUPPORTED, "train: this rank's slice has %zu element%s, which the "
+                       "ops would take for a scalar; share the blocks with lg_ranks_share",
+                       count, count == 1 ? "" : "s");
+    return LG_OK;
 }
 
 static lg_status check_args(const lg_tensor *x, const lg_tensor *y, const lg_train_opts *o)
@@ -67,7 +90,7 @@ static lg_status check_args(const lg_tensor *x, const lg_tensor *y, const lg_tra
     if (o->threads < 0)
         return lg_fail(LG_EINVAL, "train: threads must be >= 1, or 0 for the default (got %d)",
                        o->threads);
-    return LG_OK;
+    return check_ranks(x, o);
 }
 
 /* Everything one run needs, allocated before the first epoch. */
@@ -93,6 +116,8 @@ static lg_status trainer_init(trainer *t, const lg_tensor *x, const lg_tensor *y
         s = lg_graph_set_threads(t->g, o->threads);
     if (s == LG_OK && o->mode == LG_MODE_GRAPH)
         s = lg_graph_set_deferred(t->g, true);
+    if (s == LG_OK)
+        t->g->ex.ranks = o->ranks;
     if (s == LG_OK)
         s = lg_tensor_scalar(x->dtype, o->init_w, true, &t->w);
     if (s == LG_OK)
@@ -133,7 +158,7 @@ static lg_status evaluate(trainer *t, double w, double b, double *loss)
     const lg_tensor *x = t->x;
     if (t->mode == LG_MODE_FUSED) {
         t->sums = lg_par_mse(&t->g->ex, x->dtype, x->data, t->y->data, x->n, w, b);
-        *loss = to_dtype(x->dtype, lg_mse_linear_loss(&t->sums, x->n));
+        *loss = to_dtype(x->dtype, lg_mse_linear_loss(&t->sums, lg_exec_count(&t->g->ex, x->n)));
         return LG_OK;
     }
     lg_graph *g = t->g;
@@ -160,7 +185,7 @@ static lg_status gradients(trainer *t, double *gw, double *gb)
 {
     if (t->mode == LG_MODE_FUSED) {
         double dw, db;
-        lg_mse_linear_increments(&t->sums, t->x->n, 1.0, &dw, &db);
+        lg_mse_linear_increments(&t->sums, lg_exec_count(&t->g->ex, t->x->n), 1.0, &dw, &db);
         *gw = to_dtype(t->x->dtype, 0.0 + dw);
         *gb = to_dtype(t->x->dtype, 0.0 + db);
         return LG_OK;

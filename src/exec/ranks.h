@@ -1,0 +1,55 @@
+/* A third level under blocks and threads: ranks, processes that each hold a
+ * contiguous run of whole blocks of one global [0, n). The block layout is the
+ * global n's, so every rank cuts its slice where a single process would, and a
+ * reduction gathers every rank's block partials and adds all of them in block
+ * order: the same bits for any number of ranks (docs/mpi.md). The dist layer
+ * (src/dist/, MPI) fills this in; exec only calls `gather`, so nothing below
+ * src/dist/ knows about MPI. */
+#ifndef LG_RANKS_H
+#define LG_RANKS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "kernels.h"
+#include "lingrad.h"
+
+typedef struct lg_ranks {
+    size_t n;            /* the global element count */
+    size_t block_len;    /* of the global layout: lg_blocks_of(n).len */
+    size_t total_blocks; /* lg_blocks_of(n).count */
+    size_t first_block;  /* this rank's blocks: [first_block, first_block + blocks) */
+    size_t blocks;
+    /* all[0 .. total_blocks) := every rank's partials in block order, given this
+     * rank's mine[0 .. blocks). Collective: every rank calls it the same number
+     * of times. LG_OK, or an error with lg_last_error() set. */
+    lg_status (*gather)(const struct lg_ranks *r, const lg_mse_sums *mine, lg_mse_sums *all);
+    void *ctx;
+} lg_ranks;
+
+/* Which blocks rank `rank` of `ranks` owns of total_blocks blocks of len (n
+ * elements): contiguous runs, split as evenly as lg_blocks_run_share splits
+ * blocks among threads, except that a last block of a single element goes with
+ * the one before it, so that no rank holds a one-element slice (an op would take
+ * it for a scalar). False when there are more ranks than such runs. */
+static inline bool lg_ranks_share(size_t n, size_t len, size_t total_blocks, size_t rank,
+                                  size_t ranks, size_t *first, size_t *blocks)
+{
+    size_t runs = total_blocks - (total_blocks > 1 && n - (total_blocks - 1) * len < 2);
+    if (ranks == 0 || ranks > runs || rank >= ranks)
+        return false;
+    *first = runs * rank / ranks;
+    size_t last = rank + 1 == ranks ? total_blocks : runs * (rank + 1) / ranks;
+    *blocks = last - *first;
+    return true;
+}
+
+/* This rank's elements: [*begin, *begin + *count) of the global [0, n). */
+static inline void lg_ranks_slice(const lg_ranks *r, size_t *begin, size_t *count)
+{
+    size_t b = r->first_block * r->block_len, e = (r->first_block + r->blocks) * r->block_len;
+    *begin = b < r->n ? b : r->n;
+    *count = (e < r->n ? e : r->n) - *begin;
+}
+
+#endif

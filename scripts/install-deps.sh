@@ -2,9 +2,9 @@
 # Installs (as root) or names (otherwise) the Debian/Ubuntu packages lingrad needs.
 #
 #   scripts/install-deps.sh build   cmake, a C compiler, hwloc: required
-#   scripts/install-deps.sh test    + python3-matplotlib and python3-numpy for the plot
-#                                     and numpy tests (optional: without them those
-#                                     tests report themselves skipped)
+#   scripts/install-deps.sh test    + python3-matplotlib, python3-numpy and OpenMPI for
+#                                     the plot, numpy and MPI tests (optional: without
+#                                     them those tests are skipped, or not built)
 #   scripts/install-deps.sh bench   + g++, libbenchmark-dev, matplotlib; python3-torch
 #                                     optional (the PyTorch comparison is skipped)
 #   scripts/install-deps.sh ci      + clang, for the second-compiler build
@@ -25,7 +25,7 @@ required=(cmake make gcc g++ libc6-dev libhwloc-dev hwloc pkg-config libbenchmar
 optional=()
 case "$level" in
   build) ;;
-  test) optional+=(python3-matplotlib python3-numpy) ;;
+  test) optional+=(python3-matplotlib python3-numpy openmpi-bin libopenmpi-dev) ;;
   bench) required+=(g++ libbenchmark-dev python3-matplotlib) optional+=(python3-torch) ;;
   fuzz) required+=(clang libclang-rt-14-dev libomp-dev) ;;
   check) required+=(g++ libbenchmark-dev valgrind libbenchmark-tools python3-scipy) ;;

@@ -13,8 +13,19 @@
 
 #include "cli/cli.h"
 
+/* Set once at start-up in lingrad-mpi's ranks other than 0: every rank parses
+ * the same command line, and one line is what the user should see. */
+static bool quiet_errors;
+
+void cli_set_quiet(bool quiet)
+{
+    quiet_errors = quiet;
+}
+
 static void vreport(const char *fmt, va_list ap)
 {
+    if (quiet_errors)
+        return;
     fflush(stdout); /* keep the error after any output already produced */
     fputs("lingrad: error: ", stderr);
     vfprintf(stderr, fmt, ap);

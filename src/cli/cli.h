@@ -65,6 +65,25 @@ void cli_signals_accept(void);
 int cli_signal_pending(void); /* the signal number, or 0 */
 
 int cli_train(int argc, char **argv);
+
+/* A run over several processes (lingrad-mpi; src/cli/mpi_main.c fills it in).
+ * Every rank runs cli_train_dist with the same command line; rank 0 alone
+ * prints and writes files. */
+typedef struct cli_dist {
+    int rank, size;
+    /* This rank's share of n global elements (lg_mpi_ranks_new), or NULL with
+     * lg_last_error() set. */
+    const struct lg_ranks *(*share)(const struct cli_dist *d, size_t n);
+    /* Collective: every rank's status agreed (lg_mpi_agree). */
+    lg_status (*agree)(const struct cli_dist *d, lg_status local);
+    /* Collective: whether any rank's flag is set. */
+    bool (*any)(const struct cli_dist *d, bool flag);
+    void *ctx;
+} cli_dist;
+
+int cli_train_dist(int argc, char **argv, const cli_dist *dist);
+/* Error lines are not printed (lingrad-mpi's ranks but 0). */
+void cli_set_quiet(bool quiet);
 /* Parses and checks train's command line without running anything (for the fuzzer). */
 int cli_train_check_args(int argc, char **argv);
 int cli_gen(int argc, char **argv);

@@ -10,6 +10,7 @@
 
 #include "cli/cli.h"
 #include "core/dtype.h"
+#include "exec/ranks.h"
 
 typedef struct train_args {
     double w, b, noise, init_w, init_b, lr, tol;
@@ -20,7 +21,14 @@ typedef struct train_args {
     bool timing;
     bool dtype_given;
     bool generated; /* data came from make_linear, so the true w and b are known */
+    const cli_dist *dist; /* NULL, or lingrad-mpi's ranks */
 } train_args;
+
+/* Whether this process prints and writes files: all but lingrad-mpi's rank 0 keep quiet. */
+static bool speaks(const train_args *a)
+{
+    return !a->dist || a->dist->rank == 0;
+}
 
 /* --isa must name a table this build has and this CPU runs; say which do. */
 static bool check_isa(const char *isa)
@@ -131,19 +139,46 @@ static int load_data(const train_args *a, lg_dtype dt, lg_mode mode, lg_tensor *
     return s == LG_OK ? CLI_OK : cli_error(CLI_FAILED, "%s", lg_last_error());
 }
 
+/* This rank's slice of the generated data, made where it is used; every rank
+ * learns whether all succeeded. */
+static int load_slice(const train_args *a, lg_dtype dt, lg_train_opts *o, lg_tensor **x,
+                      lg_tensor **y)
+{
+    const cli_dist *d = a->dist;
+    const struct lg_ranks *r = d->share(d, a->size);
+    lg_status s = r ? LG_OK : LG_EINVAL;
+    size_t begin = 0, count = 0;
+    if (r)
+        lg_ranks_slice(r, &begin, &count);
+    if (s == LG_OK)
+        s = lg_tensor_new(dt, count, false, x);
+    if (s == LG_OK)
+        s = lg_tensor_new(dt, count, false, y);
+    if (s == LG_OK)
+        s = lg_make_linear_range(a->w, a->b, a->noise, a->seed, dt, begin, count,
+                                 lg_tensor_data(*x), lg_tensor_data(*y));
+    o->ranks = r;
+    s = d->agree(d, s);
+    return s == LG_OK ? CLI_OK : cli_error(CLI_FAILED, "%s", lg_last_error());
+}
+
 static void print_line(long epoch, double w, double b, double loss)
 {
     printf("%03ld w = %.5f, b = %.5f loss = %.5f\n", epoch, w, b, loss);
 }
 
+/* Over ranks, a signal may reach them at different epochs: they agree each
+ * epoch, so that all stop after the same one (a rank that stopped alone would
+ * leave the others waiting in the next exchange). */
 static int on_epoch(void *ctx, const lg_epoch_record *r)
 {
-    long every = *(const long *)ctx;
+    const train_args *a = ctx;
     if (r->epoch == 0) /* the team's workers exist by now, holding the signals */
         cli_signals_accept();
-    if (every > 0 && r->epoch % every == 0)
+    if (a->every > 0 && r->epoch % a->every == 0 && speaks(a))
         print_line(r->epoch, r->w, r->b, r->loss);
-    return cli_signal_pending() != 0; /* stop after this epoch */
+    bool stop = cli_signal_pending() != 0; /* stop after this epoch */
+    return a->dist ? a->dist->any(a->dist, stop) : stop;
 }
 
 static void print_timing(const train_args *a, const lg_train_result *r, size_t n, const char *isa)
@@ -151,9 +186,13 @@ static void print_timing(const train_args *a, const lg_train_result *r, size_t n
     long evals = r->last_epoch + 1;
     int threads = a->threads ? (int)a->threads : lg_default_threads();
     fflush(stdout); /* the timing follows the final line, also when both go to one pipe */
+    char ranks[48] = ""; /* lingrad-mpi: n is the global n, and the ranks are said */
+    if (a->dist)
+        snprintf(ranks, sizeof ranks, " per rank, %d rank%s", a->dist->size,
+                 a->dist->size == 1 ? "" : "s");
     fprintf(stderr, "lingrad: %ld epochs in %.6f s: %.3f us/epoch (n=%zu, %s, %s, %s kernels, "
-            "%d thread%s)\n", evals, r->seconds, 1e6 * r->seconds / (double)evals, n, a->dtype,
-            a->mode, isa, threads, threads == 1 ? "" : "s");
+            "%d thread%s%s)\n", evals, r->seconds, 1e6 * r->seconds / (double)evals, n, a->dtype,
+            a->mode, isa, threads, threads == 1 ? "" : "s", ranks);
 }
 
 /* The history file and the plots, written whether or not training finished. On
@@ -202,11 +241,20 @@ int cli_train_check_args(int argc, char **argv)
 
 int cli_train(int argc, char **argv)
 {
+    return cli_train_dist(argc, argv, NULL);
+}
+
+int cli_train_dist(int argc, char **argv, const cli_dist *dist)
+{
     train_args a;
     lg_train_opts o;
     lg_dtype dt;
     if (!parse_args(argc, argv, &a, &o, &dt))
         return CLI_USAGE;
+    a.dist = dist;
+    if (dist && a.data) /* the same on every rank: rank 0 says it */
+        return cli_error(CLI_USAGE, "--data: lingrad-mpi trains on generated data (--size) only "
+                         "so far; CSV and .npy input over MPI are not built yet");
     int rc = settle_dtype(&a, &dt, true);
     if (rc != CLI_OK)
         return rc;
@@ -214,18 +262,23 @@ int cli_train(int argc, char **argv)
     cli_signals_install(); /* before any thread exists: see signals.c */
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    rc = load_data(&a, dt, o.mode, &x, &y);
-    if (rc != CLI_OK)
+    rc = dist ? load_slice(&a, dt, &o, &x, &y) : load_data(&a, dt, o.mode, &x, &y);
+    if (rc != CLI_OK) {
+        lg_tensor_free(x);
+        lg_tensor_free(y);
         return rc;
+    }
     clock_gettime(CLOCK_MONOTONIC, &t1);
-    if (a.timing) /* how long the data took to read (or make): the epochs' line follows */
-        fprintf(stderr, "lingrad: data: %zu pairs %s %s in %.6f s\n", lg_tensor_size(x),
+    if (a.timing && speaks(&a)) /* how long the data took to read (or make): the epochs' line follows */
+        fprintf(stderr, "lingrad: data: %zu pairs %s %s in %.6f s\n", o.ranks ? a.size : lg_tensor_size(x),
                 a.data ? "read from" : "made", a.data ? a.data : "by make_linear",
                 (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec));
     o.on_epoch = on_epoch;
-    o.ctx = &a.every;
+    o.ctx = &a;
     lg_train_result r;
     lg_status s = lg_train(x, y, &o, &r);
+    if (dist)
+        s = dist->agree(dist, s);
     cli_signals_accept(); /* if no epoch was recorded */
     char err[1200] = "", out_err[600] = "";
     if (s != LG_OK)
@@ -234,12 +287,13 @@ int cli_train(int argc, char **argv)
         snprintf(err, sizeof err, "interrupted by %s after epoch %ld; %s",
                  cli_signal_pending() == SIGTERM ? "SIGTERM" : "SIGINT", r.last_epoch,
                  a.history || a.plot ? "the history so far is written" : "nothing else to write");
-    if (s == LG_OK) {
+    if (s == LG_OK && speaks(&a)) {
         print_final(&r);
         if (a.timing)
-            print_timing(&a, &r, lg_tensor_size(x), o.isa ? o.isa : lg_isa_default());
+            print_timing(&a, &r, o.ranks ? a.size : lg_tensor_size(x), o.isa ? o.isa : lg_isa_default());
     }
-    bool outputs_ok = (s != LG_OK && s != LG_EDIVERGED) || write_outputs(&a, &r, out_err, sizeof out_err);
+    bool outputs_ok = (s != LG_OK && s != LG_EDIVERGED) || !speaks(&a) ||
+                      write_outputs(&a, &r, out_err, sizeof out_err);
     if (!outputs_ok)
         snprintf(err + strlen(err), sizeof err - strlen(err), "%s%s", err[0] ? "; and " : "", out_err);
     int sig = s == LG_OK && r.interrupted ? cli_signal_pending() : 0;

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # lingrad-mpi over 1-4 ranks (oversubscribed: more ranks than cores) gives the
-# history of one `lingrad train` process byte for byte, in fused and eager mode,
+# history of one `lingrad train` process byte for byte, in every mode,
 # f32 and f64, 1 and 2 threads per rank; bad runs end every rank with one line.
 #
 #   test_mpi.sh path/to/lingrad path/to/lingrad-mpi MPIEXEC
@@ -22,7 +22,7 @@ checks=0
 # n = 100003: many blocks, odd n
 for n in 4098 100003; do
   for dt in f32 f64; do
-    for mode in fused eager; do
+    for mode in fused eager graph; do
       "$lingrad" train --size "$n" --dtype "$dt" --mode "$mode" "${common[@]}" --threads 1 \
         --history "$tmp/want.csv" >/dev/null || fail "lingrad train n=$n $dt $mode"
       for np in 1 2 3 4; do
@@ -59,7 +59,6 @@ refuse() {
   echo "ok  $what: $(grep '^lingrad' "$tmp/out")"
 }
 refuse "more ranks than blocks" "rank 0: 4 ranks for n = 4098" 4 train --size 4098
-refuse "graph mode" "rank 0: train: graph mode does not run over MPI ranks yet" 2 train --mode graph --size 10000
 refuse "--data" "--data: lingrad-mpi trains on generated data" 2 train --data x.csv
 refuse "a bad option" "unknown option '--nope'" 2 train --nope 1
 refuse "not train" "lingrad-mpi runs one command, train" 2 gen --out x.csv

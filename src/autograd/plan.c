@@ -103,6 +103,7 @@ typedef struct builder {
     int *data_ready, *grad_ready; /* per tensor: the first phase that can read it */
     size_t *last_writer;          /* per slot: the step that wrote it last */
     size_t cap_steps;             /* what steps was allocated for */
+    const lg_exec *ex;            /* the graph's: with ranks, blocks and means are global */
 } builder;
 
 static int imax(int a, int b)
@@ -411,7 +412,7 @@ static void lower_backward(builder *b, uint32_t j)
         break;
     case LG_OP_MEAN: /* in place on a's gradient: + g/n */
         kernel(b, LG_KOP_AXPB, a, vgrad(b, id[0]), none, vgrad(b, id[0]), sconst(1.0),
-               (lg_sarg){LG_SARG_GRAD_DIV, o, (double)a->n});
+               (lg_sarg){LG_SARG_GRAD_DIV, o, (double)lg_exec_count(b->ex, a->n)});
         break;
     default: break; /* mse_linear's gradients are scalars: handled above */
     }
@@ -609,7 +610,7 @@ lg_status lg_plan_build(lg_plan *p, const lg_graph *g, const lg_tensor *loss,
     clear_schedule(p);
     p->n_nodes = g->n_nodes;
     size_t nt = p->n_tensors, cap_steps = p->n_nodes * 16 + 4, slots = 2 * nt + 1;
-    builder b = {.p = p, .cap_steps = cap_steps};
+    builder b = {.p = p, .cap_steps = cap_steps, .ex = &g->ex};
     p->pt = calloc(nt + 1, sizeof *p->pt);
     p->steps = calloc(cap_steps, sizeof *p->steps);
     b.data_ready = calloc(nt + 1, sizeof *b.data_ready);
@@ -625,6 +626,11 @@ lg_status lg_plan_build(lg_plan *p, const lg_graph *g, const lg_tensor *loss,
         lower(p, &b, loss);
         ok = finish(p, mark, stack, slot_buf, last_use, free_bufs);
     }
+    /* a reduction's partials are one per block the graph's exec runs: over ranks,
+     * this rank's blocks of the global layout, not the local n's own */
+    for (size_t i = 0; ok && i < p->n_steps; i++)
+        if (!p->steps[i].vector && p->steps[i].red >= 0)
+            p->steps[i].blocks = lg_exec_blocks(&g->ex, p->steps[i].n).count;
     free(b.data_ready), free(b.grad_ready), free(b.last_writer), free(mark), free(stack);
     free(last_use), free(slot_buf), free(free_bufs);
     if (!ok || !reserve((void **)&p->sig, &p->sig_cap, p->cand_len, sizeof *p->sig)) {

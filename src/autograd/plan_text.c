@@ -95,7 +95,7 @@ static void scalar_step(text *t, const lg_plan *p, const lg_step *s)
     }
 }
 
-static void phase(text *t, const lg_plan *p, int ph)
+static void phase(text *t, const lg_plan *p, const lg_exec *ex, int ph)
 {
     put(t, "phase %d\n", ph);
     for (size_t i = 0; i < p->n_steps; i++)
@@ -105,7 +105,7 @@ static void phase(text *t, const lg_plan *p, int ph)
         const lg_sweep *sw = &p->sweeps[w];
         if (sw->phase != ph)
             continue;
-        lg_blocks b = lg_blocks_of(sw->n);
+        lg_blocks b = lg_exec_blocks(ex, sw->n);
         size_t tile = b.len < LG_TILE ? b.len : LG_TILE;
         put(t, "  sweep %zu: n = %zu, %zu block%s of %zu in tiles of %zu, %zu scratch buffer%s per "
             "worker\n", w, sw->n, b.count, b.count == 1 ? "" : "s", b.len, tile, sw->buffers,
@@ -126,6 +126,6 @@ size_t lg_graph_plan_describe(const lg_graph *g, char *buf, size_t len)
     put(&t, "%zu sweep%s over %d phase%s\n", p->n_sweeps, p->n_sweeps == 1 ? "" : "s", p->n_phases,
         p->n_phases == 1 ? "" : "s");
     for (int ph = 0; ph < p->n_phases; ph++)
-        phase(&t, p, ph);
+        phase(&t, p, &g->ex, ph);
     return t.used;
 }

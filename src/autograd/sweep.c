@@ -69,12 +69,12 @@ static void run_scalar(lg_plan *p, lg_graph *g, const lg_step *s)
     case LG_STEP_BACKWARD: lg_node_backward(&g->ex, node); break;
     case LG_STEP_SEED: lg_grad_add_scalar(p->tens[s->t], 1.0); break;
     case LG_STEP_FIN_MEAN:
-        lg_scalar_store(node->out, total(g, p, s).r / (double)in->n);
+        lg_scalar_store(node->out, total(g, p, s).r / (double)lg_exec_count(&g->ex, in->n));
         node->out->pending = false;
         break;
     case LG_STEP_FIN_MSE:
         node->sums = total(g, p, s);
-        lg_scalar_store(node->out, lg_mse_linear_loss(&node->sums, in->n));
+        lg_scalar_store(node->out, lg_mse_linear_loss(&node->sums, lg_exec_count(&g->ex, in->n)));
         node->out->pending = false;
         break;
     case LG_STEP_FIN_GRAD: lg_grad_add_scalar(p->tens[s->t], s->c * total(g, p, s).r); break;

@@ -39,9 +39,7 @@ static double now_seconds(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-/* Over ranks, x and y must be exactly this rank's slice of the global data.
- * Graph mode's plan lays out its sweeps by the local n (not yet by the global
- * blocks), so it does not run over ranks yet. */
+/* Over ranks, x and y must be exactly this rank's slice of the global data. */
 static lg_status check_ranks(const lg_tensor *x, const lg_train_opts *o)
 {
     if (!o->ranks)
@@ -51,9 +49,6 @@ static lg_status check_ranks(const lg_tensor *x, const lg_train_opts *o)
     if (x->n != count)
         return lg_fail(LG_EINVAL, "train: this rank holds elements [%zu, %zu) of %zu, but x has "
                        "%zu", begin, begin + count, o->ranks->n, x->n);
-    if (o->mode == LG_MODE_GRAPH)
-        return lg_fail(LG_EUNSUPPORTED, "train: graph mode does not run over MPI ranks yet; use "
-                       "--mode fused or eager");
     if (count < 2 && count != o->ranks->n && o->mode != LG_MODE_FUSED)
         return lg_fail(LG_EUNSUPPORTED, "train: this rank's slice has %zu element%s, which the "
                        "ops would take for a scalar; share the blocks with lg_ranks_share",

@@ -320,12 +320,9 @@ lg_status lg_npy_read(const char *path, lg_dtype dtype, lg_tensor **x, lg_tensor
  * at a multiple of 64 bytes, as np.save writes it. */
 static size_t header_text(char *out, size_t cap, lg_dtype dt, size_t n)
 {
-    const uint16_t one = 1;
-    unsigned char little;
-    memcpy(&little, &one, 1);
     int len = snprintf(out + LG_NPY_PREFIX_V1, cap - LG_NPY_PREFIX_V1,
                        "{'descr': '%c%s', 'fortran_order': False, 'shape': (2, %zu), }",
-                       little ? '<' : '>', dt == LG_F32 ? "f4" : "f8", n);
+                       lg_npy_host_big_endian() ? '>' : '<', dt == LG_F32 ? "f4" : "f8", n);
     size_t total = (LG_NPY_PREFIX_V1 + (size_t)len + 1 + 63) / 64 * 64;
     memset(out + LG_NPY_PREFIX_V1 + len, ' ', total - LG_NPY_PREFIX_V1 - (size_t)len - 1);
     out[total - 1] = '\n';

@@ -96,6 +96,16 @@ static lg_status read_string(cursor *c, char *out, size_t cap)
     return LG_OK;
 }
 
+/* After an item of a tuple or dict: its ',' (eaten), or the closing bracket
+ * next (left for the loop). */
+static bool separated(cursor *c, char close)
+{
+    if (eat(c, ','))
+        return true;
+    skip_space(c);
+    return c->p < c->end && *c->p == close;
+}
+
 static bool eat_word(cursor *c, const char *word)
 {
     skip_space(c);
@@ -148,18 +158,10 @@ static lg_status read_shape(cursor *c, lg_npy_header *h)
         lg_status st = read_dim(c, &h->shape[h->ndim++]);
         if (st != LG_OK)
             return st;
-        if (!eat(c, ',') && (skip_space(c), c->p >= c->end || *c->p != ')'))
+        if (!separated(c, ')'))
             return malformed(c, "',' or ')' in the shape");
     }
     return LG_OK;
-}
-
-static bool host_big_endian(void)
-{
-    const uint16_t one = 1;
-    unsigned char first;
-    memcpy(&first, &one, 1);
-    return first == 0;
 }
 
 static lg_status read_descr(cursor *c, lg_npy_header *h)
@@ -180,8 +182,8 @@ static lg_status read_descr(cursor *c, lg_npy_header *h)
         return lg_fail(LG_EPARSE, "%s: dtype '%s' is not one lingrad reads: float32 ('<f4') or "
                        "float64 ('<f8'), either byte order", c->path, d);
     h->dtype = d[2] == '4' ? LG_F32 : LG_F64;
-    bool big = d[0] == '>' || (d[0] == '=' && host_big_endian());
-    h->swap = big != host_big_endian();
+    bool big = d[0] == '>' || (d[0] == '=' && lg_npy_host_big_endian());
+    h->swap = big != lg_npy_host_big_endian();
     return LG_OK;
 }
 
@@ -218,7 +220,7 @@ static lg_status read_dict(cursor *c, lg_npy_header *h)
         lg_status st = read_entry(c, h, &seen);
         if (st != LG_OK)
             return st;
-        if (!eat(c, ',') && (skip_space(c), c->p >= c->end || *c->p != '}'))
+        if (!separated(c, '}'))
             return malformed(c, "',' or '}' in the dict");
     }
     const char *missing = !(seen & KEY_DESCR) ? "descr" : !(seen & KEY_FORTRAN) ? "fortran_order"

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "lingrad.h"
 
@@ -17,6 +18,16 @@
 /* The fixed part before the dict: magic (6), version (2), length (2 or 4). */
 #define LG_NPY_PREFIX_V1 10u
 #define LG_NPY_PREFIX_V2 12u
+
+/* Whether this machine stores numbers big-end first: what '=' means in a
+ * descr, and what the writer says with '<' or '>'. */
+static inline bool lg_npy_host_big_endian(void)
+{
+    const uint16_t one = 1;
+    unsigned char first;
+    memcpy(&first, &one, 1);
+    return first == 0;
+}
 
 typedef struct lg_npy_header {
     unsigned major, minor;

@@ -36,7 +36,7 @@ static lg_status layout(mpi_share *s, size_t n, int rank, int size)
         if (!lg_ranks_share(n, b.len, b.count, (size_t)q, (size_t)size, &first, &blocks))
             return lg_fail(LG_EINVAL, "%d ranks for n = %zu: each rank needs a block of its own "
                            "(at most %zu ranks here); use fewer ranks or more data", size, n,
-                           b.count - (b.count > 1 && n - (b.count - 1) * b.len < 2));
+                           lg_ranks_max(n, b.len, b.count));
         s->counts[q] = (int)(3 * blocks);
         s->displs[q] = (int)(3 * first);
         if (q == rank)

@@ -31,11 +31,17 @@ typedef struct lg_ranks {
  * elements): contiguous runs, split as evenly as lg_blocks_run_share splits
  * blocks among threads, except that a last block of a single element goes with
  * the one before it, so that no rank holds a one-element slice (an op would take
- * it for a scalar). False when there are more ranks than such runs. */
+ * it for a scalar). False when there are more ranks than such runs, of which
+ * there are lg_ranks_max. */
+static inline size_t lg_ranks_max(size_t n, size_t len, size_t total_blocks)
+{
+    return total_blocks - (total_blocks > 1 && n - (total_blocks - 1) * len < 2);
+}
+
 static inline bool lg_ranks_share(size_t n, size_t len, size_t total_blocks, size_t rank,
                                   size_t ranks, size_t *first, size_t *blocks)
 {
-    size_t runs = total_blocks - (total_blocks > 1 && n - (total_blocks - 1) * len < 2);
+    size_t runs = lg_ranks_max(n, len, total_blocks);
     if (ranks == 0 || ranks > runs || rank >= ranks)
         return false;
     *first = runs * rank / ranks;

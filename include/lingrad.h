@@ -280,8 +280,9 @@ typedef struct lg_train_opts {
     void *ctx;
     /* NULL, or this process's share of a run over several processes (MPI ranks):
      * x and y then hold this rank's slice of the global data, and every rank
-     * takes the same steps, bit for bit those of one process on all of it. Made
-     * by lingrad_mpi.h; fused and eager modes. */
+     * takes the same steps, bit for bit those of one process on all of it; every
+     * rank must call lg_train, and all return the same status. Made by
+     * lingrad_mpi.h; every mode. */
     const struct lg_ranks *ranks;
 } lg_train_opts;
 

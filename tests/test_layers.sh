@@ -18,7 +18,7 @@ declare -A may=(
   [tensor]="core exec tensor kernels"
   [data]="core exec tensor data kernels"
   [autograd]="core exec tensor autograd kernels"
-  [dist]="core exec dist kernels"
+  [dist]="core exec tensor data dist kernels"
   [train]="core exec tensor data autograd train kernels"
   [cli]="core exec tensor data autograd train dist cli"
 )

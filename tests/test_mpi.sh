@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # lingrad-mpi over 1-4 ranks (oversubscribed: more ranks than cores) gives the
-# history of one `lingrad train` process byte for byte, in every mode,
-# f32 and f64, 1 and 2 threads per rank; bad runs end every rank with one line.
+# history of one `lingrad train` process byte for byte, in every mode, f32 and
+# f64, 1 and 2 threads per rank, on generated data and on CSV and .npy files;
+# Ctrl-C stops every rank after the same epoch; bad runs end every rank with one
+# line. (tests/test_mpi_fail.c fails one rank's allocations mid-training.)
 #
 #   test_mpi.sh path/to/lingrad path/to/lingrad-mpi MPIEXEC
 set -u
@@ -18,29 +20,75 @@ run_mpi() { local np=$1; shift; timeout 120 "$mpiexec" -np "$np" "$mpi" "$@"; }
 
 common=(--epochs 15 --tol 0 --every 0)
 checks=0
-# n = 4098: three blocks, the last of 2 elements (3 ranks at most);
-# n = 100003: many blocks, odd n
-for n in 4098 100003; do
+# want FILE ARGS...: lingrad train's history (one thread) of ARGS, into FILE.
+want() {
+  local out=$1; shift
+  "$lingrad" train "$@" "${common[@]}" --threads 1 --history "$out" >/dev/null ||
+    fail "lingrad train $*"
+}
+# same WANT NP THREADS ARGS...: lingrad-mpi's history of ARGS is WANT, byte for byte.
+same() {
+  local ref=$1 np=$2 threads=$3; shift 3
+  run_mpi "$np" train "$@" "${common[@]}" --threads "$threads" --history "$tmp/got.csv" \
+    >"$tmp/out" 2>&1 || fail "np=$np threads=$threads $*: exit $?: $(cat "$tmp/out")"
+  cmp -s "$ref" "$tmp/got.csv" ||
+    fail "np=$np threads=$threads $*: the history differs from lingrad train's"
+  checks=$((checks + 1))
+}
+# n = 1: one pair, a scalar to the ops (every rank holds it); n = 3: one block;
+# n = 4097: three blocks, the last of one pair (two runs: 3 or 4 ranks leave
+# some with no block); n = 10^6 + 3: many blocks, odd n. Every rank count,
+# thread count, dtype and mode where it is cheap; fewer oversubscribed runs at
+# the largest n.
+for n in 1 3 4097 1000003; do
   for dt in f32 f64; do
     for mode in fused eager graph; do
-      "$lingrad" train --size "$n" --dtype "$dt" --mode "$mode" "${common[@]}" --threads 1 \
-        --history "$tmp/want.csv" >/dev/null || fail "lingrad train n=$n $dt $mode"
+      want "$tmp/want.csv" --size "$n" --dtype "$dt" --mode "$mode"
       for np in 1 2 3 4; do
-        [ "$n" -eq 4098 ] && [ "$np" -gt 3 ] && continue
         for threads in 1 2; do
-          [ "$threads" -eq 2 ] && [ "$np" -ne 2 ] && continue # keep oversubscribed runs few
-          run_mpi "$np" train --size "$n" --dtype "$dt" --mode "$mode" "${common[@]}" \
-            --threads "$threads" --history "$tmp/got.csv" >"$tmp/out" 2>&1 ||
-            fail "np=$np n=$n $dt $mode threads=$threads: exit $?: $(cat "$tmp/out")"
-          cmp -s "$tmp/want.csv" "$tmp/got.csv" ||
-            fail "np=$np n=$n $dt $mode threads=$threads: the history differs from lingrad train's"
-          checks=$((checks + 1))
+          [ "$n" -lt 4097 ] && [ "$threads" -eq 2 ] && continue # one block: one thread works
+          [ "$n" -gt 4097 ] && [ "$threads" -eq 2 ] && [ "$np" -gt 2 ] && continue
+          same "$tmp/want.csv" "$np" "$threads" --size "$n" --dtype "$dt" --mode "$mode"
         done
       done
     done
   done
 done
-echo "ok  $checks runs over 1-4 ranks: histories byte-identical to lingrad train"
+echo "ok  $checks runs over 1-4 ranks, n = 1 to 10^6 + 3: histories byte-identical to lingrad train"
+
+# Data files: CSV (rank 0 parses and sends the slices) and .npy (each rank reads
+# its own with MPI-IO), including ranks that hold no block of them.
+checks=0
+for n in 3 100003; do
+  "$lingrad" gen --size "$n" --out "$tmp/d.csv" >/dev/null || fail "gen csv"
+  "$lingrad" gen --size "$n" --out "$tmp/d.npy" >/dev/null || fail "gen npy"
+  for f in "$tmp/d.csv" "$tmp/d.npy"; do
+    for dt in f32 f64; do
+      for mode in fused eager; do
+        want "$tmp/want.csv" --data "$f" --dtype "$dt" --mode "$mode"
+        for np in 1 2 4; do
+          same "$tmp/want.csv" "$np" 1 --data "$f" --dtype "$dt" --mode "$mode"
+        done
+      done
+    done
+  done
+done
+echo "ok  $checks runs on CSV and .npy files over 1-4 ranks: histories byte-identical"
+
+# Ctrl-C to mpirun (which passes SIGTERM to the ranks): every rank stops after
+# the same epoch, and rank 0 writes the history so far.
+rm -f "$tmp/int.csv"
+"$mpiexec" -np 2 "$mpi" train --size 100000 --epochs 100000000 --tol 0 --every 0 --threads 1 \
+  --history "$tmp/int.csv" >"$tmp/out" 2>&1 &
+pid=$!
+sleep 2
+kill -INT "$pid"
+wait "$pid" && fail "interrupted run: exit 0"
+grep -q '^lingrad: error: interrupted by SIGTERM after epoch' "$tmp/out" ||
+  fail "interrupted run: $(cat "$tmp/out")"
+epoch=$(sed -n 's/^lingrad: error: interrupted by SIGTERM after epoch \([0-9]*\);.*/\1/p' "$tmp/out")
+[ "$(wc -l <"$tmp/int.csv")" -eq $((epoch + 2)) ] || fail "interrupted run: history lines"
+echo "ok  SIGINT to mpirun: all ranks stopped after epoch $epoch, the history written"
 
 # Only rank 0 prints: the same final line as one process, once.
 want=$("$lingrad" train --size 100003 --every 5 --threads 1)
@@ -58,8 +106,11 @@ refuse() {
   grep -q "^lingrad: error: $want" "$tmp/out" || fail "$what: $(grep '^lingrad' "$tmp/out")"
   echo "ok  $what: $(grep '^lingrad' "$tmp/out")"
 }
-refuse "more ranks than blocks" "rank 0: 4 ranks for n = 4098" 4 train --size 4098
-refuse "--data" "--data: lingrad-mpi trains on generated data" 2 train --data x.csv
+refuse "a missing file" "rank 0: cannot open 'nope.csv'" 2 train --data nope.csv
+head -c 300 "$tmp/d.npy" >"$tmp/cut.npy"
+refuse "a truncated .npy file" "rank 0: .*cut.npy: truncated" 3 train --data "$tmp/cut.npy"
+printf 'x,y\n1,2\n3,nan\n' >"$tmp/bad.csv"
+refuse "a bad value in a CSV file" "rank 0: .*bad.csv:3: y value 'nan'" 2 train --data "$tmp/bad.csv"
 refuse "a bad option" "unknown option '--nope'" 2 train --nope 1
 refuse "not train" "lingrad-mpi runs one command, train" 2 gen --out x.csv
 echo "test_mpi: all checks passed"

@@ -7,6 +7,7 @@
 #include <pthread.h>
 
 #include "check.h"
+#include "core/error.h"
 #include "exec/parallel.h"
 #include "exec/ranks.h"
 
@@ -16,29 +17,59 @@ static long epochs = 12;
 
 typedef struct world {
     pthread_barrier_t barrier;
+    lg_status status[MAX_RANKS];
+    bool stop[MAX_RANKS];
     lg_mse_sums shared[LG_MAX_BLOCKS];
 } world;
 
-/* Every rank writes its blocks, waits for all, reads all, and waits again so
- * that nobody overwrites `shared` before everyone has read it. */
-static lg_status gather(const lg_ranks *r, const lg_mse_sums *mine, lg_mse_sums *all)
-{
-    world *w = r->ctx;
-    memcpy(&w->shared[r->first_block], mine, r->blocks * sizeof *mine);
-    pthread_barrier_wait(&w->barrier);
-    memcpy(all, w->shared, r->total_blocks * sizeof *all);
-    pthread_barrier_wait(&w->barrier);
-    return LG_OK;
-}
-
 typedef struct rank_job {
-    lg_ranks ranks;
+    lg_ranks ranks; /* first: the callbacks get the job from it */
+    world *w;
+    int rank, nranks;
+    lg_status failed; /* as MPI's share keeps it: sticky */
     lg_dtype dt;
     lg_mode mode;
     int threads;
     lg_train_result res;
     lg_status status;
 } rank_job;
+
+/* The MPI layer's protocol with a barrier for a network: every collective is a
+ * vote first; after a failure nobody meets again. Each rank writes, all wait,
+ * all read, and all wait again so that nobody overwrites before all have read. */
+static lg_status vote(const lg_ranks *r, lg_status local, bool stop_in, bool *stop)
+{
+    rank_job *j = (rank_job *)(void *)r;
+    if (j->failed == LG_OK) {
+        j->w->status[j->rank] = local, j->w->stop[j->rank] = stop_in;
+        pthread_barrier_wait(&j->w->barrier);
+        bool any = false;
+        for (int q = 0; q < j->nranks; q++) {
+            any = any || j->w->stop[q];
+            if (j->failed == LG_OK && j->w->status[q] != LG_OK)
+                j->failed = j->w->status[q];
+        }
+        pthread_barrier_wait(&j->w->barrier);
+        if (stop)
+            *stop = any;
+    }
+    if (j->failed == LG_OK || j->failed == local)
+        return j->failed; /* its own failure keeps its own message */
+    return lg_fail(j->failed, "a rank failed");
+}
+
+static lg_status gather(const lg_ranks *r, const lg_mse_sums *mine, lg_mse_sums *all)
+{
+    lg_status st = vote(r, LG_OK, false, NULL);
+    if (st != LG_OK)
+        return st;
+    world *w = ((rank_job *)(void *)r)->w;
+    memcpy(&w->shared[r->first_block], mine, r->blocks * sizeof *mine);
+    pthread_barrier_wait(&w->barrier);
+    memcpy(all, w->shared, r->total_blocks * sizeof *all);
+    pthread_barrier_wait(&w->barrier);
+    return LG_OK;
+}
 
 static lg_train_opts opts_of(lg_mode mode, int threads)
 {
@@ -49,10 +80,17 @@ static lg_train_opts opts_of(lg_mode mode, int threads)
     return o;
 }
 
-/* One rank: its slice made by lg_make_linear_range, as lingrad-mpi makes it. */
+/* One rank: its slice made by lg_make_linear_range, as lingrad-mpi makes it.
+ * Rank `fail_rank` fails at once, as if its data could not be had. */
+static int fail_rank = -1;
+
 static void *run_rank(void *arg)
 {
     rank_job *j = arg;
+    if (j->rank == fail_rank) {
+        j->status = vote(&j->ranks, lg_fail(LG_EIO, "injected"), false, NULL);
+        return NULL;
+    }
     size_t begin, count;
     lg_ranks_slice(&j->ranks, &begin, &count);
     lg_tensor *x = NULL, *y = NULL;
@@ -91,12 +129,19 @@ static void check_ranks(size_t n, int nranks, lg_dtype dt, lg_mode mode, int thr
     for (int r = 0; r < nranks; r++) {
         size_t first = 0, blocks = 0;
         CHECK(lg_ranks_share(n, b.len, b.count, (size_t)r, (size_t)nranks, &first, &blocks));
-        jobs[r] = (rank_job){.ranks = {n, b.len, b.count, first, blocks, gather, &w},
-                             .dt = dt, .mode = mode, .threads = threads};
+        jobs[r] = (rank_job){.ranks = {n, b.len, b.count, first, blocks, gather, vote, NULL},
+                             .w = &w, .rank = r, .nranks = nranks, .dt = dt, .mode = mode,
+                             .threads = threads};
         CHECK(pthread_create(&tid[r], NULL, run_rank, &jobs[r]) == 0);
     }
     for (int r = 0; r < nranks; r++) {
         pthread_join(tid[r], NULL);
+        if (fail_rank >= 0) { /* every rank learns of the failure, whatever it was doing */
+            CHECK(jobs[r].status == LG_EIO);
+            if (jobs[r].status == LG_OK)
+                lg_train_result_free(&jobs[r].res);
+            continue;
+        }
         CHECK(jobs[r].status == LG_OK);
         if (jobs[r].status == LG_OK && !same_history(&jobs[r].res, want)) {
             fprintf(stderr, "n = %zu, %d ranks, rank %d, %s %s, %d threads: history differs\n",
@@ -116,11 +161,14 @@ static void check_size(size_t n, lg_dtype dt, lg_mode mode)
     lg_train_opts o = opts_of(mode, 1);
     lg_train_result want;
     CHECK(lg_train(x, y, &o, &want) == LG_OK);
-    lg_blocks b = lg_blocks_of(n);
-    size_t first, blocks;
-    for (int r = 1; r <= MAX_RANKS && lg_ranks_share(n, b.len, b.count, 0, (size_t)r, &first, &blocks); r++)
+    /* up to MAX_RANKS whatever n: ranks past the blocks own none */
+    for (int r = 1; r <= MAX_RANKS; r++)
         for (int threads = 1; threads <= 2; threads++)
             check_ranks(n, r, dt, mode, threads, &want);
+    /* a rank that fails before training: every other one returns its error */
+    for (fail_rank = 0; fail_rank < 3; fail_rank++)
+        check_ranks(n, 3, dt, mode, 1, &want);
+    fail_rank = -1;
     lg_train_result_free(&want);
     lg_tensor_free(x);
     lg_tensor_free(y);
@@ -150,11 +198,12 @@ static void check_refusals(void)
     world w;
     pthread_barrier_init(&w.barrier, NULL, 1);
     lg_blocks b = lg_blocks_of(10000);
-    lg_ranks r = {10000, b.len, b.count, 0, 2, gather, &w};
+    rank_job j = {.ranks = {10000, b.len, b.count, 0, 2, gather, vote, NULL}, .w = &w,
+                  .nranks = 1};
     lg_tensor *x, *y;
     CHECK(lg_make_linear(0.3, 0.5, 100, 0.01, 42, LG_F64, &x, &y) == LG_OK);
     lg_train_opts o = opts_of(LG_MODE_FUSED, 1);
-    o.ranks = &r;
+    o.ranks = &j.ranks;
     lg_train_result res;
     CHECK(lg_train(x, y, &o, &res) == LG_EINVAL);
     CHECK(strstr(lg_last_error(), "this rank holds elements [0, 4096) of 10000") != NULL);
@@ -165,8 +214,10 @@ static void check_refusals(void)
 
 int main(void)
 {
-    /* one block; three blocks with a short last one; many blocks, odd n */
-    const size_t sizes[] = {100, 4097, 4098, 100003};
+    /* one pair (a scalar to the ops: every rank holds it); one block; three
+     * blocks with a one-pair last one (two runs: 3 and 4 ranks leave some
+     * without); three blocks with a short last one; many blocks, odd n */
+    const size_t sizes[] = {1, 3, 100, 4097, 4098, 100003};
     for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++)
         for (int dt = 0; dt < 2; dt++)
             for (int m = 0; m < 3; m++)

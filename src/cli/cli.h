@@ -74,9 +74,14 @@ typedef struct cli_dist {
     /* This rank's share of n global elements (lg_mpi_ranks_new), or NULL with
      * lg_last_error() set. */
     const struct lg_ranks *(*share)(const struct cli_dist *d, size_t n);
+    /* Collective: this rank's slice of a data file (.npy when npy, else CSV) and
+     * the share it implies, or NULL with lg_last_error() set on every rank. */
+    const struct lg_ranks *(*read)(const struct cli_dist *d, const char *path, lg_dtype dt,
+                                   bool npy, lg_tensor **x, lg_tensor **y);
     /* Collective: every rank's status agreed (lg_mpi_agree). */
     lg_status (*agree)(const struct cli_dist *d, lg_status local);
-    /* Collective: whether any rank's flag is set. */
+    /* Collective, once a share exists (from lg_train's on_epoch): whether any
+     * rank's flag is set, or any rank has failed. */
     bool (*any)(const struct cli_dist *d, bool flag);
     void *ctx;
 } cli_dist;

@@ -19,16 +19,25 @@ static const struct lg_ranks *share(const cli_dist *d, size_t n)
     return lg_mpi_ranks_new(m->comm, n, &m->share) == LG_OK ? m->share : NULL;
 }
 
+static const struct lg_ranks *read_data(const cli_dist *d, const char *path, lg_dtype dt,
+                                        bool npy, lg_tensor **x, lg_tensor **y)
+{
+    mpi_cli *m = d->ctx;
+    lg_status st = npy ? lg_mpi_npy_read(m->comm, path, dt, &m->share, x, y)
+                       : lg_mpi_csv_read(m->comm, path, dt, &m->share, x, y);
+    return st == LG_OK ? m->share : NULL;
+}
+
 static lg_status agree(const cli_dist *d, lg_status local)
 {
     return lg_mpi_agree(((const mpi_cli *)d->ctx)->comm, local);
 }
 
+/* The share's own vote: it meets a rank that failed mid-epoch (exec/ranks.h). */
 static bool any(const cli_dist *d, bool flag)
 {
-    int mine = flag, all = 0;
-    MPI_Allreduce(&mine, &all, 1, MPI_INT, MPI_MAX, ((const mpi_cli *)d->ctx)->comm);
-    return all != 0;
+    bool stop = flag;
+    return lg_mpi_ranks_vote(((const mpi_cli *)d->ctx)->share, LG_OK, flag, &stop) != LG_OK || stop;
 }
 
 static int run(int argc, char **argv, int rank, int size)
@@ -37,7 +46,7 @@ static int run(int argc, char **argv, int rank, int size)
         return cli_error(CLI_USAGE, "lingrad-mpi runs one command, train (usage: mpirun -np R "
                          "lingrad-mpi train [the options of lingrad train])");
     mpi_cli m = {MPI_COMM_WORLD, NULL};
-    cli_dist d = {rank, size, share, agree, any, &m};
+    cli_dist d = {rank, size, share, read_data, agree, any, &m};
     int rc = cli_train_dist(argc, argv, &d);
     lg_mpi_ranks_free(m.share);
     return rc;

@@ -111,11 +111,17 @@ static bool parse_args(int argc, char **argv, train_args *a, lg_train_opts *o, l
 /* Without --dtype an .npy file trains in its own dtype (read from its header
  * when `probe`; an unreadable file fails here, as it would when read). Then the
  * initial w and b must fit the dtype. */
+/* A step that may fail on one rank only: over ranks, every rank learns of it. */
+static lg_status agreed(const train_args *a, lg_status local)
+{
+    return a->dist ? a->dist->agree(a->dist, local) : local;
+}
+
 static int settle_dtype(train_args *a, lg_dtype *dt, bool probe)
 {
     if (probe && a->data && cli_is_npy(a->data) && !a->dtype_given) {
         size_t n;
-        if (lg_npy_probe(a->data, dt, &n) != LG_OK)
+        if (agreed(a, lg_npy_probe(a->data, dt, &n)) != LG_OK)
             return cli_error(CLI_FAILED, "%s", lg_last_error());
         a->dtype = lg_dtype_name(*dt);
     }
@@ -139,12 +145,16 @@ static int load_data(const train_args *a, lg_dtype dt, lg_mode mode, lg_tensor *
     return s == LG_OK ? CLI_OK : cli_error(CLI_FAILED, "%s", lg_last_error());
 }
 
-/* This rank's slice of the generated data, made where it is used; every rank
- * learns whether all succeeded. */
+/* This rank's slice of the data: read by the MPI layer, or generated here
+ * (where it is used); every rank learns whether all succeeded. */
 static int load_slice(const train_args *a, lg_dtype dt, lg_train_opts *o, lg_tensor **x,
                       lg_tensor **y)
 {
     const cli_dist *d = a->dist;
+    if (a->data) {
+        o->ranks = d->read(d, a->data, dt, cli_is_npy(a->data), x, y);
+        return o->ranks ? CLI_OK : cli_error(CLI_FAILED, "%s", lg_last_error());
+    }
     const struct lg_ranks *r = d->share(d, a->size);
     lg_status s = r ? LG_OK : LG_EINVAL;
     size_t begin = 0, count = 0;
@@ -160,6 +170,12 @@ static int load_slice(const train_args *a, lg_dtype dt, lg_train_opts *o, lg_ten
     o->ranks = r;
     s = d->agree(d, s);
     return s == LG_OK ? CLI_OK : cli_error(CLI_FAILED, "%s", lg_last_error());
+}
+
+/* The pairs trained on: over ranks, all ranks' (the global n), not this one's. */
+static size_t pairs(const lg_train_opts *o, const lg_tensor *x)
+{
+    return o->ranks ? o->ranks->n : lg_tensor_size(x);
 }
 
 static void print_line(long epoch, double w, double b, double loss)
@@ -252,9 +268,6 @@ int cli_train_dist(int argc, char **argv, const cli_dist *dist)
     if (!parse_args(argc, argv, &a, &o, &dt))
         return CLI_USAGE;
     a.dist = dist;
-    if (dist && a.data) /* the same on every rank: rank 0 says it */
-        return cli_error(CLI_USAGE, "--data: lingrad-mpi trains on generated data (--size) only "
-                         "so far; CSV and .npy input over MPI are not built yet");
     int rc = settle_dtype(&a, &dt, true);
     if (rc != CLI_OK)
         return rc;
@@ -270,15 +283,13 @@ int cli_train_dist(int argc, char **argv, const cli_dist *dist)
     }
     clock_gettime(CLOCK_MONOTONIC, &t1);
     if (a.timing && speaks(&a)) /* how long the data took to read (or make): the epochs' line follows */
-        fprintf(stderr, "lingrad: data: %zu pairs %s %s in %.6f s\n", o.ranks ? a.size : lg_tensor_size(x),
+        fprintf(stderr, "lingrad: data: %zu pairs %s %s in %.6f s\n", pairs(&o, x),
                 a.data ? "read from" : "made", a.data ? a.data : "by make_linear",
                 (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec));
     o.on_epoch = on_epoch;
     o.ctx = &a;
     lg_train_result r;
-    lg_status s = lg_train(x, y, &o, &r);
-    if (dist)
-        s = dist->agree(dist, s);
+    lg_status s = lg_train(x, y, &o, &r); /* over ranks, the same status on all */
     cli_signals_accept(); /* if no epoch was recorded */
     char err[1200] = "", out_err[600] = "";
     if (s != LG_OK)
@@ -290,7 +301,7 @@ int cli_train_dist(int argc, char **argv, const cli_dist *dist)
     if (s == LG_OK && speaks(&a)) {
         print_final(&r);
         if (a.timing)
-            print_timing(&a, &r, o.ranks ? a.size : lg_tensor_size(x), o.isa ? o.isa : lg_isa_default());
+            print_timing(&a, &r, pairs(&o, x), o.isa ? o.isa : lg_isa_default());
     }
     bool outputs_ok = (s != LG_OK && s != LG_EDIVERGED) || !speaks(&a) ||
                       write_outputs(&a, &r, out_err, sizeof out_err);

@@ -23,6 +23,7 @@
 #include "core/error.h"
 #include "data/atomic_file.h"
 #include "data/npy_header.h"
+#include "data/npy_slice.h"
 #include "exec/exec.h"
 #include "exec/fpmode.h"
 #include "exec/parallel.h"
@@ -38,6 +39,11 @@ typedef struct npy_file {
     size_t n;
     bool planar;
 } npy_file;
+
+static lg_npy_layout layout_of(const npy_file *f)
+{
+    return (lg_npy_layout){f->h, f->n, f->planar};
+}
 
 static lg_status read_exact(const npy_file *f, unsigned char *buf, size_t len)
 {
@@ -122,16 +128,39 @@ static lg_status npy_open(npy_file *f, const char *path)
     return st;
 }
 
-lg_status lg_npy_probe(const char *path, lg_dtype *dtype, size_t *n)
+lg_status lg_npy_layout_read(const char *path, lg_npy_layout *out)
 {
     npy_file f;
     lg_status st = npy_open(&f, path);
     if (st != LG_OK)
         return st;
     close(f.fd);
-    *dtype = f.h.dtype;
-    *n = f.n;
+    *out = layout_of(&f);
     return LG_OK;
+}
+
+lg_status lg_npy_probe(const char *path, lg_dtype *dtype, size_t *n)
+{
+    lg_npy_layout l;
+    lg_status st = lg_npy_layout_read(path, &l);
+    if (st != LG_OK)
+        return st;
+    *dtype = l.h.dtype;
+    *n = l.n;
+    return LG_OK;
+}
+
+void lg_npy_slice_runs(const lg_npy_layout *l, size_t begin, size_t count, uint64_t off[2],
+                       uint64_t len[2])
+{
+    uint64_t es = lg_esize(l->h.dtype);
+    if (l->planar) {
+        off[0] = l->h.data_offset + begin * es, len[0] = count * es;
+        off[1] = l->h.data_offset + ((uint64_t)l->n + begin) * es, len[1] = count * es;
+    } else {
+        off[0] = l->h.data_offset + 2 * begin * es, len[0] = 2 * count * es;
+        off[1] = off[0] + len[0], len[1] = 0;
+    }
 }
 
 /* ---- the copy into lingrad's buffers --------------------------------------------------- */
@@ -251,40 +280,70 @@ static void load_block(void *ctx, int worker, size_t blk, size_t begin, size_t e
 
 /* The first bad pair, named: a value not finite in the file, or one too large
  * for the dtype asked for. */
-static lg_status bad_value(const npy_file *f, const load_job *j, size_t i)
+static lg_status bad_value(const char *path, const load_job *j, size_t i, size_t first)
 {
     for (int w = 0; w < 2; w++) {
         double v = element(j, where(j, i, w));
         const char *name = w ? "y" : "x";
         if (!isfinite(v))
             return lg_fail(LG_EPARSE, "%s: pair %zu (from 0) has a non-finite %s (%g); lingrad "
-                           "trains on finite values only", f->path, i, name, v);
+                           "trains on finite values only", path, first + i, name, v);
         if (!finite_at(w ? j->y : j->x, j->to, i))
             return lg_fail(LG_EPARSE, "%s: pair %zu (from 0) has %s = %.17g, which does not fit "
-                           "f32 (the largest is %.9g); read the file as f64", f->path, i, name,
-                           v, (double)FLT_MAX);
+                           "f32 (the largest is %.9g); read the file as f64", path, first + i,
+                           name, v, (double)FLT_MAX);
     }
-    return lg_fail(LG_EPARSE, "%s: pair %zu (from 0) is not finite", f->path, i);
+    return lg_fail(LG_EPARSE, "%s: pair %zu (from 0) is not finite", path, first + i);
 }
 
-static lg_status copy_all(const npy_file *f, const unsigned char *map, lg_dtype dtype,
-                          lg_tensor *x, lg_tensor *y)
+/* n pairs from src (the array's bytes, or a slice's runs back to back) into x
+ * and y; `first` is the first pair's index in the file, for messages. */
+static lg_status copy_pairs(const lg_npy_layout *l, const char *path, const unsigned char *src,
+                            size_t n, size_t first, lg_dtype dtype, lg_tensor *x, lg_tensor *y)
 {
     lg_exec ex = {.k = lg_kernels_best()}; /* threads place the blocks; no kernel runs */
     lg_status st = lg_threads_default(&ex.threads);
     load_job *j = st == LG_OK ? malloc(sizeof *j) : NULL;
     if (st == LG_OK && !j)
-        st = lg_fail(LG_ENOMEM, "%s: out of memory", f->path);
+        st = lg_fail(LG_ENOMEM, "%s: out of memory", path);
     if (st != LG_OK)
         return st;
-    *j = (load_job){map + f->h.data_offset, f->n, f->h.dtype, dtype, f->h.swap, f->planar,
-                    x->data, y->data, {0}};
-    lg_par_for(&ex, f->n, load_block, j);
-    for (size_t b = 0, count = lg_blocks_of(f->n).count; st == LG_OK && b < count; b++)
+    *j = (load_job){src, n, l->h.dtype, dtype, l->h.swap, l->planar, x->data, y->data, {0}};
+    lg_par_for(&ex, n, load_block, j);
+    for (size_t b = 0, count = lg_blocks_of(n).count; st == LG_OK && b < count; b++)
         if (j->bad[b] != SIZE_MAX)
-            st = bad_value(f, j, j->bad[b]);
+            st = bad_value(path, j, j->bad[b], first);
     free(j);
     return st;
+}
+
+/* Two new tensors of n elements filled by copy_pairs, or none. */
+static lg_status new_pairs(const lg_npy_layout *l, const char *path, const unsigned char *src,
+                           size_t n, size_t first, lg_dtype dtype, lg_tensor **x, lg_tensor **y)
+{
+    *x = *y = NULL;
+    if (dtype != LG_F32 && dtype != LG_F64)
+        return lg_fail(LG_EINVAL, "lg_npy_read: unknown dtype %d", (int)dtype);
+    lg_status st = lg_tensor_new_untouched(dtype, n, x);
+    if (st == LG_OK)
+        st = lg_tensor_new_untouched(dtype, n, y);
+    if (st == LG_OK)
+        st = copy_pairs(l, path, src, n, first, dtype, *x, *y);
+    if (st != LG_OK) {
+        lg_tensor_free(*x);
+        lg_tensor_free(*y);
+        *x = *y = NULL;
+    }
+    return st;
+}
+
+lg_status lg_npy_slice_decode(const lg_npy_layout *l, const char *path, const unsigned char *raw,
+                              size_t begin, size_t count, lg_dtype dtype, lg_tensor **x,
+                              lg_tensor **y)
+{
+    lg_npy_layout slice = *l;
+    slice.n = count; /* planar runs back to back: y's starts count elements in */
+    return new_pairs(&slice, path, raw, count, begin, dtype, x, y);
 }
 
 lg_status lg_npy_read(const char *path, lg_dtype dtype, lg_tensor **x, lg_tensor **y)
@@ -300,17 +359,9 @@ lg_status lg_npy_read(const char *path, lg_dtype dtype, lg_tensor **x, lg_tensor
     close(f.fd); /* the mapping keeps the file */
     if (map == MAP_FAILED)
         return lg_fail(LG_EIO, "cannot map '%s': %s", path, strerror(errno));
-    st = lg_tensor_new_untouched(dtype, f.n, x);
-    if (st == LG_OK)
-        st = lg_tensor_new_untouched(dtype, f.n, y);
-    if (st == LG_OK)
-        st = copy_all(&f, map, dtype, *x, *y);
+    lg_npy_layout l = layout_of(&f);
+    st = new_pairs(&l, path, (const unsigned char *)map + f.h.data_offset, f.n, 0, dtype, x, y);
     munmap(map, (size_t)f.size);
-    if (st != LG_OK) {
-        lg_tensor_free(*x);
-        lg_tensor_free(*y);
-        *x = *y = NULL;
-    }
     return st;
 }
 

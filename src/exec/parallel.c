@@ -173,8 +173,8 @@ static lg_mse_sums total_of(const lg_mse_sums *part, size_t blocks)
 }
 
 /* With ranks, every rank's blocks in global block order. A failed exchange
- * gives NaN sums: training then stops with LG_EDIVERGED on every rank, and the
- * dist layer's own error says why. */
+ * (another rank's failure, carried by it) gives NaN sums: training then stops on
+ * every rank, and lg_train's closing vote returns the failure itself. */
 lg_mse_sums lg_par_total(const lg_exec *ex, const lg_mse_sums *part, size_t blocks)
 {
     if (!ex->ranks)

@@ -49,7 +49,7 @@ static lg_status check_ranks(const lg_tensor *x, const lg_train_opts *o)
     if (x->n != count)
         return lg_fail(LG_EINVAL, "train: this rank holds elements [%zu, %zu) of %zu, but x has "
                        "%zu", begin, begin + count, o->ranks->n, x->n);
-    if (count < 2 && count != o->ranks->n && o->mode != LG_MODE_FUSED)
+    if (count == 1 && o->ranks->n != 1 && o->mode != LG_MODE_FUSED)
         return lg_fail(LG_EUNSUPPORTED, "train: this rank's slice has %zu element%s, which the "
                        "ops would take for a scalar; share the blocks with lg_ranks_share",
                        count, count == 1 ? "" : "s");
@@ -325,10 +325,9 @@ static lg_status run_loop(trainer *t, const lg_train_opts *o, lg_train_result *r
     return a.status;
 }
 
-lg_status lg_train(const lg_tensor *x, const lg_tensor *y, const lg_train_opts *opts,
-                   lg_train_result *res)
+static lg_status train(const lg_tensor *x, const lg_tensor *y, const lg_train_opts *opts,
+                       lg_train_result *res)
 {
-    memset(res, 0, sizeof *res);
     lg_status s = check_args(x, y, opts);
     if (s != LG_OK)
         return s;
@@ -347,5 +346,17 @@ lg_status lg_train(const lg_tensor *x, const lg_tensor *y, const lg_train_opts *
         res->seconds = now_seconds() - t0;
     }
     trainer_free(&t);
+    return s;
+}
+
+/* Over ranks, every return is agreed: a rank that failed meets the others at
+ * their next exchange (or here), and all return the same status. */
+lg_status lg_train(const lg_tensor *x, const lg_tensor *y, const lg_train_opts *opts,
+                   lg_train_result *res)
+{
+    memset(res, 0, sizeof *res);
+    lg_status s = train(x, y, opts, res);
+    if (opts && opts->ranks)
+        s = opts->ranks->vote(opts->ranks, s, false, NULL);
     return s;
 }

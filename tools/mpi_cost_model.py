@@ -122,8 +122,13 @@ def t_gather_us(ranks, blocks_total, p, net):
     return t
 
 
+# A fused epoch's votes: the one that opens its exchange, and the stop vote
+# (every collective begins with a vote: src/dist/mpi_ranks.c).
+VOTES_PER_EPOCH = 2
+
+
 def t_vote_us(ranks, p, net):
-    """The per-epoch stop vote (one int, MPI_MAX). v4.1.4 runs it as recursive
+    """One vote (two ints, MPI_MIN). v4.1.4 runs it as recursive
     doubling below 128 ranks (ring falls back to it for count < ranks) and as
     reduce + bcast from 128 on: twice the stages."""
     s_in, s_out = stages(ranks, p)
@@ -157,7 +162,7 @@ def row(n, ranks, node_gbs, p, net, blocks_total=None, hier=False):
     else:
         elems, count = ceil_div(n, ranks), blocks_total
     gather = (t_hier_us if hier else t_gather_us)(ranks, count, p, net)
-    return t_comp_us(elems, ranks, node_gbs, p), gather + t_vote_us(ranks, p, net)
+    return t_comp_us(elems, ranks, node_gbs, p), gather + VOTES_PER_EPOCH * t_vote_us(ranks, p, net)
 
 
 def crossover(n, node_gbs, p, net, hier):

@@ -2,7 +2,10 @@
 #   <libdir>/liblingrad.a, <includedir>/lingrad.h and lingrad_version.h,
 #   <bindir>/lingrad (the CLI),
 #   <libdir>/cmake/lingrad/: find_package(lingrad) gives lingrad::lingrad,
-#   <libdir>/pkgconfig/lingrad.pc: pkg-config --static --cflags --libs lingrad.
+#   <libdir>/pkgconfig/lingrad.pc: pkg-config --static --cflags --libs lingrad;
+#   where MPI was found, also <libdir>/liblingrad_mpi.a, lingrad_mpi.h and
+#   <bindir>/lingrad-mpi: find_package(lingrad COMPONENTS mpi) gives
+#   lingrad::lingrad_mpi (no pkg-config file: each MPI names its own .pc).
 # tests/test_install.sh builds a consumer against such a tree both ways.
 include(CMakePackageConfigHelpers)
 
@@ -19,6 +22,14 @@ install(FILES include/lingrad.h "${PROJECT_BINARY_DIR}/include/lingrad_version.h
 install(TARGETS lingrad_cli RUNTIME DESTINATION "${CMAKE_INSTALL_BINDIR}")
 install(EXPORT lingradTargets NAMESPACE lingrad::
         DESTINATION "${LG_INSTALL_CMAKEDIR}")
+# The MPI layer in an export of its own, loaded only when the component is asked
+# for, so that a consumer of the core library never needs MPI.
+if(LG_HAVE_MPI)
+  install(TARGETS lingrad_mpi EXPORT lingradMpiTargets ARCHIVE DESTINATION "${CMAKE_INSTALL_LIBDIR}")
+  install(FILES include/lingrad_mpi.h DESTINATION "${CMAKE_INSTALL_INCLUDEDIR}")
+  install(TARGETS lingrad_mpi_cli RUNTIME DESTINATION "${CMAKE_INSTALL_BINDIR}")
+  install(EXPORT lingradMpiTargets NAMESPACE lingrad:: DESTINATION "${LG_INSTALL_CMAKEDIR}")
+endif()
 
 # The package's version check follows the ABI policy in lingrad.h: while MAJOR is
 # 0 a MINOR bump may break the ABI, so find_package(lingrad 0.1) must not accept
@@ -29,6 +40,7 @@ else()
   set(lg_compat SameMajorVersion)
 endif()
 set(LG_WITH_HWLOC ${LINGRAD_HWLOC})
+set(LG_WITH_MPI ${LG_HAVE_MPI})
 configure_package_config_file(cmake/lingradConfig.cmake.in
   "${PROJECT_BINARY_DIR}/package/lingradConfig.cmake"
   INSTALL_DESTINATION "${LG_INSTALL_CMAKEDIR}")

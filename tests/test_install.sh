@@ -12,15 +12,19 @@
 #
 #   test_install.sh build=DIR src=DIR cc=COMPILER version=X.Y.Z libdir=DIR \
 #                   [generator=NAME] [cflags=FLAGS] [ldflags=FLAGS] [pkg_config=PATH]
+#                   [mpiexec=PATH]
+#
+# With mpiexec (a build with the MPI layer), the install must also hold it, and
+# find_package(lingrad COMPONENTS mpi) must give a program that runs on 2 ranks.
 #
 # Arguments are key=value because CTest (before CMake 3.31) drops empty ones.
 # cflags and ldflags are the build's own (sanitizers): objects built with
 # -fsanitize=address need a program linked with it.
 set -u
-build="" src="" cc="" version="" libdir="" generator="" cflags="" ldflags="" pkg_config=pkg-config
+build="" src="" cc="" version="" libdir="" generator="" cflags="" ldflags="" pkg_config=pkg-config mpiexec=""
 for arg in "$@"; do
   case $arg in
-    build=* | src=* | cc=* | version=* | libdir=* | generator=* | cflags=* | ldflags=* | pkg_config=*)
+    build=* | src=* | cc=* | version=* | libdir=* | generator=* | cflags=* | ldflags=* | pkg_config=* | mpiexec=*)
       printf -v "${arg%%=*}" '%s' "${arg#*=}" ;;
     *) echo "test_install.sh: unknown argument '$arg'" >&2; exit 2 ;;
   esac
@@ -51,6 +55,12 @@ for f in "$libdir/liblingrad.a" include/lingrad.h include/lingrad_version.h bin/
          "$libdir/cmake/lingrad/lingradTargets.cmake" "$libdir/pkgconfig/lingrad.pc"; do
   [ -f "$prefix/$f" ] || fail "not installed: $f"
 done
+if [ -n "$mpiexec" ]; then
+  for f in "$libdir/liblingrad_mpi.a" include/lingrad_mpi.h bin/lingrad-mpi \
+           "$libdir/cmake/lingrad/lingradMpiTargets.cmake"; do
+    [ -f "$prefix/$f" ] || fail "not installed: $f"
+  done
+fi
 # Nothing installed may point back into the build or source tree, or at the
 # staging prefix: the package would work here and nowhere else.
 leaks=$(grep -lF -e "$build" -e "$src" -e "$tmp/staged" -r "$prefix/include" "$prefix/$libdir/cmake" \
@@ -84,13 +94,21 @@ gen=()
 [ -n "$generator" ] && gen=(-G "$generator")
 if run configure.log cmake -S "$src/tests/consumer" -B "$tmp/consumer-cmake" "${gen[@]}" \
      -DCMAKE_PREFIX_PATH="$prefix" -DCMAKE_C_COMPILER="$cc" -DCMAKE_C_FLAGS="$cflags" \
-     -DCMAKE_EXE_LINKER_FLAGS="$ldflags" -DLG_WANT_VERSION="$want_version"; then
+     -DCMAKE_EXE_LINKER_FLAGS="$ldflags" -DLG_WANT_VERSION="$want_version" \
+     -DLG_WANT_MPI="$([ -n "$mpiexec" ] && echo ON || echo OFF)"; then
   # The package found must be the one just installed, not one elsewhere on the system.
   found=$(sed -n 's/^lingrad_DIR:PATH=//p' "$tmp/consumer-cmake/CMakeCache.txt")
   [ "$found" = "$prefix/$libdir/cmake/lingrad" ] || fail "find_package(lingrad) found '$found', not the install in $prefix"
   if run build.log cmake --build "$tmp/consumer-cmake"; then
     run run-cmake.log "$tmp/consumer-cmake/consumer" || fail "the consumer built by CMake failed"
     cat "$tmp/run-cmake.log"
+    if [ -n "$mpiexec" ]; then
+      OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1 \
+        OMPI_MCA_btl_vader_single_copy_mechanism=none \
+        run run-mpi.log timeout 120 "$mpiexec" -np 2 "$tmp/consumer-cmake/mpi_consumer" ||
+        fail "the MPI consumer (find_package(lingrad COMPONENTS mpi)) failed on 2 ranks"
+      grep '^mpi_consumer' "$tmp/run-mpi.log"
+    fi
   else
     fail "building the consumer against lingrad::lingrad"
   fi

@@ -71,6 +71,7 @@ int cli_train(int argc, char **argv);
  * prints and writes files. */
 typedef struct cli_dist {
     int rank, size;
+    int local_ranks; /* ranks on this node, who share its cores */
     /* This rank's share of n global elements (lg_mpi_ranks_new), or NULL with
      * lg_last_error() set. */
     const struct lg_ranks *(*share)(const struct cli_dist *d, size_t n);

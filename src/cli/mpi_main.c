@@ -40,13 +40,26 @@ static bool any(const cli_dist *d, bool flag)
     return lg_mpi_ranks_vote(((const mpi_cli *)d->ctx)->share, LG_OK, flag, &stop) != LG_OK || stop;
 }
 
+/* How many ranks share this node (and so its cores). */
+static int local_ranks(void)
+{
+    MPI_Comm node;
+    int local = 1;
+    if (MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &node) ==
+        MPI_SUCCESS) {
+        MPI_Comm_size(node, &local);
+        MPI_Comm_free(&node);
+    }
+    return local;
+}
+
 static int run(int argc, char **argv, int rank, int size)
 {
     if (argc < 2 || strcmp(argv[1], "train") != 0)
         return cli_error(CLI_USAGE, "lingrad-mpi runs one command, train (usage: mpirun -np R "
                          "lingrad-mpi train [the options of lingrad train])");
     mpi_cli m = {MPI_COMM_WORLD, NULL};
-    cli_dist d = {rank, size, share, read_data, agree, any, &m};
+    cli_dist d = {rank, size, local_ranks(), share, read_data, agree, any, &m};
     int rc = cli_train_dist(argc, argv, &d);
     lg_mpi_ranks_free(m.share);
     return rc;

@@ -197,10 +197,10 @@ static int on_epoch(void *ctx, const lg_epoch_record *r)
     return a->dist ? a->dist->any(a->dist, stop) : stop;
 }
 
-static void print_timing(const train_args *a, const lg_train_result *r, size_t n, const char *isa)
+static void print_timing(const train_args *a, const lg_train_result *r, size_t n, const char *isa,
+                         int threads)
 {
     long evals = r->last_epoch + 1;
-    int threads = a->threads ? (int)a->threads : lg_default_threads();
     fflush(stdout); /* the timing follows the final line, also when both go to one pipe */
     char ranks[48] = ""; /* lingrad-mpi: n is the global n, and the ranks are said */
     if (a->dist)
@@ -268,6 +268,12 @@ int cli_train_dist(int argc, char **argv, const cli_dist *dist)
     if (!parse_args(argc, argv, &a, &o, &dt))
         return CLI_USAGE;
     a.dist = dist;
+    /* Ranks on one node share its cores: by default each takes its part of
+     * them (LINGRAD_THREADS and --threads still say exactly). */
+    if (dist && !a.threads && !getenv("LINGRAD_THREADS") && lg_default_threads() > 0) {
+        int per = lg_default_threads() / (dist->local_ranks > 0 ? dist->local_ranks : 1);
+        o.threads = per > 0 ? per : 1;
+    }
     int rc = settle_dtype(&a, &dt, true);
     if (rc != CLI_OK)
         return rc;
@@ -301,7 +307,8 @@ int cli_train_dist(int argc, char **argv, const cli_dist *dist)
     if (s == LG_OK && speaks(&a)) {
         print_final(&r);
         if (a.timing)
-            print_timing(&a, &r, pairs(&o, x), o.isa ? o.isa : lg_isa_default());
+            print_timing(&a, &r, pairs(&o, x), o.isa ? o.isa : lg_isa_default(),
+                         o.threads ? o.threads : lg_default_threads());
     }
     bool outputs_ok = (s != LG_OK && s != LG_EDIVERGED) || !speaks(&a) ||
                       write_outputs(&a, &r, out_err, sizeof out_err);

@@ -10,7 +10,7 @@
 #           (both in ROUNDS rounds of np = 1 .. nproc: speed-up and efficiency
 #           are per round against that round's np = 1, then the median)
 #   split   the same cores as 1 rank x 2 threads (A) and 2 ranks x 1 thread (B),
-#           at 10^8, 10^7 and 10^5, as PAIRS pairs A B A B ...: B/A per pair
+#           at 10^8, 10^7 and 10^5, as PAIRS pairs A B, B A, A B ...: B/A per pair
 #   over    np = nproc + 1 at the strong n, labelled oversubscribed (full only)
 #   peer    fused and eager at PyTorch's n (10^6, 10^7), np 1 and 2, 1 thread;
 #           eager and graph also count their exchanges per epoch
@@ -79,11 +79,14 @@ for ((r = 1; r <= rounds; r++)); do
   for ((np = 1; np <= cores; np++)); do point weak "$r" "$np" 1 $((weak * np)); done
 done
 
-echo "== [3/5] 1 rank x 2 threads against 2 ranks x 1 thread, $pairs pairs each"
+echo "== [3/5] 1 rank x 2 threads (A) against 2 ranks x 1 thread (B), $pairs pairs AB BA ... each"
 for n in "${split[@]}"; do
-  for ((p = 1; p <= pairs; p++)); do
-    point split_1x2 "$p" 1 2 "$n"
-    point split_2x1 "$p" 2 1 "$n"
+  for ((p = 1; p <= pairs; p++)); do # A B, B A, A B ...: a steady drift cancels
+    if ((p % 2)); then
+      point split_1x2 "$p" 1 2 "$n"; point split_2x1 "$p" 2 1 "$n"
+    else
+      point split_2x1 "$p" 2 1 "$n"; point split_1x2 "$p" 1 2 "$n"
+    fi
   done
 done
 

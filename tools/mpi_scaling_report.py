@@ -164,7 +164,7 @@ def pytorch(work, skipped):
 # ---- markdown -----------------------------------------------------------------
 
 def us(v):
-    return f"{v / 1000:.2f} ms" if v >= 10000 else f"{v:.1f} µs" if v >= 10 else f"{v:.2f} µs"
+    return f"{v / 1000:.2f} ms" if v >= 1000 else f"{v:.1f} µs" if v >= 10 else f"{v:.2f} µs"
 
 
 def spread(d, fmt="{:.2f}"):
@@ -192,7 +192,7 @@ def scaling_table(title, aggs, weak):
 
 
 def split_table(splits):
-    lines = ["### 1 rank × 2 threads (A) against 2 ranks × 1 thread (B), pairs A B A B ...", "",
+    lines = ["### 1 rank × 2 threads (A) against 2 ranks × 1 thread (B), in pairs AB, BA, AB ...", "",
              "| n | pairs | A: 1×2 epoch | B: 2×1 epoch | B / A: median (min–max) | B within 10% of A |",
              "|---:|---:|---:|---:|---:|---|"]
     for s in splits:

@@ -39,7 +39,7 @@ export OMPI_MCA_rmaps_base_oversubscribe=1 OMPI_MCA_btl_vader_single_copy_mechan
 cores=$(nproc)
 case $size in
   full) strong=100000000 weak=50000000 split=(100000000 10000000 100000) peer=(1000000 10000000)
-        epochs=30 reps=3 rounds=3 pairs=5 over=1 torch=1 ;;
+        epochs=30 reps=3 rounds=3 pairs=7 over=1 torch=1 ;;
   quick) strong=10000000 weak=5000000 split=(10000000 100000) peer=(1000000)
          epochs=20 reps=3 rounds=2 pairs=3 over=0 torch=1 ;;
   tiny) strong=100000 weak=100000 split=(100000) peer=(100000)
@@ -51,6 +51,7 @@ work=$(mktemp -d /tmp/lingrad-bench-mpi-XXXXXX)
 trap 'rm -rf "$work"' EXIT
 raw=$work/raw.jsonl
 cat /proc/loadavg >"$work/load-start"
+head -n 1 /proc/stat >"$work/stat-start" # the hypervisor's steal over the run, for the record
 start=$(date +%s)
 
 # point SCENARIO ROUND NP THREADS N [more options]: one mpirun, its JSON row
@@ -119,6 +120,7 @@ else
 fi
 [ -z "$torch_why" ] || echo "  PyTorch peer skipped: $torch_why"
 cat /proc/loadavg >"$work/load-end"
+head -n 1 /proc/stat >"$work/stat-end"
 "$py" "$src/tools/mpi_scaling_report.py" "$work" "$out" --mpiexec "$mpiexec" --build "$build" \
   --size "$size" --seconds $(($(date +%s) - start)) --lingrad-history "$hist_n:$same" \
   --torch-skipped "$torch_why"

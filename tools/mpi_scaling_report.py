@@ -5,7 +5,8 @@ usage: mpi_scaling_report.py WORK_DIR OUT_DIR --mpiexec PATH --build DIR --size 
            --seconds T --lingrad-history N:true|false [--torch-skipped WHY]
 
 WORK_DIR holds raw.jsonl (one {"scenario", "round", "row"} per mpirun of
-lingrad-mpi-scaling), load-start and load-end (/proc/loadavg), lingrad-np1.csv
+lingrad-mpi-scaling), load-start and load-end (/proc/loadavg), stat-start and
+stat-end (/proc/stat's cpu line: the steal over the run), lingrad-np1.csv
 and lingrad-np2.csv (lingrad-mpi's histories) and, unless the peer was skipped,
 ddp_peer.json. Every ratio is of points measured in this run: a speed-up is
 against the np = 1 point of the same round, a split ratio is within one pair.
@@ -48,7 +49,7 @@ def context(args, rows):
         with open(os.path.join(args.work, name)) as f:
             return " ".join(f.read().split()[:3])
 
-    return {"date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+    return {"cpu_steal_percent": steal(args.work), "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
             "host_name": platform.node(), "machine": cpu.get("model name", "?"),
             "cpu_family": cpu.get("cpu family", "?"), "cpu_model": cpu.get("model", "?"),
             "cpu_stepping": cpu.get("stepping", "?"), "nproc": os.cpu_count(),
@@ -58,6 +59,19 @@ def context(args, rows):
             "isa": rows[0]["isa"] if rows else "?", "size": args.size, "seconds": args.seconds,
             "load_avg_start": load("load-start"), "load_avg_end": load("load-end"),
             "command": "make bench-mpi" + ("" if args.size == "full" else f" ({args.size})")}
+
+
+def steal(work):
+    """% of the CPU time the hypervisor took between stat-start and stat-end."""
+    def fields(name):
+        with open(os.path.join(work, name)) as f:
+            return [int(v) for v in f.read().split()[1:]]
+    try:
+        a, b = fields("stat-start"), fields("stat-end")
+    except (OSError, ValueError):
+        return None
+    total = sum(b[:8]) - sum(a[:8])  # user .. steal; guest time is inside user already
+    return round(100.0 * (b[7] - a[7]) / total, 2) if total > 0 and len(a) > 7 else None
 
 
 def med_spread(vals):
@@ -241,7 +255,8 @@ def markdown(doc):
              f"{c['machine']} (family {c['cpu_family']} model {c['cpu_model']} stepping "
              f"{c['cpu_stepping']}), {c['nproc']} CPUs, {c['isa']} kernels; {c['mpi_version']}; "
              f"lingrad {c['lingrad_git_sha']}; {c['date']}; `{c['command']}` took {c['seconds']} s; "
-             f"load average {c['load_avg_start']} before, {c['load_avg_end']} after.", "",
+             f"load average {c['load_avg_start']} before, {c['load_avg_end']} after; "
+             f"CPU time stolen by the hypervisor during the run: {c['cpu_steal_percent']}%.", "",
              "Fused f32 unless said. Each point is one `mpirun` of `lingrad-mpi-scaling`: the "
              "slowest rank's time per epoch over repetitions of a training run; the exchange is the "
              "share's gather alone (`MPI_Allgatherv` of the block partials), timed after a barrier. "

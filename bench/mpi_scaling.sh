@@ -51,6 +51,11 @@ work=$(mktemp -d /tmp/lingrad-bench-mpi-XXXXXX)
 trap 'rm -rf "$work"' EXIT
 raw=$work/raw.jsonl
 cat /proc/loadavg >"$work/load-start"
+read -r load1 _ </proc/loadavg
+if awk -v l="$load1" 'BEGIN { exit !(l > 0.5) }'; then
+  echo "bench-mpi: note: load average $load1 at the start: something else is running (top);" \
+       "the times will be noisy, and the report says so"
+fi
 head -n 1 /proc/stat >"$work/stat-start" # the hypervisor's steal over the run, for the record
 start=$(date +%s)
 
@@ -59,10 +64,11 @@ start=$(date +%s)
 point() {
   local scenario=$1 round=$2 np=$3 threads=$4 n=$5
   shift 5
-  local row
+  local row load1 _
+  read -r load1 _ </proc/loadavg # another job's load shows here (the report keeps it)
   row=$(timeout 900 "$mpiexec" -np "$np" "$bin" --size "$n" --threads "$threads" --epochs "$epochs" \
     --reps "$reps" --label "$scenario" "$@") || die "$scenario np=$np threads=$threads n=$n failed (above)"
-  printf '{"scenario":"%s","round":%d,"row":%s}\n' "$scenario" "$round" "$row" >>"$raw"
+  printf '{"scenario":"%s","round":%d,"load1":%s,"row":%s}\n' "$scenario" "$round" "$load1" "$row" >>"$raw"
   "$py" -c 'import json,sys; r=json.loads(sys.argv[1]); print("  %-60s %12.1f us/epoch (%.1f-%.1f), exchange %.2f us x %g" % (r["name"], r["epoch_us"], r["epoch_us_min"], r["epoch_us_max"], r["exchange_us"], r["exchanges_per_epoch"]))' "$row"
 }
 

@@ -40,7 +40,7 @@ def cpuinfo():
     return fields
 
 
-def context(args, rows):
+def context(args, raw):
     cpu = cpuinfo()
     src = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     mpi = run([args.mpiexec, "--version"]).splitlines()
@@ -49,14 +49,16 @@ def context(args, rows):
         with open(os.path.join(args.work, name)) as f:
             return " ".join(f.read().split()[:3])
 
-    return {"cpu_steal_percent": steal(args.work), "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+    loads = [r["load1"] for r in raw if r.get("load1") is not None]
+    return {"cpu_steal_percent": steal(args.work),
+            "load1_before_points": med_spread(loads) if loads else None, "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
             "host_name": platform.node(), "machine": cpu.get("model name", "?"),
             "cpu_family": cpu.get("cpu family", "?"), "cpu_model": cpu.get("model", "?"),
             "cpu_stepping": cpu.get("stepping", "?"), "nproc": os.cpu_count(),
             "mpi_version": mpi[0] if mpi else "?", "mpiexec": args.mpiexec,
             "lingrad_git_sha": run(["git", "describe", "--always", "--dirty", "--abbrev=7"], src).strip()
             or "unknown",
-            "isa": rows[0]["isa"] if rows else "?", "size": args.size, "seconds": args.seconds,
+            "isa": raw[0]["row"]["isa"] if raw else "?", "size": args.size, "seconds": args.seconds,
             "load_avg_start": load("load-start"), "load_avg_end": load("load-end"),
             "command": "make bench-mpi" + ("" if args.size == "full" else f" ({args.size})")}
 
@@ -256,7 +258,11 @@ def markdown(doc):
              f"{c['cpu_stepping']}), {c['nproc']} CPUs, {c['isa']} kernels; {c['mpi_version']}; "
              f"lingrad {c['lingrad_git_sha']}; {c['date']}; `{c['command']}` took {c['seconds']} s; "
              f"load average {c['load_avg_start']} before, {c['load_avg_end']} after; "
-             f"CPU time stolen by the hypervisor during the run: {c['cpu_steal_percent']}%.", "",
+             f"CPU time stolen by the hypervisor during the run: {c['cpu_steal_percent']}%; "
+             + (f"1-minute load average before each point: median {c['load1_before_points']['median']:.2f}, "
+                f"max {c['load1_before_points']['max']:.2f} (this run's own ranks count in it: about "
+                "1-2 right after a point; clearly more means another job shared the machine)."
+                if c["load1_before_points"] else ""), "",
              "Fused f32 unless said. Each point is one `mpirun` of `lingrad-mpi-scaling`: the "
              "slowest rank's time per epoch over repetitions of a training run; the exchange is the "
              "share's gather alone (`MPI_Allgatherv` of the block partials), timed after a barrier. "
@@ -289,7 +295,8 @@ def main():
         raw = [json.loads(line) for line in f if line.strip()]
     runs = []
     for r in raw:
-        row = dict(r["row"], scenario=r["scenario"], repetition_index=r["round"] - 1)
+        row = dict(r["row"], scenario=r["scenario"], repetition_index=r["round"] - 1,
+                   load1_before=r.get("load1"))
         row["name"] += f"/round:{r['round']}" if r["scenario"] in ("strong", "weak") else ""
         row["name"] += f"/pair:{r['round']}" if r["scenario"].startswith("split") else ""
         runs.append(row)
@@ -298,7 +305,7 @@ def main():
     summary = {"strong": strong, "over": oversubscribed(raw, strong), "weak": scaling(raw, "weak", True),
                "split": split(raw),
                "peer_rows": [r for r in runs if r["scenario"] in ("peer", "exchanges")] + torch_rows}
-    doc = {"context": context(args, [r["row"] for r in raw]),
+    doc = {"context": context(args, raw),
            "benchmarks": runs + summary["strong"] + summary["over"] + summary["weak"] + torch_rows,
            "summary": {k: v for k, v in summary.items() if k != "peer_rows"},
            "pytorch": torch_ctx,

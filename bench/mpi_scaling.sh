@@ -16,7 +16,8 @@
 #           eager and graph also count their exchanges per epoch
 # then lingrad-mpi's --history at np 1 and 2 (cmp), bench/ddp_peer.py (skipped,
 # with one line saying why, without torch), and tools/mpi_scaling_report.py and
-# tools/plot_mpi_scaling.py: OUTDIR/mpi_scaling.json, .md and .png.
+# tools/plot_mpi_scaling.py: OUTDIR/mpi_scaling.json, .md and .png, and the
+# histories compared in OUTDIR/mpi_histories/.
 # tiny (for tests/test_mpi_scaling.sh): n = 10^5, 2 repetitions, np 1-2, no torch.
 set -euo pipefail
 build=${1:?usage: mpi_scaling.sh BUILD_DIR OUTDIR [quick|tiny]}
@@ -105,12 +106,14 @@ for n in "${peer[@]}"; do
 done
 point exchanges 1 2 1 "${peer[0]}" --mode graph
 hist_n=${peer[-1]}
+hist=$out/mpi_histories # kept beside the results, so the identity claims can be re-checked
+mkdir -p "$hist"
 for np in 1 2; do
   timeout 900 "$mpiexec" -np "$np" "$build/lingrad-mpi" train --size "$hist_n" --dtype f32 --threads 1 \
-    --epochs 50 --tol 0 --every 0 --history "$work/lingrad-np$np.csv" >/dev/null ||
+    --epochs 50 --tol 0 --every 0 --history "$hist/lingrad-mpi-np$np-n$hist_n.csv" >/dev/null ||
     die "lingrad-mpi train --history at np=$np failed"
 done
-if cmp -s "$work/lingrad-np1.csv" "$work/lingrad-np2.csv"; then same=true; else same=false; fi
+if cmp -s "$hist/lingrad-mpi-np1-n$hist_n.csv" "$hist/lingrad-mpi-np2-n$hist_n.csv"; then same=true; else same=false; fi
 echo "  lingrad-mpi train n=$hist_n, 50 epochs: np 1 and 2 histories byte-identical: $same"
 
 echo "== [5/5] PyTorch gloo peer (bench/ddp_peer.py), then the report"
@@ -122,14 +125,14 @@ elif ! why=$("$py" -c 'import torch.distributed, torch.multiprocessing' 2>&1); t
 else
   sizes=$(IFS=,; echo "${peer[*]}")
   "$py" "$src/bench/ddp_peer.py" "$work/ddp_peer.json" --sizes "$sizes" --worlds 1,2 --epochs 50 \
-    --histories "$work" || die "bench/ddp_peer.py failed (above)"
+    --histories "$hist" || die "bench/ddp_peer.py failed (above)"
 fi
 [ -z "$torch_why" ] || echo "  PyTorch peer skipped: $torch_why"
 cat /proc/loadavg >"$work/load-end"
 head -n 1 /proc/stat >"$work/stat-end"
-"$py" "$src/tools/mpi_scaling_report.py" "$work" "$out" --mpiexec "$mpiexec" --build "$build" \
+"$py" "$src/tools/mpi_scaling_report.py" "$work" "$out" --mpiexec "$mpiexec" --histories "$hist" \
   --size "$size" --seconds $(($(date +%s) - start)) --lingrad-history "$hist_n:$same" \
   --torch-skipped "$torch_why"
 "$py" "$src/tools/plot_mpi_scaling.py" "$out/mpi_scaling.json" "$out/mpi_scaling.png" ||
   die "tools/plot_mpi_scaling.py failed (matplotlib missing? apt-get install python3-matplotlib)"
-echo "Written to $out/: mpi_scaling.json, mpi_scaling.md, mpi_scaling.png ($(($(date +%s) - start)) s)"
+echo "Written to $out/: mpi_scaling.json, mpi_scaling.md, mpi_scaling.png, mpi_histories/ ($(($(date +%s) - start)) s)"

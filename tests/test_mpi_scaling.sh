@@ -24,6 +24,9 @@ MPIEXEC=$mpiexec LINGRAD_PYTHON=$python timeout 300 "$src/bench/mpi_scaling.sh" 
 for f in mpi_scaling.json mpi_scaling.md mpi_scaling.png; do
   [ -s "$tmp/out/$f" ] || fail "$f not written"
 done
+for np in 1 2; do
+  [ -s "$tmp/out/mpi_histories/lingrad-mpi-np$np-n100000.csv" ] || fail "lingrad-mpi's np=$np history not kept"
+done
 grep -q 'PyTorch peer skipped: not run in tiny mode' "$tmp/log" || fail "no line saying the peer was skipped"
 
 "$python" - "$tmp/out/mpi_scaling.json" <<'PY' || exit 1

@@ -1,14 +1,14 @@
 #!/usr/bin/env python3
 """mpi_scaling.json and mpi_scaling.md from one bench/mpi_scaling.sh run.
 
-usage: mpi_scaling_report.py WORK_DIR OUT_DIR --mpiexec PATH --build DIR --size S
+usage: mpi_scaling_report.py WORK_DIR OUT_DIR --mpiexec PATH --histories DIR --size S
            --seconds T --lingrad-history N:true|false [--torch-skipped WHY]
 
 WORK_DIR holds raw.jsonl (one {"scenario", "round", "row"} per mpirun of
 lingrad-mpi-scaling), load-start and load-end (/proc/loadavg), stat-start and
-stat-end (/proc/stat's cpu line: the steal over the run), lingrad-np1.csv
-and lingrad-np2.csv (lingrad-mpi's histories) and, unless the peer was skipped,
-ddp_peer.json. Every ratio is of points measured in this run: a speed-up is
+stat-end (/proc/stat's cpu line: the steal over the run) and, unless the peer
+was skipped, ddp_peer.json; DIR holds lingrad-mpi-np1-nN.csv and
+lingrad-mpi-np2-nN.csv, lingrad-mpi's histories. Every ratio is of points measured in this run: a speed-up is
 against the np = 1 point of the same round, a split ratio is within one pair.
 """
 import argparse
@@ -153,16 +153,17 @@ def split(raw):
     return out
 
 
-def history_lingrad(work, spec):
+def history_lingrad(hist, spec):
     n, _, same = spec.partition(":")
     rows = []
     for np_ in (1, 2):
-        with open(os.path.join(work, f"lingrad-np{np_}.csv")) as f:
+        with open(os.path.join(hist, f"lingrad-mpi-np{np_}-n{n}.csv")) as f:
             rows.append(f.read().splitlines()[1:])
     diff = sum(a != b for a, b in zip(*rows))
     return {"impl": "lingrad_mpi", "n": int(n), "ranks": [1, 2], "epochs": len(rows[0]),
             "bitwise_equal": same == "true", "differing_epochs": diff,
-            "how": "cmp of lingrad-mpi train --history CSVs, np 1 vs 2, fused f32, 50 epochs"}
+            "how": "cmp of lingrad-mpi train --history CSVs, np 1 vs 2, fused f32, 50 epochs",
+            "files": [f"mpi_histories/lingrad-mpi-np{p}-n{n}.csv" for p in (1, 2)]}
 
 
 def pytorch(work, skipped):
@@ -173,7 +174,8 @@ def pytorch(work, skipped):
         d = json.load(f)
     for r in d["benchmarks"]:
         r["scenario"] = "pytorch"
-    hist = [dict(h, impl="pytorch_gloo") for h in d.get("history_identity", [])]
+    hist = [dict(h, impl="pytorch_gloo", files=[f"mpi_histories/ddp-np{w}-n{h['n']}.csv" for w in (1, 2)])
+            for h in d.get("history_identity", [])]
     return d["context"], d["benchmarks"], hist
 
 
@@ -281,7 +283,7 @@ def parse():
     p.add_argument("work")
     p.add_argument("out")
     p.add_argument("--mpiexec", required=True)
-    p.add_argument("--build", required=True)
+    p.add_argument("--histories", required=True)
     p.add_argument("--size", required=True)
     p.add_argument("--seconds", type=int, required=True)
     p.add_argument("--lingrad-history", required=True)
@@ -309,7 +311,7 @@ def main():
            "benchmarks": runs + summary["strong"] + summary["over"] + summary["weak"] + torch_rows,
            "summary": {k: v for k, v in summary.items() if k != "peer_rows"},
            "pytorch": torch_ctx,
-           "history_identity": [history_lingrad(args.work, args.lingrad_history)] + torch_hist}
+           "history_identity": [history_lingrad(args.histories, args.lingrad_history)] + torch_hist}
     with open(os.path.join(args.out, "mpi_scaling.json"), "w") as f:
         json.dump(doc, f, indent=1)
         f.write("\n")

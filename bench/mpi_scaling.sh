@@ -7,8 +7,8 @@
 # unless said): per-epoch time over repetitions and the exchange alone.
 #   strong  n fixed (10^8; quick 10^7), np = 1 .. nproc, 1 thread per rank
 #   weak    n per rank fixed (5*10^7; quick 5*10^6), np = 1 .. nproc
-#           (both in ROUNDS rounds of np = 1 .. nproc: speed-up and efficiency
-#           are per round against that round's np = 1, then the median)
+#           (both in ROUNDS rounds, np ascending, then descending, ...: speed-up
+#           and efficiency are per round against that round's np = 1, then the median)
 #   split   the same cores as 1 rank x 2 threads (A) and 2 ranks x 1 thread (B),
 #           at 10^8, 10^7 and 10^5, as PAIRS pairs A B, B A, A B ...: B/A per pair
 #   over    np = nproc + 1 at the strong n, labelled oversubscribed (full only)
@@ -73,9 +73,12 @@ point() {
   "$py" -c 'import json,sys; r=json.loads(sys.argv[1]); print("  %-60s %12.1f us/epoch (%.1f-%.1f), exchange %.2f us x %g" % (r["name"], r["epoch_us"], r["epoch_us_min"], r["epoch_us_max"], r["exchange_us"], r["exchanges_per_epoch"]))' "$row"
 }
 
+# order ROUND: np = 1 .. cores, reversed in even rounds (a steady drift cancels)
+order() { if (($1 % 2)); then seq 1 "$cores"; else seq "$cores" -1 1; fi; }
+
 echo "== [1/5] strong scaling: n = $strong, np = 1..$cores, $rounds rounds"
 for ((r = 1; r <= rounds; r++)); do
-  for ((np = 1; np <= cores; np++)); do point strong "$r" "$np" 1 "$strong"; done
+  for np in $(order "$r"); do point strong "$r" "$np" 1 "$strong"; done
 done
 if ((over)); then
   echo "   oversubscribed: np = $((cores + 1)) on $cores cores"
@@ -84,7 +87,7 @@ fi
 
 echo "== [2/5] weak scaling: n = $weak per rank, np = 1..$cores, $rounds rounds"
 for ((r = 1; r <= rounds; r++)); do
-  for ((np = 1; np <= cores; np++)); do point weak "$r" "$np" 1 $((weak * np)); done
+  for np in $(order "$r"); do point weak "$r" "$np" 1 $((weak * np)); done
 done
 
 echo "== [3/5] 1 rank x 2 threads (A) against 2 ranks x 1 thread (B), $pairs pairs AB BA ... each"

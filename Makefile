@@ -3,6 +3,10 @@
 #   make test     build, then run every test
 #   make bench    build, then run the benchmark suite into results/<host>-<date>/
 #   make bench-quick  a subset of it, in about 20 s (README.md)
+#   make bench-mpi    lingrad over MPI ranks: strong and weak scaling, 1 rank x 2
+#                 threads against 2 ranks x 1 thread, the exchange's cost, and the
+#                 PyTorch gloo peer, into results/<host>-<date>/mpi_scaling.*
+#                 (MPI_SIZE=quick for a shorter run; docs/mpi.md)
 #   make bench-check     the CI performance gate against results/baseline/
 #   make bench-baseline  re-measure that baseline (see docs/performance-gate.md: when and why)
 #   make asan     build and test under AddressSanitizer + UBSan (build-asan/)
@@ -18,7 +22,7 @@
 #                 under qemu-aarch64 (build-neon/)
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: cpus tsan fuzz all deps bench-deps check-deps test bench bench-quick bench-check bench-baseline asan clang neon clean
+.PHONY: cpus tsan fuzz all deps bench-deps check-deps test bench bench-quick bench-mpi bench-check bench-baseline asan clang neon clean
 PYTHON ?= $(shell test -x /usr/bin/python3 && echo /usr/bin/python3 || echo python3)
 
 all: deps build/CMakeCache.txt
@@ -41,6 +45,11 @@ bench: bench-deps all
 
 bench-quick: bench-deps all
 	bench/run.sh build quick
+
+# The results directory as bench/run.sh names it: LINGRAD_RESULTS, or the host and date.
+MPI_SIZE ?=
+bench-mpi: bench-deps all
+	bench/mpi_scaling.sh build "$${LINGRAD_RESULTS:-results/$$(hostname -s)-$$(date -u +%Y-%m-%d)$(if $(MPI_SIZE),-$(MPI_SIZE))}" $(MPI_SIZE)
 
 check-deps:
 	@scripts/install-deps.sh check

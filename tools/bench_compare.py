@@ -308,9 +308,19 @@ def main(argv):
         print(f"bench-compare: {e}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("\nbench-compare: interrupted: no result written; the work tree was not touched "
-              "(builds live in build-revs/)", file=sys.stderr)
-        return 130
+        return interrupted()
+    except subprocess.CalledProcessError as e:
+        if e.returncode < 0:  # the benchmark died of the same Ctrl-C
+            return interrupted()
+        print(f"bench-compare: a measurement failed (exit {e.returncode}): {' '.join(map(str, e.cmd))}; "
+              "its output is in the .log beside the result", file=sys.stderr)
+        return 2
+
+
+def interrupted():
+    print("\nbench-compare: interrupted: no result written; the work tree was not touched "
+          "(builds live in build-revs/)", file=sys.stderr)
+    return 130
 
 
 if __name__ == "__main__":

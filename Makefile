@@ -9,6 +9,8 @@
 #                 (MPI_SIZE=quick for a shorter run; docs/mpi.md)
 #   make bench-check     the CI performance gate against results/baseline/
 #   make bench-baseline  re-measure that baseline (see docs/performance-gate.md: when and why)
+#   make bench-compare BASE=rev [PAIRS=10]  paired runs of BASE and HEAD on this machine,
+#                 judged against HEAD's own A/A noise (docs/perf-tracking-compare.md)
 #   make asan     build and test under AddressSanitizer + UBSan (build-asan/)
 #   make clang    build and test with clang, warnings as errors (build-clang/)
 #   make tsan     build and test under ThreadSanitizer: clang, libomp and LLVM's
@@ -22,7 +24,7 @@
 #                 under qemu-aarch64 (build-neon/)
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: cpus tsan fuzz all deps bench-deps check-deps test bench bench-quick bench-mpi bench-check bench-baseline asan clang neon clean
+.PHONY: cpus tsan fuzz all deps bench-deps check-deps test bench bench-quick bench-mpi bench-check bench-baseline bench-compare asan clang neon clean
 PYTHON ?= $(shell test -x /usr/bin/python3 && echo /usr/bin/python3 || echo python3)
 
 all: deps build/CMakeCache.txt
@@ -59,6 +61,12 @@ bench-check: check-deps all
 
 bench-baseline: check-deps all
 	$(PYTHON) tools/bench_check.py baseline build
+
+# Builds BASE and HEAD itself (tools/rev_build.py, under build-revs/): no 'all'.
+PAIRS ?= 10
+bench-compare: check-deps
+	@test -n "$(BASE)" || { echo "make bench-compare: give the commit to compare with: BASE=rev (e.g. BASE=origin/main)"; exit 2; }
+	$(PYTHON) tools/bench_compare.py "$(BASE)" --pairs $(PAIRS) $(if $(OUT),--out "$(OUT)") $(if $(FLOOR),--floor $(FLOOR))
 
 asan: deps
 	cmake --preset asan

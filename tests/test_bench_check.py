@@ -212,6 +212,20 @@ class Verdicts(unittest.TestCase):
         self.assertEqual({r[0]: r[4] for r in rows}["instructions_per_element_avx2_f32"], "REGRESSED")
         self.assertNotIn("instructions_per_element_avx2_f32", bench_check.failed_ratio_gates(rows))
 
+    def test_simd_invariant_floors_are_half_the_lanes_and_catch_a_scalar_loop(self):
+        counts = {"instructions_per_element_scalar_f32": 15.07, "instructions_per_element_avx2_f32": 1.12,
+                  "instructions_per_element_scalar_f64": 13.07, "instructions_per_element_avx2_f64": 13.0}
+        inv = bench_check.simd_invariants(counts)
+        gates = bench_check.simd_gates(inv)
+        self.assertEqual({n: g[1] for n, g in gates.items()},
+                         {"simd_scalar_over_avx2_instructions_f32": 4.0,
+                          "simd_scalar_over_avx2_instructions_f64": 2.0})
+        verdict = {r[0]: r[4] for r in bench_check.judge(gates, inv, ZEN3)}
+        self.assertEqual(verdict, {"simd_scalar_over_avx2_instructions_f32": "ok",
+                                   "simd_scalar_over_avx2_instructions_f64": "REGRESSED"})
+        rows = bench_check.judge(gates, inv, ZEN3)
+        self.assertEqual(bench_check.failed_ratio_gates(rows), [])  # exact: no second run
+
     def test_merge_keeps_the_best_of_both_runs(self):
         a = {"r": {"real_time": 10.0, "items_per_second": 5.0, "bytes_per_second": 40.0}}
         b = {"r": {"real_time": 8.0, "items_per_second": 4.0, "bytes_per_second": 50.0},

@@ -83,12 +83,30 @@ fi
 [ "$("$py" -c 'import json,sys; print(" ".join(json.loads(l)["commit"] for l in open(sys.argv[1])))' "$hist")" \
   = "$c1 $(g rev-parse HEAD~2) $c2 $c3" ] || { echo "FAIL: lines not in commit order"; exit 1; }
 
-state() { g rev-parse HEAD; g symbolic-ref HEAD; g status --porcelain; g worktree list --porcelain | grep -c '^worktree'; }
+state() { g rev-parse HEAD; g symbolic-ref HEAD; g status --porcelain; g worktree list --porcelain | grep "^worktree" | grep -v "$LINGRAD_REV_CACHE/[0-9a-f]\{40\}/src$" || true; }
 before=$(state)
 "$py" "$src/tools/bench_bisect.py" "$c1" "$c3" instructions_per_element_avx2_f32 --repo "$repo" | tee "$t/bisect.log"
 grep -q "first bad commit: $c2 " "$t/bisect.log" || { echo "FAIL: bench-bisect did not name c2 ($c2)"; exit 1; }
 [ "$(state)" = "$before" ] || { echo "FAIL: the repository changed:"; diff <(echo "$before") <(state); exit 1; }
 if g bisect log >/dev/null 2>&1; then echo "FAIL: a bisection is left open"; exit 1; fi
+
+# SIGTERM while git bisect runs (building c2: its build is dropped first): the
+# repository is as it was, no worktree or bisection is left behind.
+for c in "$c2" "$(g rev-parse HEAD~2)"; do
+  "$py" -c 'import sys; sys.path.insert(0, sys.argv[1]); import rev_build; rev_build.drop(sys.argv[2], sys.argv[3])' \
+    "$src/tools" "$c" "$repo"; done
+before=$(state)
+"$py" "$src/tools/bench_bisect.py" "$c1" "$c3" instructions_per_element_avx2_f32 --repo "$repo" >"$t/term.log" 2>&1 &
+pid=$!
+for _ in $(seq 600); do [ -d "$LINGRAD_REV_CACHE/$c2/src" ] && break; sleep 0.1; done
+sleep 1
+kill -TERM "$pid"
+rc=0; wait "$pid" || rc=$?
+[ "$rc" -eq 130 ] && grep -q "interrupted; the repository is as it was" "$t/term.log" ||
+  { echo "FAIL: interrupted bench-bisect exited $rc"; cat "$t/term.log"; exit 1; }
+[ "$(state)" = "$before" ] || { echo "FAIL: SIGTERM left the repository changed:"; diff <(echo "$before") <(state); exit 1; }
+if g bisect log >/dev/null 2>&1; then echo "FAIL: SIGTERM left a bisection open"; exit 1; fi
+ls -d "$LINGRAD_REV_CACHE"/bisect-* 2>/dev/null && { echo "FAIL: SIGTERM left the bisect worktree"; exit 1; }
 
 # Nothing to bisect between two commits of equal counts.
 if "$py" "$src/tools/bench_bisect.py" "$c2" "$c3" instructions_per_element_avx2_f32 --repo "$repo" >"$t/none.log"; then

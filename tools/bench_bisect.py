@@ -144,14 +144,22 @@ def hold_signals():
 def run_bisect(wt, state):
     """(exit status, output) of `git bisect run` of our step, its test lines shown
     as they come (git's own chatter about revisions left is dropped)."""
+    # A session of its own, so that on Ctrl-C or SIGTERM the whole bisection
+    # (git, the step, valgrind, a build) is stopped before its worktree goes.
     p = subprocess.Popen(["git", "-C", wt, "bisect", "run", sys.executable, os.path.abspath(__file__),
-                          "--step", state], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                          "--step", state], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                         start_new_session=True)
     out = []
-    for line in p.stdout:
-        out.append(line)
-        if line.startswith(("bench-bisect:", "rev_build:")):
-            print(line, end="", flush=True)
-    return p.wait(), "".join(out)
+    try:
+        for line in p.stdout:
+            out.append(line)
+            if line.startswith(("bench-bisect:", "rev_build:")):
+                print(line, end="", flush=True)
+        return p.wait(), "".join(out)
+    except BaseException:
+        os.killpg(p.pid, signal.SIGTERM)
+        p.wait()
+        raise
 
 
 def bisect(good, bad, gate, repo, runs, reps):

@@ -50,11 +50,12 @@ def plot(name, points, lines, floor, steps, path):
     hi = [max(m.get("reps") or [m["value"]]) - m["value"] for _, _, m in points]
     fig, ax = plt.subplots(figsize=(max(6.0, 0.12 * len(lines) + 3), 3.6), dpi=100)
     ax.errorbar(xs, ys, yerr=[lo, hi], fmt="o-", ms=3, lw=1, capsize=2)
-    for s in steps:
+    for k, s in enumerate(steps):
         x = points[s.index][0]
         ax.axvline(x - 0.5, color="tab:red", ls="--", lw=1)
-        ax.annotate(f"{100 * s.relative:+.1f}% at {points[s.index][1]['short']}", (x - 0.5, s.after),
-                    xytext=(4, 6), textcoords="offset points", color="tab:red", fontsize=8)
+        # in axes height, staggered: a label at the new level runs off the top or into the data
+        ax.text(x - 0.3, 0.95 - 0.09 * (k % 3), f"{100 * s.relative:+.1f}% at {points[s.index][1]['short']}",
+                transform=ax.get_xaxis_transform(), color="tab:red", fontsize=8, va="top")
     every = max(1, len(lines) // 40)
     ax.set_xticks(range(0, len(lines), every))
     ax.set_xticklabels([lines[i]["short"] for i in range(0, len(lines), every)], rotation=90,

@@ -38,8 +38,10 @@ import machine_class  # noqa: E402
 import rev_build  # noqa: E402
 
 TOOLS = os.path.dirname(os.path.abspath(__file__))
-# Benchmarks of other engineers on this machine: ratios measured beside them are noise.
-BUSY = "lingrad-mpi-scaling|lingrad-bench|bench_compare"
+# Benchmarks of others on this machine: ratios measured beside them are noise.
+# Matched on the program (argv[0], or the script a Python runs), not anywhere in
+# a command line: a shell loop that greps for these names is not a benchmark.
+BUSY = ("lingrad-bench", "lingrad-mpi-scaling", "bench_compare.py")
 
 
 def git(repo, *args):
@@ -86,10 +88,23 @@ def modes_of(build):
     return tuple(ok)
 
 
+def busy_pids():
+    pids = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                argv = [a.decode(errors="replace") for a in f.read().split(b"\0") if a]
+        except OSError:
+            continue  # gone, or not ours to read
+        progs = [os.path.basename(a) for a in argv[:2]]
+        if int(pid) != os.getpid() and any(p in BUSY for p in progs):
+            pids.append(pid)
+    return pids
+
+
 def wait_for_quiet():
     while True:
-        r = subprocess.run(["pgrep", "-f", BUSY], capture_output=True, text=True)
-        others = [p for p in r.stdout.split() if int(p) != os.getpid()]
+        others = busy_pids()
         if not others:
             return
         print(f"bench-history: another benchmark runs (pids {' '.join(others)}): waiting 30 s", flush=True)

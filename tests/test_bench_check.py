@@ -96,6 +96,22 @@ class Limits(unittest.TestCase):
     def tearDown(self):
         self.tmp.cleanup()
 
+    def check_output(self, counts):
+        out = io.StringIO()
+        with mock.patch.object(bench_check, "run_bench", return_value=(ZEN3, {})), \
+                mock.patch.object(bench_check, "instructions", return_value=counts), \
+                mock.patch.object(bench_check, "compare_times"), mock.patch("sys.stdout", new=out):
+            bench_check.check_in("build", self.root, self.root)
+        return {line.split()[0]: line for line in out.getvalue().splitlines() if line.startswith("simd_")}
+
+    def test_check_prints_the_simd_invariants_and_fails_a_scalar_avx2_table(self):
+        good = dict(INSTR, instructions_per_element_scalar_f64=13.07, instructions_per_element_avx2_f64=2.09)
+        rows = self.check_output(good)
+        self.assertRegex(rows["simd_scalar_over_avx2_instructions_f32"], r" 13\.64 +>= 4 \(8 lanes / 2\) +ok$")
+        self.assertRegex(rows["simd_scalar_over_avx2_instructions_f64"], r" 6\.254 +>= 2 \(4 lanes / 2\) +ok$")
+        rows = self.check_output(dict(good, instructions_per_element_avx2_f32=14.1))
+        self.assertTrue(rows["simd_scalar_over_avx2_instructions_f32"].endswith("REGRESSED"))
+
     def test_known_class_gets_its_baseline_less_the_threshold(self):
         notes, gates = bench_check.gates_for("AuthenticAMD-25-17-avx512", ZEN4, self.root)
         self.assertIn("baseline of class AuthenticAMD-25-17-avx512", notes[0])

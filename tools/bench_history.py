@@ -68,7 +68,15 @@ def machine():
     may predate lingrad's CPU identification."""
     if os.environ.get(machine_class.OVERRIDE):
         return machine_class.from_info("")
-    build = rev_build.build_rev("HEAD", TOOLS)
+    keep = os.environ.get("LINGRAD_REV_TARGETS")
+    os.environ["LINGRAD_REV_TARGETS"] = "lingrad_cli"  # `lingrad info` is all it needs
+    try:
+        build = rev_build.build_rev("HEAD", TOOLS)
+    finally:
+        if keep is None:
+            del os.environ["LINGRAD_REV_TARGETS"]
+        else:
+            os.environ["LINGRAD_REV_TARGETS"] = keep
     info = subprocess.run([os.path.join(build, "lingrad"), "info"], check=True,
                           capture_output=True, text=True).stdout
     cls = machine_class.from_info(info)

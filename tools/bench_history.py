@@ -223,7 +223,11 @@ def main(argv):
     opt = lambda name, default: args[args.index(name) + 1] if name in args else default
     repo = opt("--repo", ".")
     out = opt("--out", os.path.join(git(repo, "rev-parse", "--show-toplevel"), "results", "history"))
-    run(args[0], repo, out, int(opt("--reps", "3")), "--ratios" in args)
+    try:
+        run(args[0], repo, out, int(opt("--reps", "3")), "--ratios" in args)
+    except KeyboardInterrupt:
+        print("bench-history: interrupted; the lines of the commits measured so far are kept", file=sys.stderr)
+        return 130
     if "--no-report" not in args:
         import history_report
         history_report.write_report(out)

@@ -197,7 +197,7 @@ def bisect(good, bad, gate, repo, runs, reps):
             raise SystemExit("bench-bisect: git bisect run did not name one commit (skipped commits?): "
                              "see its output above")
         sha = first.stdout.strip()
-        log(f"first bad commit: {sha} {subject(repo, sha)[8:]}")
+        log(f"first bad commit: {sha} {subject(repo, sha).split(' ', 1)[1][:120]}")
         return sha
     finally:
         hold_signals()

@@ -50,12 +50,12 @@ def plot(name, points, lines, floor, steps, path):
     hi = [max(m.get("reps") or [m["value"]]) - m["value"] for _, _, m in points]
     fig, ax = plt.subplots(figsize=(max(6.0, 0.12 * len(lines) + 3), 3.6), dpi=100)
     ax.errorbar(xs, ys, yerr=[lo, hi], fmt="o-", ms=3, lw=1, capsize=2)
-    for k, s in enumerate(steps):
+    for s in steps:
         x = points[s.index][0]
         ax.axvline(x - 0.5, color="tab:red", ls="--", lw=1)
-        # in axes height, staggered: a label at the new level runs off the top or into the data
-        ax.text(x - 0.3, 0.95 - 0.09 * (k % 3), f"{100 * s.relative:+.1f}% at {points[s.index][1]['short']}",
-                transform=ax.get_xaxis_transform(), color="tab:red", fontsize=8, va="top")
+        # upright along its line: steps a commit or two apart would overlap side by side
+        ax.text(x - 0.35, 0.97, f"{100 * s.relative:+.1f}% at {points[s.index][1]['short']}", rotation=90,
+                transform=ax.get_xaxis_transform(), color="tab:red", fontsize=7, va="top", ha="left")
     every = max(1, len(lines) // 40)
     ax.set_xticks(range(0, len(lines), every))
     ax.set_xticklabels([lines[i]["short"] for i in range(0, len(lines), every)], rotation=90,
@@ -128,7 +128,7 @@ PAGE = """<!DOCTYPE html>
 table{{border-collapse:collapse}}td,th{{border:1px solid #ccc;padding:2px 6px;font-size:90%;text-align:left}}
 img{{max-width:100%}}</style></head><body>
 <h1>lingrad performance history</h1>
-<p>The gate's metrics per commit (<code>make bench-history</code>, docs/perf-tracking-history.md):
+<p>The gate's metrics per commit (<code>make bench-history</code>, <a href='../../docs/perf-tracking-history.md'>docs/perf-tracking-history.md</a>):
 callgrind instruction counts, the scalar/SIMD invariants and, where measured, same-run ratios; never
 raw times. A step is a change point whose level differs by more than the metric's noise floor and
 lasts two or more commits on each side (tools/perf_changepoint.py).</p>

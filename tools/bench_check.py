@@ -69,7 +69,7 @@ EPOCH_MODES, EPOCH_ISA = ("fused", "eager", "graph"), "avx2"
 EPOCH_N, EPOCH_EPOCHS = 100, 1000
 SIMD = ("avx2", "avx512", "neon")
 # Lanes per vector of the SIMD tables callgrind counts. Floor of the invariant:
-# half of them. Measured on a Zen 3 (GNU 12.2): 13.4 for f32 (8 lanes; the scalar
+# half of them. Measured on AuthenticAMD-23-1-avx2 (GNU 12.2): 13.4 for f32 (8 lanes; the scalar
 # loop spends ~15 instructions per element, the AVX2 one 1.12 with its overhead
 # shared by 32 elements) and 6.2 for f64 (4 lanes): 3.4x and 3.1x above the
 # floor, room for another compiler; a scalar loop in the SIMD slot reads ~1.

@@ -176,12 +176,13 @@ def load(path):
 def in_commit_order(lines, repo):
     """Lines sorted by the repository's topological order (oldest first); commits
     it does not know keep their date order after those it does."""
-    known = [ln["commit"] for ln in lines
-             if subprocess.run(["git", "-C", repo, "cat-file", "-e", ln["commit"] + "^{commit}"],
-                               capture_output=True).returncode == 0]
+    shas = sorted({ln["commit"] for ln in lines})
+    r = subprocess.run(["git", "-C", repo, "cat-file", "--batch-check=%(objectname) %(objecttype)"],
+                       input="".join(f"{sha}\n" for sha in shas), capture_output=True, text=True, check=True)
+    known = [w[0] for w in (line.split() for line in r.stdout.splitlines()) if w[-1] == "commit"]
     order = {}
     if known:
-        walk = git(repo, "rev-list", "--topo-order", "--reverse", *sorted(set(known))).split()
+        walk = git(repo, "rev-list", "--topo-order", "--reverse", *known).split()
         order = {sha: i for i, sha in enumerate(walk)}
     return sorted(lines, key=lambda ln: (ln["commit"] not in order, order.get(ln["commit"], 0), ln["date"]))
 

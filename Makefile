@@ -11,6 +11,9 @@
 #   make bench-baseline  re-measure that baseline (see docs/performance-gate.md: when and why)
 #   make bench-compare BASE=rev [PAIRS=10]  paired runs of BASE and HEAD on this machine,
 #                 judged against HEAD's own A/A noise (docs/perf-tracking-compare.md)
+#   make bench-history REVS=A..B [RATIOS=1] [REPS=3]  the gate's metrics per commit into
+#                 results/history/<class>.jsonl, and its report (docs/perf-tracking-history.md)
+#   make bench-bisect GOOD=rev BAD=rev GATE=metric  the first commit that moved a gate metric
 #   make asan     build and test under AddressSanitizer + UBSan (build-asan/)
 #   make clang    build and test with clang, warnings as errors (build-clang/)
 #   make tsan     build and test under ThreadSanitizer: clang, libomp and LLVM's
@@ -24,7 +27,7 @@
 #                 under qemu-aarch64 (build-neon/)
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: cpus tsan fuzz all deps bench-deps check-deps test bench bench-quick bench-mpi bench-check bench-baseline bench-compare asan clang neon clean
+.PHONY: cpus tsan fuzz all deps bench-deps check-deps test bench bench-quick bench-mpi bench-check bench-baseline bench-compare bench-history bench-bisect asan clang neon clean
 PYTHON ?= $(shell test -x /usr/bin/python3 && echo /usr/bin/python3 || echo python3)
 
 all: deps build/CMakeCache.txt
@@ -67,6 +70,19 @@ PAIRS ?= 10
 bench-compare: check-deps
 	@test -n "$(BASE)" || { echo "make bench-compare: give the commit to compare with: BASE=rev (e.g. BASE=origin/main)"; exit 2; }
 	$(PYTHON) tools/bench_compare.py "$(BASE)" --pairs $(PAIRS) $(if $(OUT),--out "$(OUT)") $(if $(FLOOR),--floor $(FLOOR))
+
+# Instruction counts only by default (~25 s a commit, load does not move them);
+# RATIOS=1 adds the same-run ratios (~1 min more a commit, a quiet machine only).
+RATIOS ?= 0
+REPS ?= 3
+bench-history: check-deps
+	@test -n "$(REVS)" || { echo "make bench-history: name the commits, e.g. REVS=HEAD~10..HEAD"; exit 2; }
+	$(PYTHON) tools/bench_history.py $(REVS) --reps $(REPS) $(if $(filter 1,$(RATIOS)),--ratios)
+
+bench-bisect: check-deps
+	@test -n "$(GOOD)" -a -n "$(BAD)" -a -n "$(GATE)" || \
+	  { echo "make bench-bisect: GOOD=rev BAD=rev GATE=metric (e.g. instructions_per_element_avx2_f32)"; exit 2; }
+	$(PYTHON) tools/bench_bisect.py $(GOOD) $(BAD) $(GATE)
 
 asan: deps
 	cmake --preset asan

@@ -25,10 +25,10 @@ required=(cmake make gcc g++ libc6-dev libhwloc-dev hwloc pkg-config libbenchmar
 optional=()
 case "$level" in
   build) ;;
-  test) optional+=(python3-matplotlib python3-numpy openmpi-bin libopenmpi-dev) ;;
+  test) optional+=(python3-matplotlib python3-numpy python3-pytest valgrind openmpi-bin libopenmpi-dev) ;;
   bench) required+=(g++ libbenchmark-dev python3-matplotlib) optional+=(python3-torch) ;;
   fuzz) required+=(clang libclang-rt-14-dev libomp-dev) ;;
-  check) required+=(g++ libbenchmark-dev valgrind libbenchmark-tools python3-scipy) ;;
+  check) required+=(g++ libbenchmark-dev valgrind libbenchmark-tools python3-scipy python3-pytest) ;;
   ci) required+=(clang libomp-dev python3-matplotlib) ;;
   neon) required+=(gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user) ;;
   cpus) required+=(qemu-user) ;;

@@ -96,6 +96,22 @@ class Limits(unittest.TestCase):
     def tearDown(self):
         self.tmp.cleanup()
 
+    def check_output(self, counts):
+        out = io.StringIO()
+        with mock.patch.object(bench_check, "run_bench", return_value=(ZEN3, {})), \
+                mock.patch.object(bench_check, "instructions", return_value=counts), \
+                mock.patch.object(bench_check, "compare_times"), mock.patch("sys.stdout", new=out):
+            bench_check.check_in("build", self.root, self.root)
+        return {line.split()[0]: line for line in out.getvalue().splitlines() if line.startswith("simd_")}
+
+    def test_check_prints_the_simd_invariants_and_fails_a_scalar_avx2_table(self):
+        good = dict(INSTR, instructions_per_element_scalar_f64=13.07, instructions_per_element_avx2_f64=2.09)
+        rows = self.check_output(good)
+        self.assertRegex(rows["simd_scalar_over_avx2_instructions_f32"], r" 13\.64 +>= 4 \(8 lanes / 2\) +ok$")
+        self.assertRegex(rows["simd_scalar_over_avx2_instructions_f64"], r" 6\.254 +>= 2 \(4 lanes / 2\) +ok$")
+        rows = self.check_output(dict(good, instructions_per_element_avx2_f32=14.1))
+        self.assertTrue(rows["simd_scalar_over_avx2_instructions_f32"].endswith("REGRESSED"))
+
     def test_known_class_gets_its_baseline_less_the_threshold(self):
         notes, gates = bench_check.gates_for("AuthenticAMD-25-17-avx512", ZEN4, self.root)
         self.assertIn("baseline of class AuthenticAMD-25-17-avx512", notes[0])
@@ -211,6 +227,20 @@ class Verdicts(unittest.TestCase):
         rows = bench_check.judge(self.GATES, {"instructions_per_element_avx2_f32": 1.2}, ZEN4)
         self.assertEqual({r[0]: r[4] for r in rows}["instructions_per_element_avx2_f32"], "REGRESSED")
         self.assertNotIn("instructions_per_element_avx2_f32", bench_check.failed_ratio_gates(rows))
+
+    def test_simd_invariant_floors_are_half_the_lanes_and_catch_a_scalar_loop(self):
+        counts = {"instructions_per_element_scalar_f32": 15.07, "instructions_per_element_avx2_f32": 1.12,
+                  "instructions_per_element_scalar_f64": 13.07, "instructions_per_element_avx2_f64": 13.0}
+        inv = bench_check.simd_invariants(counts)
+        gates = bench_check.simd_gates(inv)
+        self.assertEqual({n: g[1] for n, g in gates.items()},
+                         {"simd_scalar_over_avx2_instructions_f32": 4.0,
+                          "simd_scalar_over_avx2_instructions_f64": 2.0})
+        verdict = {r[0]: r[4] for r in bench_check.judge(gates, inv, ZEN3)}
+        self.assertEqual(verdict, {"simd_scalar_over_avx2_instructions_f32": "ok",
+                                   "simd_scalar_over_avx2_instructions_f64": "REGRESSED"})
+        rows = bench_check.judge(gates, inv, ZEN3)
+        self.assertEqual(bench_check.failed_ratio_gates(rows), [])  # exact: no second run
 
     def test_merge_keeps_the_best_of_both_runs(self):
         a = {"r": {"real_time": 10.0, "items_per_second": 5.0, "bytes_per_second": 40.0}}

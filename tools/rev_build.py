@@ -9,6 +9,9 @@ checked out once, detached, at CACHE/<sha>/src (a `git worktree`, so the
 repository's own work tree is never touched) and built there with its own
 CMake presets; CACHE/<sha>/ok marks a finished build, so a second request costs
 nothing. CACHE is $LINGRAD_REV_CACHE, else REPO/build-revs (ignored by git).
+$LINGRAD_REV_TARGETS (space-separated) builds fewer targets, e.g. lingrad_cli
+alone where only instruction counts are wanted; ok lists what was built, so a
+later request for more builds the rest in the same tree.
 """
 import os
 import shutil
@@ -18,6 +21,10 @@ import sys
 # What the gate metrics need: the CLI (callgrind runs `lingrad train`) and the
 # benchmark suite. Older commits may lack a target: then everything is built.
 TARGETS = ("lingrad_cli", "lingrad_bench")
+
+
+def targets():
+    return tuple(os.environ.get("LINGRAD_REV_TARGETS", "").split()) or TARGETS
 
 
 def git(repo, *args):
@@ -52,19 +59,26 @@ def _checkout(repo, sha, src, quiet):
                    check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
-def _build(src, build, log, quiet):
+def _built(ok):
+    """The targets a finished build holds (an empty ok: the default set;
+    "all": everything, after an older target list failed)."""
+    with open(ok) as f:
+        return set(f.read().split()) or set(TARGETS)
+
+
+def _build(src, build, log, want):
     jobs = str(os.cpu_count() or 2)
-    with open(log, "w") as out:
+    with open(log, "a") as out:
         run = lambda *cmd: subprocess.run(cmd, cwd=src, stdout=out, stderr=subprocess.STDOUT).returncode
         if os.path.exists(os.path.join(src, "CMakePresets.json")):
             rc = run("cmake", "--preset", "release", "-DLINGRAD_MPI=OFF")
         else:
             rc = run("cmake", "-S", ".", "-B", build, "-DCMAKE_BUILD_TYPE=Release")
         if rc == 0:
-            rc = run("cmake", "--build", build, "-j", jobs, "--target", *TARGETS)
+            rc = run("cmake", "--build", build, "-j", jobs, "--target", *want)
             if rc != 0:  # an older target list: build what the commit builds
-                rc = run("cmake", "--build", build, "-j", jobs)
-    return rc
+                rc, want = run("cmake", "--build", build, "-j", jobs), ("all",)
+    return rc, want
 
 
 def build_rev(rev, repo=".", quiet=False):
@@ -74,14 +88,18 @@ def build_rev(rev, repo=".", quiet=False):
     root = os.path.join(cache_root(repo), sha)
     src, ok = os.path.join(root, "src"), os.path.join(root, "ok")
     build = os.path.join(src, "build")
-    if os.path.exists(ok) and os.path.exists(os.path.join(build, "lingrad")):
+    want = targets()
+    have = _built(ok) if os.path.exists(ok) else set()
+    if os.path.exists(os.path.join(build, "lingrad")) and ("all" in have or have >= set(want)):
         return build
     os.makedirs(root, exist_ok=True)
     _checkout(repo, sha, src, quiet)
-    _log(f"building {sha[:12]} (log: {root}/build.log)", quiet)
-    if _build(src, build, os.path.join(root, "build.log"), quiet) != 0:
+    _log(f"building {sha[:12]}: {' '.join(want)} (log: {root}/build.log)", quiet)
+    rc, done = _build(src, build, os.path.join(root, "build.log"), want)
+    if rc != 0:
         raise SystemExit(f"rev_build: {sha[:12]} does not build: see {root}/build.log")
-    open(ok, "w").close()
+    with open(ok, "w") as f:
+        f.write(" ".join(sorted(have | set(done))) + "\n")
     return build
 
 

@@ -138,8 +138,7 @@ static void check_ranks(size_t n, int nranks, lg_dtype dt, lg_mode mode, int thr
         pthread_join(tid[r], NULL);
         if (fail_rank >= 0) { /* every rank learns of the failure, whatever it was doing */
             CHECK(jobs[r].status == LG_EIO);
-            if (jobs[r].status == LG_OK)
-                lg_train_result_free(&jobs[r].res);
+            lg_train_result_free(&jobs[r].res); /* after every return (lingrad.h) */
             continue;
         }
         CHECK(jobs[r].status == LG_OK);

@@ -28,6 +28,7 @@
 #include "exec/kernel_ops.h"
 #include "exec/parallel.h"
 #include "kernels.h"
+#include "timing.h"
 
 enum { WAY_DIRECT, WAY_KOP_CALL, WAY_DRIVER, WAY_UNALIGNED, WAYS };
 static const char *const way_names[WAYS] = {"direct", "kop_call", "driver", "unaligned"};
@@ -42,19 +43,6 @@ typedef struct data {
     float *xu, *yu; /* 16 bytes past a 64-byte boundary */
     void *raw;
 } data;
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
 
 static int usage(const char *why)
 {
@@ -95,12 +83,12 @@ static lg_mse_sums call_way(int way, const lg_exec *ex, const data *d, size_t n)
 static double batch(int way, const lg_exec *ex, const data *d, size_t n)
 {
     size_t calls = 4000000 / n + 1;
-    double t0 = now();
+    double t0 = lg_bench_now();
     for (size_t c = 0; c < calls; c++) {
         lg_mse_sums s = call_way(way, ex, d, n);
         sink = s.r + s.rx + s.rr;
     }
-    return (double)calls * (double)n / (now() - t0) / 1e9;
+    return (double)calls * (double)n / (lg_bench_now() - t0) / 1e9;
 }
 
 static void report(const char *isa, size_t n, double rate[WAYS][MAX_ROUNDS], int rounds)
@@ -108,7 +96,7 @@ static void report(const char *isa, size_t n, double rate[WAYS][MAX_ROUNDS], int
     printf("%s, n = %zu, %d rounds (G elements/s: median, quartiles; ratio to direct):\n", isa, n,
            rounds);
     for (int w = 0; w < WAYS; w++)
-        qsort(rate[w], (size_t)rounds, sizeof(double), cmp_double);
+        qsort(rate[w], (size_t)rounds, sizeof(double), lg_bench_cmp_double);
     for (int w = 0; w < WAYS; w++)
         printf("  %-10s %7.2f (%.2f-%.2f)  %.3f\n", way_names[w], rate[w][rounds / 2],
                rate[w][rounds / 4], rate[w][3 * rounds / 4], rate[w][rounds / 2] / rate[WAY_DIRECT][rounds / 2]);

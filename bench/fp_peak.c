@@ -13,13 +13,7 @@
 #include <time.h>
 
 #include "kernels.h"
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
+#include "timing.h"
 
 enum { CHAINS = 12 };
 static const long ITERS = 50000000;
@@ -30,14 +24,14 @@ static double fma256(void)
     for (int i = 0; i < CHAINS; i++)
         a[i] = _mm256_set1_ps(1.0f + (float)i * 1e-3f);
     __m256 m = _mm256_set1_ps(0.9999f), c = _mm256_set1_ps(1e-6f);
-    double t0 = now();
+    double t0 = lg_bench_now();
     for (long k = 0; k < ITERS; k++) {
 #pragma GCC unroll 12
         for (int i = 0; i < CHAINS; i++)
             a[i] = _mm256_fmadd_ps(a[i], m, c);
         __asm__("" : "+x"(m)); /* keep the loop from being folded away */
     }
-    double t = now() - t0;
+    double t = lg_bench_now() - t0;
     float s = 0, o[8];
     for (int i = 0; i < CHAINS; i++)
         _mm256_storeu_ps(o, a[i]), s += o[0];
@@ -50,14 +44,14 @@ static double fma512(void)
     for (int i = 0; i < CHAINS; i++)
         a[i] = _mm512_set1_ps(1.0f + (float)i * 1e-3f);
     __m512 m = _mm512_set1_ps(0.9999f), c = _mm512_set1_ps(1e-6f);
-    double t0 = now();
+    double t0 = lg_bench_now();
     for (long k = 0; k < ITERS; k++) {
 #pragma GCC unroll 12
         for (int i = 0; i < CHAINS; i++)
             a[i] = _mm512_fmadd_ps(a[i], m, c);
         __asm__("" : "+v"(m));
     }
-    double t = now() - t0;
+    double t = lg_bench_now() - t0;
     float s = 0;
     for (int i = 0; i < CHAINS; i++)
         s += _mm512_reduce_add_ps(a[i]);

@@ -30,17 +30,11 @@
 #include "kernels.h"
 #include "kop_args.h"
 #include "lingrad.h"
+#include "timing.h"
 
 typedef struct bufs { void *x, *y, *out; } bufs;
 
 static volatile double sink;
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 /* One call on [0, n), its result (or an element it wrote) fed to the sink. */
 static void call(const lg_kernels *k, lg_dtype dt, lg_kop op, const bufs *b, size_t n)
@@ -53,29 +47,23 @@ static void call(const lg_kernels *k, lg_dtype dt, lg_kop op, const bufs *b, siz
         sink = dt == LG_F32 ? ((const float *)b->out)[n / 2] : ((const double *)b->out)[n / 2];
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
 /* Median, min and max of `reps` repetitions, in G elements/s. */
 static void measure(const lg_kernels *k, lg_dtype dt, lg_kop which, const bufs *b, size_t n,
                     int reps, double batch_s, double out[3])
 {
     call(k, dt, which, b, n); /* warm-up: caches, page tables, clocks */
-    double t0 = now();
+    double t0 = lg_bench_now();
     call(k, dt, which, b, n);
-    double one = now() - t0;
+    double one = lg_bench_now() - t0;
     long calls = one > 0 ? (long)(batch_s / one) + 1 : 1000;
     double rates[64];
     for (int r = 0; r < reps; r++) {
-        t0 = now();
+        t0 = lg_bench_now();
         for (long c = 0; c < calls; c++)
             call(k, dt, which, b, n);
-        rates[r] = (double)n * (double)calls / (now() - t0) / 1e9;
+        rates[r] = (double)n * (double)calls / (lg_bench_now() - t0) / 1e9;
     }
-    qsort(rates, (size_t)reps, sizeof rates[0], cmp_double);
+    qsort(rates, (size_t)reps, sizeof rates[0], lg_bench_cmp_double);
     out[0] = rates[reps / 2], out[1] = rates[0], out[2] = rates[reps - 1];
 }
 

@@ -31,6 +31,7 @@
 #include "core/error.h"
 #include "exec/ranks.h"
 #include "lingrad_mpi.h"
+#include "timing.h"
 
 #define PROG "lingrad-mpi-scaling"
 #define MAX_REPS 100
@@ -61,19 +62,6 @@ typedef struct sample {
     size_t n_per_rank;  /* the largest slice */
     lg_train_result last;
 } sample;
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static int cmp(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
 
 /* ---- options ---------------------------------------------------------------- */
 
@@ -214,11 +202,11 @@ static lg_status time_exchange(const lg_ranks *share, const lg_mse_sums *mine, l
 {
     if (MPI_Barrier(MPI_COMM_WORLD) != MPI_SUCCESS)
         return lg_fail(LG_EIO, "MPI_Barrier failed");
-    double t0 = now();
+    double t0 = lg_bench_now();
     lg_status s = LG_OK;
     for (long i = 0; i < calls && s == LG_OK; i++)
         s = share->gather(share, mine, all);
-    *per = (now() - t0) / (double)calls;
+    *per = (lg_bench_now() - t0) / (double)calls;
     s = lg_mpi_agree(MPI_COMM_WORLD, s);
     return s == LG_OK ? max_over_ranks(per) : s;
 }
@@ -232,7 +220,7 @@ typedef struct buffers {
 
 static lg_status setup(const config *c, const lg_ranks *share, buffers *b, sample *out)
 {
-    double t0 = now();
+    double t0 = lg_bench_now();
     lg_status s = make_slice(c, share, &b->x, &b->y);
     b->mine = calloc(share->blocks ? share->blocks : 1, sizeof *b->mine);
     b->all = calloc(share->total_blocks, sizeof *b->all);
@@ -240,7 +228,7 @@ static lg_status setup(const config *c, const lg_ranks *share, buffers *b, sampl
         s = lg_fail(LG_ENOMEM, "out of memory for %zu blocks' partials", share->total_blocks);
     for (size_t i = 0; s == LG_OK && i < share->blocks; i++)
         b->mine[i] = (lg_mse_sums){1.0 + (double)i, 0.5, 0.25}; /* any finite partials */
-    out->data_s = now() - t0;
+    out->data_s = lg_bench_now() - t0;
     s = lg_mpi_agree(MPI_COMM_WORLD, s);
     size_t begin, count;
     lg_mpi_ranks_slice(share, &begin, &count);
@@ -279,7 +267,7 @@ static stats stats_of(const double *v, int k)
 {
     double sorted[MAX_REPS];
     memcpy(sorted, v, (size_t)k * sizeof *v);
-    qsort(sorted, (size_t)k, sizeof *sorted, cmp);
+    qsort(sorted, (size_t)k, sizeof *sorted, lg_bench_cmp_double);
     double med = k % 2 ? sorted[k / 2] : 0.5 * (sorted[k / 2 - 1] + sorted[k / 2]);
     return (stats){med, sorted[0], sorted[k - 1]};
 }

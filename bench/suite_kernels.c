@@ -18,6 +18,7 @@
 #include "kop_args.h"
 #include "ref_sums.h"
 #include "exec/topology.h"
+#include "timing.h"
 
 typedef struct kbench {
     const lg_bench_data *d;
@@ -66,20 +67,13 @@ static void err_counters(lg_bench_state *st, const kbench *b)
         lg_bench_counter(st, "rel_err", lg_bench_rel_err(got.r, ref->dot), 0);
 }
 
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 /* Bytes/s of the two-array read on this data: best of a few untimed calls. */
 static double probe_read(const kbench *b)
 {
     int calls = b->n >= 10000000 ? 1 : 5;
     double best = 1e30;
     for (int i = 0; i < calls; i++) {
-        double t0 = now(), sink = run(b, LG_KOP_DOT, &b->best), t = now() - t0;
+        double t0 = lg_bench_now(), sink = run(b, LG_KOP_DOT, &b->best), t = lg_bench_now() - t0;
         lg_bench_do_not_optimize(&sink);
         best = t < best ? t : best;
     }
@@ -95,13 +89,13 @@ static void bm_kernel(lg_bench_state *st, void *arg)
      * the rows then carry the driver's cost as training pays it, without two
      * control-register writes per call that training does not make. */
     lg_fpmode mode = lg_fpmode_enter();
-    double t0 = now();
+    double t0 = lg_bench_now();
     for (size_t k; (k = lg_bench_batch(st)) != 0;)
         for (size_t i = 0; i < k; i++) {
             double v = run(b, b->op, &b->ex);
             lg_bench_do_not_optimize(&v);
         }
-    double elapsed = now() - t0; /* the timed loop, as Google Benchmark's real time */
+    double elapsed = lg_bench_now() - t0; /* the timed loop, as Google Benchmark's real time */
     lg_fpmode_leave(mode);
     int64_t it = lg_bench_iterations(st), n = (int64_t)b->n;
     const lg_kop_info *about = lg_kop_about(b->op);

@@ -21,25 +21,13 @@
 
 #include "exec/exec.h"
 #include "exec/parallel.h"
+#include "timing.h"
 
 static volatile double sink;
 
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static int cmp(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
 static double median(double *v, int n)
 {
-    qsort(v, (size_t)n, sizeof *v, cmp);
+    qsort(v, (size_t)n, sizeof *v, lg_bench_cmp_double);
     return v[n / 2];
 }
 
@@ -52,7 +40,7 @@ typedef struct probe {
 /* Seconds per call, timing a batch of calls that lasts about 20 ms. */
 static double per_call(const lg_exec *ex, const probe *p)
 {
-    double t0 = now();
+    double t0 = lg_bench_now();
     long calls = 0;
     do {
         if (p->dot) {
@@ -62,8 +50,8 @@ static double per_call(const lg_exec *ex, const probe *p)
             sink = s.r + s.rx + s.rr;
         }
         calls++;
-    } while (now() - t0 < 0.02);
-    return (now() - t0) / (double)calls;
+    } while (lg_bench_now() - t0 < 0.02);
+    return (lg_bench_now() - t0) / (double)calls;
 }
 
 /* Interleaved medians of seconds per call for exec a and exec b. */
@@ -156,12 +144,12 @@ static void generation(size_t n, int reps)
     double t[64];
     for (int r = 0; r < reps; r++) {
         lg_tensor *x, *y;
-        double t0 = now();
+        double t0 = lg_bench_now();
         if (lg_make_linear(0.3, 0.5, n, 0.01, (uint64_t)r, LG_F32, &x, &y) != LG_OK) {
             fprintf(stderr, "lingrad-scaling: %s\n", lg_last_error());
             exit(1);
         }
-        t[r] = now() - t0;
+        t[r] = lg_bench_now() - t0;
         lg_tensor_free(x), lg_tensor_free(y);
     }
     printf("## 4. make_linear, %zu f32 points (x and y, %.1f GB), %d threads: median %.3f s "

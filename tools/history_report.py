@@ -40,14 +40,21 @@ def analyse(points):
     return perf_changepoint.detect(values, spreads)
 
 
+def bar_extent(m):
+    """(below, above) the value: the bar covers the repetitions and the value itself.
+    A ratio gate's value is the ratio of each row's best repetition, not one of the
+    per-repetition ratios, so it may lie outside their range."""
+    span = (m.get("reps") or []) + [m["value"]]
+    return m["value"] - min(span), max(span) - m["value"]
+
+
 def plot(name, points, lines, floor, steps, path):
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     xs = [pos for pos, _, _ in points]
     ys = [m["value"] for _, _, m in points]
-    lo = [m["value"] - min(m.get("reps") or [m["value"]]) for _, _, m in points]
-    hi = [max(m.get("reps") or [m["value"]]) - m["value"] for _, _, m in points]
+    lo, hi = zip(*(bar_extent(m) for _, _, m in points))
     fig, ax = plt.subplots(figsize=(max(6.0, 0.12 * len(lines) + 3), 3.6), dpi=100)
     ax.errorbar(xs, ys, yerr=[lo, hi], fmt="o-", ms=3, lw=1, capsize=2)
     for s in steps:

@@ -95,17 +95,44 @@ def context_from_info(build):
     return ctx
 
 
+def modes_of(build):
+    """The training modes this commit's CLI accepts (graph mode came later)."""
+    ok = []
+    for mode in bench_check.EPOCH_MODES:
+        r = subprocess.run([os.path.join(build, "lingrad"), "train", "--size", "10", "--epochs", "1",
+                            "--every", "0", "--mode", mode], capture_output=True)
+        if r.returncode == 0:
+            ok.append(mode)
+    return tuple(ok)
+
+
+def instructions_of_modes(build, ctx):
+    """(metrics, missing): the instruction gates, the per-epoch ones only for the
+    modes the commit has; what a gate needs that the commit lacks is listed in
+    missing, with why, not made up (an older BASE, a history's early commits)."""
+    modes, keep = modes_of(build), bench_check.EPOCH_MODES
+    bench_check.EPOCH_MODES = modes
+    try:
+        metrics = instruction_metrics(build, ctx)
+    finally:
+        bench_check.EPOCH_MODES = keep
+    missing = {bench_check.epoch_gate(m, dt): f"lingrad train has no --mode {m} at this commit"
+               for m in keep if m not in modes for dt in ("f32", "f64")}
+    return metrics, missing
+
+
 def measure(build, reps=5, ratios=True, instructions=True):
-    ctx, metrics = ({}, {})
+    ctx, metrics, missing = {}, {}, {}
     if ratios:
         ctx, metrics = ratio_metrics(build, reps)
     else:
         ctx = context_from_info(build)
     if instructions:
-        metrics.update(instruction_metrics(build, ctx))
+        counts, missing = instructions_of_modes(build, ctx)
+        metrics.update(counts)
         metrics.update(simd_invariants(metrics))
     return {"context": ctx, "class": machine_class.from_context(ctx) if ctx else "unknown",
-            "metrics": metrics}
+            "metrics": metrics, "missing": missing}
 
 
 def main(argv):

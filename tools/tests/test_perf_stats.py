@@ -161,6 +161,13 @@ def test_compare_uses_thresholds_json_unless_a_floor_is_given():
         assert g["simd_scalar_over_avx2_instructions_f32"] == pytest.approx(math.log(1.02))
 
 
+def test_compare_defaults_to_a_ten_percent_floor_on_ratios():
+    assert bench_compare.parse(["HEAD"]).floor == 0.10
+    assert bench_compare.parse(["HEAD", "--floor", "0.25"]).floor == 0.25
+    with pytest.raises(bench_compare.UsageError):
+        bench_compare.parse(["HEAD", "--floor", "1"])
+
+
 def test_exact_gates_compare_against_two_percent():
     thr = math.log(1.02)
     name = "instructions_per_element_avx2_f32"
@@ -225,3 +232,34 @@ def test_from_info_without_a_model_line_is_unknown(no_override):
 def test_override_applies_to_info_too(monkeypatch):
     monkeypatch.setenv(machine_class.OVERRIDE, "ci/runner 7")
     assert machine_class.from_info(ZEN1_INFO) == "ci_runner_7"
+
+
+def stored_result(tmp_path, change):
+    """A bench-compare result file whose one ratio gate moved by `change`."""
+    import json
+    rng = random.Random(5)
+    doc = {"base": "a" * 40, "head": "b" * 40, "class": "t-class", "settings": {"floor": 0.1},
+           "gates": [{"gate": "avx2_over_scalar_fused_f32_L2", "kind": "paired",
+                      "aa_pairs": paired(rng, 6, 0.0, 0.005), "pairs": paired(rng, 10, change, 0.005)},
+                     {"gate": "instructions_per_element_avx2_f32", "kind": "exact",
+                      "base": 1.121, "head": 1.121}]}
+    path = tmp_path / "result.json"
+    path.write_text(json.dumps(doc))
+    return str(path)
+
+
+def test_rejudge_applies_another_floor_to_stored_pairs(tmp_path, capsys):
+    # An 8% drop, measured tightly: within the 10% default floor, beyond a 5% one.
+    path = stored_result(tmp_path, -0.08)
+    assert bench_compare.main(["bench_compare.py", "--rejudge", path]) == 0
+    assert bench_compare.main(["bench_compare.py", "--rejudge", path, "--floor", "0.05"]) == 1
+    assert "REGRESSION" in capsys.readouterr().out
+
+
+def test_rejudge_refuses_what_is_not_a_result(tmp_path, capsys):
+    bad = tmp_path / "bad.json"
+    bad.write_text("{}")
+    assert bench_compare.main(["bench_compare.py", "--rejudge", str(bad)]) == 2
+    assert "not a bench-compare result" in capsys.readouterr().err
+    assert bench_compare.main(["bench_compare.py", "HEAD", "--rejudge", str(bad)]) == 2
+    assert bench_compare.main(["bench_compare.py"]) == 2

@@ -25,6 +25,8 @@
 #                 models: qemu64 (no AVX) and max (AVX2+FMA, no AVX-512)
 #   make neon     cross-build for AArch64 and run the kernel and training tests
 #                 under qemu-aarch64 (build-neon/)
+# Also ctest's parallelism: no test asserts a time, and those that start MPI
+# ranks take turns (RESOURCE_LOCK mpi_ranks in tests/CMakeLists.txt).
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
 .PHONY: cpus tsan fuzz all deps bench-deps check-deps test bench bench-quick bench-mpi bench-check bench-baseline bench-compare bench-history bench-bisect asan clang neon clean
@@ -40,7 +42,7 @@ build/CMakeCache.txt:
 	cmake --preset release
 
 test: all
-	ctest --preset release
+	ctest --preset release -j $(JOBS)
 
 bench-deps:
 	@scripts/install-deps.sh bench
@@ -87,19 +89,19 @@ bench-bisect: check-deps
 asan: deps
 	cmake --preset asan
 	cmake --build --preset asan -j $(JOBS)
-	ctest --preset asan
+	ctest --preset asan -j $(JOBS)
 
 clang: deps
 	@scripts/install-deps.sh ci
 	cmake --preset clang
 	cmake --build --preset clang -j $(JOBS)
-	ctest --preset clang
+	ctest --preset clang -j $(JOBS)
 
 tsan:
 	@scripts/install-deps.sh fuzz
 	cmake --preset tsan
 	cmake --build --preset tsan -j $(JOBS)
-	ctest --preset tsan
+	ctest --preset tsan -j $(JOBS)
 
 FUZZ_SECONDS ?= 60
 fuzz:
@@ -127,7 +129,7 @@ neon:
 	@scripts/install-deps.sh neon
 	cmake --preset neon
 	cmake --build --preset neon -j $(JOBS)
-	ctest --preset neon
+	ctest --preset neon -j $(JOBS)
 
 clean:
 	rm -rf build build-asan build-clang build-neon build-fuzz build-tsan

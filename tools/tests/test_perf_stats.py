@@ -161,8 +161,8 @@ def test_compare_uses_thresholds_json_unless_a_floor_is_given():
         assert g["simd_scalar_over_avx2_instructions_f32"] == pytest.approx(math.log(1.02))
 
 
-def test_compare_defaults_to_a_ten_percent_floor_on_ratios():
-    assert bench_compare.parse(["HEAD"]).floor == 0.10
+def test_compare_defaults_to_a_five_percent_floor_on_ratios():
+    assert bench_compare.parse(["HEAD"]).floor == 0.05
     assert bench_compare.parse(["HEAD", "--floor", "0.25"]).floor == 0.25
     with pytest.raises(bench_compare.UsageError):
         bench_compare.parse(["HEAD", "--floor", "1"])
@@ -249,10 +249,10 @@ def stored_result(tmp_path, change):
 
 
 def test_rejudge_applies_another_floor_to_stored_pairs(tmp_path, capsys):
-    # An 8% drop, measured tightly: within the 10% default floor, beyond a 5% one.
+    # An 8% drop, measured tightly: beyond the 5% default floor, within a 10% one.
     path = stored_result(tmp_path, -0.08)
-    assert bench_compare.main(["bench_compare.py", "--rejudge", path]) == 0
-    assert bench_compare.main(["bench_compare.py", "--rejudge", path, "--floor", "0.05"]) == 1
+    assert bench_compare.main(["bench_compare.py", "--rejudge", path, "--floor", "0.10"]) == 0
+    assert bench_compare.main(["bench_compare.py", "--rejudge", path]) == 1
     assert "REGRESSION" in capsys.readouterr().out
 
 

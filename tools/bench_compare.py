@@ -12,7 +12,8 @@ usage: bench_compare.py BASE [--pairs N] [--aa-pairs N] [--reps N] [--out FILE]
 2. Instruction gates (callgrind, exact): measured once per commit and compared
    directly against bench-check's +2% (results/baseline/thresholds.json).
 3. A/A: HEAD against HEAD, --aa-pairs pairs (default 6). The noise floor of each
-   ratio gate is the widest median shift its bootstrap interval admits.
+   ratio gate is the 95% half-width of the A/B phase's median at the per-pair
+   noise the A/A pairs show (their median absolute deviation).
 4. A/B: --pairs pairs (default 10) of one benchmark process per side, alternating
    the order of each pair (BASE HEAD, HEAD BASE, ...: ABBA, so a drift in time
    cancels), each process a gate_metrics ratio run of --reps repetitions.
@@ -141,7 +142,7 @@ def judge_ratio(name, aa, ab, fixed, alpha):
         return dict(row, verdict="MISSING in head")
     if len(ab_ok) < MIN_PAIRS:
         return dict(row, verdict="not measured by base" if head_seen else "not measured")
-    floor = perf_stats.noise_floor(aa_ok, d) if len(aa_ok) >= 2 else None
+    floor = perf_stats.noise_floor(aa_ok, d, len(ab_ok)) if len(aa_ok) >= 2 else None
     thr = perf_stats.threshold(fixed, floor)
     row.update(perf_stats.summary(ab_ok, d), base=statistics.median(a for a, _ in ab_ok),
                head=statistics.median(b for _, b in ab_ok), aa_floor=floor, threshold=thr,

@@ -73,8 +73,8 @@ bench-compare: check-deps
 	@test -n "$(BASE)" || { echo "make bench-compare: give the commit to compare with: BASE=rev (e.g. BASE=origin/main)"; exit 2; }
 	$(PYTHON) tools/bench_compare.py "$(BASE)" --pairs $(PAIRS) $(if $(OUT),--out "$(OUT)") $(if $(FLOOR),--floor $(FLOOR))
 
-# Instruction counts only by default (~25 s a commit, load does not move them);
-# RATIOS=1 adds the same-run ratios (~1 min more a commit, a quiet machine only).
+# Instruction counts only by default (~20 s a commit, load does not move them);
+# RATIOS=1 adds the same-run ratios (~10 s more a commit at REPS=3, a quiet machine only).
 RATIOS ?= 0
 REPS ?= 3
 bench-history: check-deps

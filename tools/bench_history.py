@@ -6,7 +6,7 @@ usage: bench_history.py REVS [--reps N] [--ratios] [--out DIR] [--repo REPO] [--
          first (A is included, unlike git's A..B, so a history starts at the commit
          it names); or a single commit.
   --ratios   also the same-run ratio gates (one interleaved lingrad-bench run of N
-         repetitions per commit, ~25 s more each, and only on a quiet machine);
+         repetitions per commit, ~10 s more each at 3, and only on a quiet machine);
          without it only callgrind's instruction counts and the scalar/SIMD
          invariants, which machine load does not move.
 

@@ -172,8 +172,11 @@ lg_tensor *lg_add(lg_graph *g, lg_tensor *a, lg_tensor *b);
 lg_tensor *lg_sub(lg_graph *g, lg_tensor *a, lg_tensor *b);
 lg_tensor *lg_mul(lg_graph *g, lg_tensor *a, lg_tensor *b);
 lg_tensor *lg_square(lg_graph *g, lg_tensor *a);
-/* Reduction to a scalar; the sum is accumulated in double. */
+/* -a, signed zeros included (-(+0) is -0). */
+lg_tensor *lg_neg(lg_graph *g, lg_tensor *a);
+/* Reductions to a scalar, accumulated in double: the mean, and the sum. */
 lg_tensor *lg_mean(lg_graph *g, lg_tensor *a);
+lg_tensor *lg_sum(lg_graph *g, lg_tensor *a);
 /* Fused mean((w*x + b - y)^2) for scalars w, b: one pass over x and y computes the
  * loss and the sums its backward needs. */
 lg_tensor *lg_mse_linear(lg_graph *g, lg_tensor *x, lg_tensor *y, lg_tensor *w, lg_tensor *b);

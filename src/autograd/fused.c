@@ -1,5 +1,7 @@
 /* The fused MSE-linear op: mean((w*x + b - y)^2) and its gradient from one pass. */
-#include "autograd/graph.h"
+#include <stdio.h>
+
+#include "autograd/op.h"
 #include "exec/parallel.h"
 
 /* Returns the reason the inputs cannot form the op, or NULL if they can. */
@@ -17,22 +19,12 @@ static const char *fused_problem(lg_tensor *const in[4])
     return NULL;
 }
 
-static bool fused_ok(lg_graph *g, lg_tensor *const in[4])
+size_t lg_shape_mse(lg_tensor *const in[], char *why, size_t why_len)
 {
-    if (!lg_graph_inputs_ok(g, "mse_linear", in, 4))
-        return false;
-    const char *why = fused_problem(in);
-    if (why)
-        lg_graph_fail(g, LG_EINVAL, "lg_mse_linear: %s", why);
-    return why == NULL;
-}
-
-lg_tensor *lg_mse_linear(lg_graph *g, lg_tensor *x, lg_tensor *y, lg_tensor *w, lg_tensor *b)
-{
-    lg_tensor *in[4] = {x, y, w, b};
-    if (!fused_ok(g, in))
-        return NULL;
-    return lg_graph_emit(g, LG_OP_MSE_LINEAR, in, 4, 1);
+    const char *problem = fused_problem(in);
+    if (problem)
+        snprintf(why, why_len, "%s", problem);
+    return problem ? 0 : 1;
 }
 
 double lg_mse_linear_loss(const lg_mse_sums *s, size_t n)
@@ -48,7 +40,20 @@ void lg_mse_linear_increments(const lg_mse_sums *s, size_t n, double g, double *
     *db = scale * s->r;
 }
 
-void lg_mse_linear_backward(const lg_exec *ex, lg_node *node)
+/* The backward needs the three sums, not just the loss: the node keeps them. */
+static double fin_mse(lg_node *node, const lg_mse_sums *s, size_t count)
+{
+    node->sums = *s;
+    return lg_mse_linear_loss(s, count);
+}
+
+void lg_fwd_mse(lg_emit *e, lg_node *node)
+{
+    (void)node;
+    e->reduce(e, LG_KOP_MSE, lg_in(0), lg_in(1), lg_value(2, 1.0), lg_value(3, 1.0), fin_mse);
+}
+
+static void mse_backward(const lg_exec *ex, lg_node *node)
 {
     lg_tensor *w = node->in[2], *b = node->in[3];
     double dw, db;
@@ -58,4 +63,11 @@ void lg_mse_linear_backward(const lg_exec *ex, lg_node *node)
         lg_grad_add_scalar(w, dw);
     if (b->requires_grad)
         lg_grad_add_scalar(b, db);
+}
+
+/* Every gradient it adds is a scalar made from the forward's sums. */
+void lg_bwd_mse(lg_emit *e, lg_node *node)
+{
+    (void)node;
+    e->scalar(e, mse_backward);
 }

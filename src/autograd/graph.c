@@ -1,4 +1,4 @@
-/* Graph lifetime, the op name table, and recording nodes on the tape. */
+/* Graph lifetime and recording nodes on the tape. */
 #include <assert.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -9,22 +9,6 @@
 #include "core/error.h"
 #include "autograd/graph.h"
 #include "exec/parallel.h"
-
-static const char *const op_names[] = {
-    [LG_OP_ADD] = "add",
-    [LG_OP_SUB] = "sub",
-    [LG_OP_MUL] = "mul",
-    [LG_OP_SQUARE] = "square",
-    [LG_OP_MEAN] = "mean",
-    [LG_OP_MSE_LINEAR] = "mse_linear",
-};
-static_assert(sizeof op_names / sizeof op_names[0] == LG_OP_COUNT,
-              "every op needs a name in op_names");
-
-const char *lg_op_name(lg_op op)
-{
-    return op < LG_OP_COUNT ? op_names[op] : "unknown op";
-}
 
 lg_status lg_graph_new(lg_graph **out)
 {

@@ -1,38 +1,14 @@
-/* The tape: ops, nodes and the graph that owns them (internal). */
+/* The tape: the graph that owns the nodes and their outputs (internal). */
 #ifndef LG_GRAPH_H
 #define LG_GRAPH_H
 
 #include "autograd/arena.h"
+#include "autograd/op.h"
 #include "autograd/tensor_pool.h"
 #include "core/error.h"
 #include "exec/exec.h"
 #include "kernels.h"
 #include "tensor/tensor.h"
-
-typedef enum lg_op {
-    LG_OP_ADD,
-    LG_OP_SUB,
-    LG_OP_MUL,
-    LG_OP_SQUARE,
-    LG_OP_MEAN,
-    LG_OP_MSE_LINEAR,
-    LG_OP_COUNT
-} lg_op;
-
-const char *lg_op_name(lg_op op);
-
-#define LG_MAX_INPUTS 4
-
-/* One recorded op. Nodes are appended in construction order, which is already a
- * topological order, so backward walks the list from the tail. */
-typedef struct lg_node {
-    lg_op op;
-    size_t n_in;
-    lg_tensor *in[LG_MAX_INPUTS];
-    lg_tensor *out;
-    lg_mse_sums sums; /* LG_OP_MSE_LINEAR: what its backward needs */
-    struct lg_node *prev;
-} lg_node;
 
 struct lg_plan;
 
@@ -46,6 +22,7 @@ struct lg_graph {
     lg_status status;   /* first failure since reset */
     bool backward_done;
     bool deferred;      /* graph mode: ops record, lg_backward / lg_graph_eval compute */
+    bool interpret;     /* graph mode: never compile the sweeps */
     uint32_t n_nodes;   /* on the tape since reset */
     struct lg_plan *plan; /* graph mode: the last tape's schedule, kept across resets */
     lg_exec ex;         /* kernel table, threads, and the team while training */
@@ -54,42 +31,43 @@ struct lg_graph {
 /* Records a failure in g (keeping the first) and the thread's message; returns NULL
  * so an op can end with `return graph_fail(...)`. */
 lg_tensor *lg_graph_fail(lg_graph *g, lg_status s, const char *fmt, ...) LG_PRINTF(3, 4);
-/* Checks an op's inputs: non-NULL, graph healthy, a leaf or g's own output from
- * this step (not one dropped by reset). On failure
- * records it (unless an input is NULL: that failure was recorded already). */
 /* t is a leaf or g's output from this step; else records why not (argument arg of op). */
 bool lg_graph_owns_live(lg_graph *g, const char *op, const lg_tensor *t, size_t arg);
+/* Checks an op's inputs: non-NULL, graph healthy, each a leaf or g's own output
+ * from this step. On failure records it (unless an input is NULL: that failure
+ * was recorded already). */
 bool lg_graph_inputs_ok(lg_graph *g, const char *op, lg_tensor *const in[], size_t n_in);
 /* A new tensor in g's arena, with requires_grad taken from the inputs, and the node
  * that produced it appended to the tape. */
 lg_node *lg_graph_record(lg_graph *g, lg_op op, lg_tensor *const in[], size_t n_in,
                          lg_dtype dt, size_t n);
-/* Records the node (output dtype of in[0], n elements) and, in eager mode,
- * computes it; the op's output, or NULL on failure. */
-lg_tensor *lg_graph_emit(lg_graph *g, lg_op op, lg_tensor *const in[], size_t n_in, size_t n);
 /* Gives t a zeroed gradient buffer (from g's arena, or inline for one element)
  * if it has none. */
 lg_status lg_graph_ensure_grad(lg_graph *g, lg_tensor *t);
 
-/* ops.c: computes node's output from its inputs, as the eager op does. */
-void lg_node_forward(const lg_exec *ex, lg_node *node);
-/* backward.c: adds node's contribution to its inputs' gradients, as the eager
- * backward does; every input that requires a gradient has its buffer. */
-void lg_node_backward(const lg_exec *ex, lg_node *node);
+/* op_api.c: checks the inputs by the op's shape rule, records the node and, in
+ * eager mode, computes it; the op's output, or NULL on failure. */
+lg_tensor *lg_op_apply(lg_graph *g, lg_op op, lg_tensor *const in[]);
+
+/* eager.c: runs the op's forward steps (its output is then computed), or its
+ * backward steps (every input that requires a gradient has its buffer). */
+void lg_eager_forward(const lg_exec *ex, lg_node *node);
+void lg_eager_backward(const lg_exec *ex, lg_node *node);
+/* A step's scalar argument for this node, in double. */
+double lg_scal_eval(const lg_exec *ex, const lg_node *node, lg_scal s);
+
 /* Whether lg_backward may start: the loss is a live scalar of g that requires a
  * gradient, and the graph is healthy and has not run backward. */
 lg_status lg_backward_check(lg_graph *g, const lg_tensor *loss);
 
-/* plan.c / sweep.c: graph mode's lg_backward (loss) and lg_graph_eval (target). */
+/* deferred.c: graph mode's lg_backward (loss) and lg_graph_eval (target). */
 lg_status lg_plan_run(lg_graph *g, lg_tensor *loss, lg_tensor *target);
 void lg_plan_free(struct lg_plan *p);
 
-/* fused.c: adds the fused op's gradient to w and b. */
-void lg_mse_linear_backward(const lg_exec *ex, lg_node *node);
-/* The fused op's loss (before rounding to the dtype) from its sums over n points,
- * and what its backward adds to w's and b's gradients for an upstream gradient g.
- * The training loop's tape-free fused step uses these, so it rounds exactly as
- * the op does. */
+/* fused.c: the fused op's loss (before rounding to the dtype) from its sums over
+ * n points, and what its backward adds to w's and b's gradients for an upstream
+ * gradient g. The training loop's tape-free fused step uses these, so it rounds
+ * exactly as the op does. */
 double lg_mse_linear_loss(const lg_mse_sums *s, size_t n);
 void lg_mse_linear_increments(const lg_mse_sums *s, size_t n, double g, double *dw, double *db);
 

@@ -138,16 +138,6 @@ static lg_ref vgrad(const builder *b, uint32_t t)
     return (lg_ref){LG_REF_SLOT, b->p->pt[t].grad_slot};
 }
 
-static lg_sarg sconst(double c)
-{
-    return (lg_sarg){LG_SARG_CONST, 0, c};
-}
-
-static lg_sarg svalue(uint32_t t)
-{
-    return (lg_sarg){LG_SARG_VALUE, t, 0.0};
-}
-
 /* The phase from which r can be read; a slot's writer goes in *dep. */
 static int ref_phase(const builder *b, lg_ref r, int *dep)
 {
@@ -161,11 +151,17 @@ static int ref_phase(const builder *b, lg_ref r, int *dep)
     }
 }
 
-static int sarg_phase(const builder *b, lg_sarg a)
+/* The phase from which node j's scalar argument a is known. */
+static int scal_phase(const builder *b, uint32_t j, lg_scal a)
 {
-    if (a.kind == LG_SARG_VALUE || a.kind == LG_SARG_NEG)
-        return b->data_ready[a.t];
-    return a.kind == LG_SARG_GRAD_DIV ? b->grad_ready[a.t] : 0;
+    const uint32_t *id = b->p->ids[j];
+    switch ((lg_scal_kind)a.kind) {
+    case LG_SCAL_VALUE: return b->data_ready[id[a.k]];
+    case LG_SCAL_OUT_GRAD:
+    case LG_SCAL_OUT_GRAD_DIV: return b->grad_ready[id[LG_MAX_INPUTS]];
+    case LG_SCAL_CONST: break;
+    }
+    return 0;
 }
 
 static size_t push(builder *b, lg_step s)
@@ -195,16 +191,16 @@ static void place_out(builder *b, lg_step *s, size_t idx)
     }
 }
 
-static size_t kernel(builder *b, lg_kop kop, const lg_tensor *like, lg_ref p, lg_ref q, lg_ref out,
-                     lg_sarg sa, lg_sarg sb)
+static size_t kernel(builder *b, uint32_t j, lg_kop kop, const lg_tensor *like, lg_ref p, lg_ref q,
+                     lg_ref out, lg_scal sa, lg_scal sb)
 {
     lg_step s = {.kind = LG_STEP_KERNEL, .kop = (uint8_t)kop, .dtype = (uint8_t)like->dtype,
                  .vector = true, .p = p, .q = q, .out = out, .a = sa, .b = sb, .red = -1,
-                 .n = like->n, .dep = {-1, -1, -1}};
+                 .node = j, .n = like->n, .dep = {-1, -1, -1}};
     s.phase = imax(ref_phase(b, p, &s.dep[0]), ref_phase(b, q, &s.dep[1]));
     if (kop == LG_KOP_AXPY || kop == LG_KOP_MULACC) /* they read what they add to */
         s.phase = imax(s.phase, ref_phase(b, out, &s.dep[2]));
-    s.phase = imax(s.phase, imax(sarg_phase(b, sa), sarg_phase(b, sb)));
+    s.phase = imax(s.phase, imax(scal_phase(b, j, sa), scal_phase(b, j, sb)));
     size_t idx = b->p->n_steps;
     place_out(b, &s, idx);
     return push(b, s);
@@ -247,26 +243,68 @@ static bool all_scalar(const lg_node *node)
     return true;
 }
 
-/* The eager forward_binary, as steps: a vector-scalar op is an axpb. */
-static void lower_binary(builder *b, lg_node *node, const uint32_t *id, lg_ref out)
+/* ---- the planner's emitter: an op's steps, recorded --------------------------------- */
+
+typedef struct planner {
+    lg_emit e;
+    builder *b;
+    uint32_t j; /* the node's place on the tape */
+} planner;
+
+static uint32_t tensor_id(const planner *m, lg_opnd o)
 {
-    const lg_tensor *a = node->in[0], *o = node->out;
-    if (a->n == node->in[1]->n) {
-        lg_kop k = node->op == LG_OP_ADD ? LG_KOP_ADD : node->op == LG_OP_SUB ? LG_KOP_SUB : LG_KOP_MUL;
-        kernel(b, k, o, vin(b, id[0]), vin(b, id[1]), out, sconst(0), sconst(0));
-        return;
+    bool input = o.kind == LG_OPND_IN || o.kind == LG_OPND_IN_GRAD;
+    return m->b->p->ids[m->j][input ? o.k : LG_MAX_INPUTS];
+}
+
+static lg_ref ref_of(const planner *m, lg_opnd o)
+{
+    switch ((lg_opnd_kind)o.kind) {
+    case LG_OPND_IN:
+    case LG_OPND_OUT: return vin(m->b, tensor_id(m, o));
+    case LG_OPND_IN_GRAD:
+    case LG_OPND_OUT_GRAD: return vgrad(m->b, tensor_id(m, o));
+    case LG_OPND_NONE: break;
     }
-    bool a_vec = a->n == o->n;
-    lg_ref v = vin(b, a_vec ? id[0] : id[1]);
-    uint32_t s = a_vec ? id[1] : id[0];
-    lg_sarg alpha = sconst(1.0), beta = svalue(s);
-    if (node->op == LG_OP_SUB && a_vec)
-        beta = (lg_sarg){LG_SARG_NEG, s, 0.0};
-    else if (node->op == LG_OP_SUB)
-        alpha = sconst(-1.0);
-    else if (node->op == LG_OP_MUL)
-        alpha = svalue(s), beta = sconst(0.0);
-    kernel(b, LG_KOP_AXPB, o, v, (lg_ref){0, 0}, out, alpha, beta);
+    return (lg_ref){LG_REF_NONE, 0};
+}
+
+static size_t record(planner *m, lg_kop kop, lg_opnd p, lg_opnd q, lg_opnd out, lg_scal a, lg_scal b)
+{
+    const lg_tensor *like = m->b->p->tens[tensor_id(m, out.kind ? out : p)];
+    return kernel(m->b, m->j, kop, like, ref_of(m, p), ref_of(m, q), ref_of(m, out), a, b);
+}
+
+static void plan_map(lg_emit *e, lg_kop kop, lg_opnd p, lg_opnd q, lg_opnd out, lg_scal a, lg_scal b)
+{
+    record((planner *)e, kop, p, q, out, a, b);
+}
+
+static void plan_reduce(lg_emit *e, lg_kop kop, lg_opnd p, lg_opnd q, lg_scal a, lg_scal b,
+                        lg_fin_fn *fin)
+{
+    planner *m = (planner *)e;
+    size_t r = record(m, kop, p, q, lg_none(), a, b);
+    uint32_t o = m->b->p->ids[m->j][LG_MAX_INPUTS];
+    m->b->data_ready[o] = scalar(m->b, LG_STEP_FIN, m->j, o, 0.0, m->b->p->steps[r].red, fin_phase(m->b, r));
+    m->b->p->steps[m->b->p->n_steps - 1].fin = fin;
+}
+
+static void plan_reduce_grad(lg_emit *e, lg_kop kop, lg_opnd p, lg_opnd q, size_t k, double c)
+{
+    planner *m = (planner *)e;
+    size_t r = record(m, kop, p, q, lg_none(), lg_const(0.0), lg_const(0.0));
+    fin_grad(m->b, m->b->p->ids[m->j][k], c, r);
+}
+
+static void lower_scalar_backward(builder *b, uint32_t j, const uint32_t *id);
+
+/* A backward of scalars only runs whole, as eager runs it. */
+static void plan_scalar(lg_emit *e, void (*fn)(const lg_exec *ex, lg_node *node))
+{
+    (void)fn;
+    planner *m = (planner *)e;
+    lower_scalar_backward(m->b, m->j, m->b->p->ids[m->j]);
 }
 
 static void lower_forward(builder *b, uint32_t j)
@@ -275,8 +313,6 @@ static void lower_forward(builder *b, uint32_t j)
     lg_node *node = p->nodes[j];
     const uint32_t *id = p->ids[j];
     uint32_t o = id[LG_MAX_INPUTS];
-    const lg_tensor *a = node->in[0];
-    lg_ref none = {0, 0};
     if (all_scalar(node)) {
         int ph = 0;
         for (size_t k = 0; k < node->n_in; k++)
@@ -284,20 +320,8 @@ static void lower_forward(builder *b, uint32_t j)
         b->data_ready[o] = scalar(b, LG_STEP_FORWARD, j, o, 0.0, -1, ph);
         return;
     }
-    lg_ref out = p->pt[o].keep ? (lg_ref){LG_REF_DATA, o} : (lg_ref){LG_REF_SLOT, p->pt[o].data_slot};
-    size_t r;
-    switch (node->op) {
-    case LG_OP_MEAN:
-        r = kernel(b, LG_KOP_SUM, a, vin(b, id[0]), none, none, sconst(0), sconst(0));
-        b->data_ready[o] = scalar(b, LG_STEP_FIN_MEAN, j, o, 0.0, p->steps[r].red, fin_phase(b, r));
-        break;
-    case LG_OP_MSE_LINEAR:
-        r = kernel(b, LG_KOP_MSE, a, vin(b, id[0]), vin(b, id[1]), none, svalue(id[2]), svalue(id[3]));
-        b->data_ready[o] = scalar(b, LG_STEP_FIN_MSE, j, o, 0.0, p->steps[r].red, fin_phase(b, r));
-        break;
-    case LG_OP_SQUARE: kernel(b, LG_KOP_SQUARE, a, vin(b, id[0]), none, out, sconst(0), sconst(0)); break;
-    default: lower_binary(b, node, id, out); break;
-    }
+    planner m = {{plan_map, plan_reduce, plan_reduce_grad, plan_scalar, node}, b, j};
+    lg_op_about(node->op)->forward(&m.e, node);
 }
 
 /* ---- backward ------------------------------------------------------------------ */
@@ -353,69 +377,20 @@ static void lower_scalar_backward(builder *b, uint32_t j, const uint32_t *id)
             b->grad_ready[id[k]] = ph;
 }
 
-/* Eager's back_addsub for input t of vector output o. */
-static void back_addsub(builder *b, uint32_t t, uint32_t o, double sign)
-{
-    const lg_tensor *out = b->p->tens[o];
-    lg_ref none = {0, 0};
-    if (b->p->tens[t]->n == out->n) {
-        kernel(b, LG_KOP_AXPY, out, vgrad(b, o), none, vgrad(b, t), sconst(sign), sconst(0));
-        return;
-    }
-    fin_grad(b, t, sign, kernel(b, LG_KOP_SUM, out, vgrad(b, o), none, none, sconst(0), sconst(0)));
-}
-
-/* Eager's back_mul: d(x*y)/dx = y. */
-static void back_mul(builder *b, uint32_t x, uint32_t y, uint32_t o)
-{
-    const lg_tensor *out = b->p->tens[o];
-    lg_ref none = {0, 0};
-    if (b->p->tens[x]->n != out->n)
-        fin_grad(b, x, 1.0, kernel(b, LG_KOP_DOT, out, vgrad(b, o), vin(b, y), none, sconst(0), sconst(0)));
-    else if (b->p->tens[y]->n == out->n)
-        kernel(b, LG_KOP_MULACC, out, vgrad(b, o), vin(b, y), vgrad(b, x), sconst(1.0), sconst(0));
-    else
-        kernel(b, LG_KOP_AXPY, out, vgrad(b, o), none, vgrad(b, x), svalue(y), sconst(0));
-}
-
 static void lower_backward(builder *b, uint32_t j)
 {
     lg_plan *p = b->p;
-    const lg_node *node = p->nodes[j];
+    lg_node *node = p->nodes[j];
     const uint32_t *id = p->ids[j];
-    uint32_t o = id[LG_MAX_INPUTS];
-    if (!p->pt[o].gets_grad)
+    if (!p->pt[id[LG_MAX_INPUTS]].gets_grad)
         return;
     prepare_inputs(b, j);
     if (scalar_backward(b, node, id)) {
         lower_scalar_backward(b, j, id);
         return;
     }
-    lg_ref none = {0, 0};
-    const lg_tensor *a = node->in[0];
-    switch (node->op) {
-    case LG_OP_ADD:
-    case LG_OP_SUB:
-        if (needs_grad(b, id[0]))
-            back_addsub(b, id[0], o, 1.0);
-        if (needs_grad(b, id[1]))
-            back_addsub(b, id[1], o, node->op == LG_OP_ADD ? 1.0 : -1.0);
-        break;
-    case LG_OP_MUL:
-        if (needs_grad(b, id[0]))
-            back_mul(b, id[0], id[1], o);
-        if (needs_grad(b, id[1]))
-            back_mul(b, id[1], id[0], o);
-        break;
-    case LG_OP_SQUARE:
-        kernel(b, LG_KOP_MULACC, a, vin(b, id[0]), vgrad(b, o), vgrad(b, id[0]), sconst(2.0), sconst(0));
-        break;
-    case LG_OP_MEAN: /* in place on a's gradient: + g/n */
-        kernel(b, LG_KOP_AXPB, a, vgrad(b, id[0]), none, vgrad(b, id[0]), sconst(1.0),
-               (lg_sarg){LG_SARG_GRAD_DIV, o, (double)lg_exec_count(b->ex, a->n)});
-        break;
-    default: break; /* mse_linear's gradients are scalars: handled above */
-    }
+    planner m = {{plan_map, plan_reduce, plan_reduce_grad, plan_scalar, node}, b, j};
+    lg_op_about(node->op)->backward(&m.e, node);
 }
 
 /* ---- cutting the steps into sweeps -------------------------------------------- */

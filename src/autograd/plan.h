@@ -37,28 +37,13 @@ typedef struct lg_ref {
     uint32_t id; /* DATA, GRAD: a plan tensor; SLOT: a slot */
 } lg_ref;
 
-/* A scalar argument of a kernel call, read when its sweep starts. */
-typedef enum lg_sarg_kind {
-    LG_SARG_CONST,    /* c */
-    LG_SARG_VALUE,    /* tensor t's value */
-    LG_SARG_NEG,      /* -(t's value) */
-    LG_SARG_GRAD_DIV  /* t's gradient / c */
-} lg_sarg_kind;
-
-typedef struct lg_sarg {
-    uint8_t kind;
-    uint32_t t;
-    double c;
-} lg_sarg;
-
 typedef enum lg_step_kind {
     LG_STEP_KERNEL,   /* vector: entry kop over the block */
     LG_STEP_ZERO,     /* vector: out = 0 (a gradient slot starts) */
     LG_STEP_FORWARD,  /* scalar: node's eager forward (every operand a scalar) */
     LG_STEP_BACKWARD, /* scalar: node's eager backward (every gradient a scalar) */
     LG_STEP_SEED,     /* scalar: the loss's gradient += 1 */
-    LG_STEP_FIN_MEAN, /* scalar: node's output = reduction / n */
-    LG_STEP_FIN_MSE,  /* scalar: node's sums = reduction, output = its loss */
+    LG_STEP_FIN,      /* scalar: node's output = fin(reduction) */
     LG_STEP_FIN_GRAD  /* scalar: tensor t's gradient += c * reduction */
 } lg_step_kind;
 
@@ -68,9 +53,10 @@ typedef struct lg_step {
     uint8_t dtype;
     bool vector, effect;
     lg_ref p, q, out;     /* KERNEL, ZERO (out) */
-    lg_sarg a, b;         /* KERNEL */
+    lg_scal a, b;         /* KERNEL: its scalars, as node's definition gave them */
     int red;              /* KERNEL that reduces, FIN_*: its reduction; else -1 */
-    uint32_t node;        /* FORWARD, BACKWARD, FIN_MEAN, FIN_MSE */
+    uint32_t node;        /* KERNEL, FORWARD, BACKWARD, FIN: the node it came from */
+    lg_fin_fn *fin;       /* FIN */
     uint32_t t;           /* FIN_GRAD, SEED */
     double c;             /* FIN_GRAD */
     size_t n;             /* vector steps, FIN_*: elements */

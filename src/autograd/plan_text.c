@@ -47,16 +47,27 @@ static void ref(text *t, const lg_plan *p, lg_ref r)
         }
 }
 
-static void sarg(text *t, const lg_plan *p, lg_sarg a)
+/* A scalar argument of node j's step: a constant, c times an input's value,
+ * or the output's gradient (over the input's count). */
+static void scal(text *t, const lg_plan *p, uint32_t j, lg_scal a)
 {
-    if (a.kind == LG_SARG_CONST) {
-        put(t, "%g", a.c);
+    const uint32_t *id = p->ids[j];
+    switch ((lg_scal_kind)a.kind) {
+    case LG_SCAL_CONST: put(t, "%g", a.c); return;
+    case LG_SCAL_VALUE:
+        put(t, a.c == 1.0 ? "" : a.c == -1.0 ? "-" : "%g*", a.c);
+        name(t, p, id[a.k]);
+        return;
+    case LG_SCAL_OUT_GRAD:
+        put(t, a.c == 1.0 ? "d" : "%g*d", a.c);
+        name(t, p, id[LG_MAX_INPUTS]);
+        return;
+    case LG_SCAL_OUT_GRAD_DIV:
+        put(t, "d");
+        name(t, p, id[LG_MAX_INPUTS]);
+        put(t, "/n");
         return;
     }
-    put(t, a.kind == LG_SARG_NEG ? "-" : a.kind == LG_SARG_GRAD_DIV ? "d" : "");
-    name(t, p, a.t);
-    if (a.kind == LG_SARG_GRAD_DIV)
-        put(t, "/%g", a.c);
 }
 
 static void kernel_step(text *t, const lg_plan *p, const lg_step *s)
@@ -75,9 +86,9 @@ static void kernel_step(text *t, const lg_plan *p, const lg_step *s)
     if (s->q.kind)
         put(t, ", "), ref(t, p, s->q);
     if (s->kop == LG_KOP_AXPB || s->kop == LG_KOP_AXPY || s->kop == LG_KOP_MULACC || s->kop == LG_KOP_MSE)
-        put(t, "; "), sarg(t, p, s->a);
+        put(t, "; "), scal(t, p, s->node, s->a);
     if (s->kop == LG_KOP_AXPB || s->kop == LG_KOP_MSE)
-        put(t, ", "), sarg(t, p, s->b);
+        put(t, ", "), scal(t, p, s->node, s->b);
     put(t, ")");
 }
 
@@ -88,8 +99,7 @@ static void scalar_step(text *t, const lg_plan *p, const lg_step *s)
     case LG_STEP_FORWARD: name(t, p, o), put(t, " (scalar op)"); break;
     case LG_STEP_BACKWARD: put(t, "backward of "), name(t, p, o), put(t, " (scalar op)"); break;
     case LG_STEP_SEED: put(t, "d"), name(t, p, o), put(t, " += 1 (the loss)"); break;
-    case LG_STEP_FIN_MEAN: name(t, p, o), put(t, " = r%d / n", s->red); break;
-    case LG_STEP_FIN_MSE: name(t, p, o), put(t, " = mse of sums r%d", s->red); break;
+    case LG_STEP_FIN: name(t, p, o), put(t, " = %s of r%d", lg_op_name((lg_op)p->pt[o].op), s->red); break;
     case LG_STEP_FIN_GRAD: put(t, "d"), name(t, p, o), put(t, " += %g * r%d", s->c, s->red); break;
     default: break;
     }

@@ -63,22 +63,19 @@ static lg_mse_sums total(const lg_graph *g, const lg_plan *p, const lg_step *s)
 static void run_scalar(lg_plan *p, lg_graph *g, const lg_step *s)
 {
     lg_node *node = s->kind == LG_STEP_SEED || s->kind == LG_STEP_FIN_GRAD ? NULL : p->nodes[s->node];
-    const lg_tensor *in = node ? node->in[0] : NULL;
-    switch (s->kind) {
-    case LG_STEP_FORWARD: lg_node_forward(&g->ex, node); break;
-    case LG_STEP_BACKWARD: lg_node_backward(&g->ex, node); break;
+    lg_mse_sums sums;
+    switch ((lg_step_kind)s->kind) {
+    case LG_STEP_FORWARD: lg_eager_forward(&g->ex, node); break;
+    case LG_STEP_BACKWARD: lg_eager_backward(&g->ex, node); break;
     case LG_STEP_SEED: lg_grad_add_scalar(p->tens[s->t], 1.0); break;
-    case LG_STEP_FIN_MEAN:
-        lg_scalar_store(node->out, total(g, p, s).r / (double)lg_exec_count(&g->ex, in->n));
-        node->out->pending = false;
-        break;
-    case LG_STEP_FIN_MSE:
-        node->sums = total(g, p, s);
-        lg_scalar_store(node->out, lg_mse_linear_loss(&node->sums, lg_exec_count(&g->ex, in->n)));
+    case LG_STEP_FIN:
+        sums = total(g, p, s);
+        lg_scalar_store(node->out, s->fin(node, &sums, lg_exec_count(&g->ex, node->in[0]->n)));
         node->out->pending = false;
         break;
     case LG_STEP_FIN_GRAD: lg_grad_add_scalar(p->tens[s->t], s->c * total(g, p, s).r); break;
-    default: break;
+    case LG_STEP_KERNEL:
+    case LG_STEP_ZERO: break;
     }
 }
 
@@ -87,19 +84,10 @@ static void run_scalar(lg_plan *p, lg_graph *g, const lg_step *s)
 typedef struct sweep_job {
     lg_plan *p;
     const lg_sweep *sw;
-    const lg_kernels *k;
+    const lg_exec *ex;
     size_t tile;
 } sweep_job;
 
-static double sarg_value(const lg_plan *p, lg_sarg a)
-{
-    switch (a.kind) {
-    case LG_SARG_VALUE: return lg_scalar_load(p->tens[a.t]);
-    case LG_SARG_NEG: return -lg_scalar_load(p->tens[a.t]);
-    case LG_SARG_GRAD_DIV: return lg_scalar_grad_load(p->tens[a.t]) / a.c;
-    default: return a.c;
-    }
-}
 
 /* Where operand r's elements of this block are: scratch for a slot (buf), else
  * the tensor's memory at the block. */
@@ -134,8 +122,9 @@ static void sweep_tile(const sweep_job *j, char *scratch, size_t blk, size_t beg
          * a second pass over the steps would cost more. */
         lg_kop_args args = {.p = at(p, s->p, buf[0], scratch, stride, off),
                             .q = at(p, s->q, buf[1], scratch, stride, off), .out = out,
-                            .a = sarg_value(p, s->a), .b = sarg_value(p, s->b)};
-        lg_mse_sums r = lg_kop_call(j->k, (lg_dtype)s->dtype, (lg_kop)s->kop, &args, 0, len);
+                            .a = lg_scal_eval(j->ex, p->nodes[s->node], s->a),
+                            .b = lg_scal_eval(j->ex, p->nodes[s->node], s->b)};
+        lg_mse_sums r = lg_kop_call(j->ex->k, (lg_dtype)s->dtype, (lg_kop)s->kop, &args, 0, len);
         if (s->red < 0)
             continue;
         lg_mse_sums *acc = &p->partials[(size_t)s->red * LG_MAX_BLOCKS + blk];
@@ -157,7 +146,7 @@ static void sweep_block(void *ctx, int worker, size_t blk, size_t begin, size_t 
 
 static void run_sweep(lg_plan *p, lg_graph *g, const lg_sweep *sw)
 {
-    sweep_job j = {p, sw, g->ex.k, tile_of(sw->n)};
+    sweep_job j = {p, sw, &g->ex, tile_of(sw->n)};
     lg_par_for(&g->ex, sw->n, sweep_block, &j);
 }
 

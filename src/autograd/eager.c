@@ -1,0 +1,90 @@
+/* Eager mode's emitter: each step of an op's definition runs at once, over the
+ * node's tensors, through the parallel driver. */
+#include "autograd/graph.h"
+#include "exec/parallel.h"
+
+typedef struct eager {
+    lg_emit e;
+    const lg_exec *ex;
+} eager;
+
+static lg_tensor *tensor_of(const lg_node *node, lg_opnd o)
+{
+    switch ((lg_opnd_kind)o.kind) {
+    case LG_OPND_IN:
+    case LG_OPND_IN_GRAD: return node->in[o.k];
+    case LG_OPND_OUT:
+    case LG_OPND_OUT_GRAD: return node->out;
+    case LG_OPND_NONE: break;
+    }
+    return NULL;
+}
+
+static void *memory_of(const lg_node *node, lg_opnd o)
+{
+    lg_tensor *t = tensor_of(node, o);
+    if (!t)
+        return NULL;
+    return o.kind == LG_OPND_IN_GRAD || o.kind == LG_OPND_OUT_GRAD ? t->grad : t->data;
+}
+
+double lg_scal_eval(const lg_exec *ex, const lg_node *node, lg_scal s)
+{
+    switch ((lg_scal_kind)s.kind) {
+    case LG_SCAL_CONST: return s.c;
+    case LG_SCAL_VALUE: return s.c * lg_scalar_load(node->in[s.k]);
+    case LG_SCAL_OUT_GRAD: return s.c * lg_scalar_grad_load(node->out);
+    case LG_SCAL_OUT_GRAD_DIV:
+        return lg_scalar_grad_load(node->out) / (double)lg_exec_count(ex, node->in[s.k]->n);
+    }
+    return 0.0;
+}
+
+static lg_mse_sums run(eager *m, lg_kop kop, lg_opnd p, lg_opnd q, lg_opnd out, lg_scal a,
+                       lg_scal b)
+{
+    lg_node *node = m->e.node;
+    const lg_tensor *over = tensor_of(node, out.kind ? out : p);
+    lg_kop_args args = {.p = memory_of(node, p), .q = memory_of(node, q),
+                        .out = memory_of(node, out), .a = lg_scal_eval(m->ex, node, a),
+                        .b = lg_scal_eval(m->ex, node, b)};
+    return lg_par_run(m->ex, over->dtype, kop, &args, over->n);
+}
+
+static void map(lg_emit *e, lg_kop kop, lg_opnd p, lg_opnd q, lg_opnd out, lg_scal a, lg_scal b)
+{
+    run((eager *)e, kop, p, q, out, a, b);
+}
+
+static void reduce(lg_emit *e, lg_kop kop, lg_opnd p, lg_opnd q, lg_scal a, lg_scal b,
+                   lg_fin_fn *fin)
+{
+    eager *m = (eager *)e;
+    lg_mse_sums s = run(m, kop, p, q, lg_none(), a, b);
+    lg_node *node = e->node;
+    lg_scalar_store(node->out, fin(node, &s, lg_exec_count(m->ex, node->in[0]->n)));
+}
+
+static void reduce_grad(lg_emit *e, lg_kop kop, lg_opnd p, lg_opnd q, size_t k, double c)
+{
+    lg_mse_sums s = run((eager *)e, kop, p, q, lg_none(), lg_const(0.0), lg_const(0.0));
+    lg_grad_add_scalar(e->node->in[k], c * s.r);
+}
+
+static void scalar(lg_emit *e, void (*fn)(const lg_exec *ex, lg_node *node))
+{
+    fn(((eager *)e)->ex, e->node);
+}
+
+void lg_eager_forward(const lg_exec *ex, lg_node *node)
+{
+    eager m = {{map, reduce, reduce_grad, scalar, node}, ex};
+    lg_op_about(node->op)->forward(&m.e, node);
+    node->out->pending = false;
+}
+
+void lg_eager_backward(const lg_exec *ex, lg_node *node)
+{
+    eager m = {{map, reduce, reduce_grad, scalar, node}, ex};
+    lg_op_about(node->op)->backward(&m.e, node);
+}

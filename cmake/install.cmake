@@ -66,12 +66,15 @@ else()
 endif()
 # A static library brings its dependencies to every link: the compiler's OpenMP
 # flag (it links the runtime the library was compiled for: libgomp for gcc,
-# libomp for clang's -fopenmp=libomp), the thread flag, libm, and hwloc.
+# libomp for clang's -fopenmp=libomp), the thread flag, libm, libdl and hwloc.
 # (CMAKE_THREAD_LIBS_INIT is empty where libc has the threads, as glibc 2.34 does.)
 set(lg_libs ${OpenMP_C_FLAGS} ${CMAKE_THREAD_LIBS_INIT})
 if(LG_LIBM)
   list(APPEND lg_libs -lm)
 endif()
+foreach(lib IN LISTS CMAKE_DL_LIBS) # dlopen, for the JIT
+  list(APPEND lg_libs -l${lib})
+endforeach()
 list(JOIN lg_libs " " LG_PC_LIBS_PRIVATE)
 set(LG_PC_REQUIRES_PRIVATE "")
 if(LINGRAD_HWLOC)

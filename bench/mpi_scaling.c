@@ -4,8 +4,9 @@
  * runs the sweep; docs/mpi.md, "Scaling").
  *
  *   mpirun -np R build/lingrad-mpi-scaling [--size N] [--dtype f32|f64] [--threads T]
- *       [--epochs E] [--reps K] [--mode fused|eager|graph] [--exchanges C] [--label WORD]
+ *       [--epochs E] [--reps K] [--mode MODE] [--exchanges C] [--label WORD]
  *
+ * MODE is one of `lingrad info --modes` (the library's LG_MODES; default fused).
  * Each rank makes only its slice of the tutorial's data (w 0.3, b 0.5, noise
  * 0.01, seed 42, the CLI's initial w and b), then K times: lg_train for E epochs
  * (tol 0), and C calls of the share's gather callback after a barrier. A
@@ -102,9 +103,17 @@ static lg_status parse_enum(const char *opt, const char *s, const char *const *n
     return lg_fail(LG_EINVAL, "%s: unknown value '%s'", opt, s ? s : "(nothing)");
 }
 
+/* The library's list of modes, with parse_enum's message. */
+static lg_status parse_mode(const char *opt, const char *s, lg_mode *out)
+{
+    if (s && lg_mode_from_name(s, out) == LG_OK)
+        return LG_OK;
+    return lg_fail(LG_EINVAL, "%s: unknown value '%s'", opt, s ? s : "(nothing)");
+}
+
 static lg_status parse_one(config *c, const char *opt, const char *val)
 {
-    static const char *const dtypes[] = {"f32", "f64"}, *const modes[] = {"fused", "eager", "graph"};
+    static const char *const dtypes[] = {"f32", "f64"};
     long long v = 0;
     int e = 0;
     lg_status s; /* a failed parse leaves v and e as they were: the value is then unused */
@@ -121,7 +130,7 @@ static lg_status parse_one(config *c, const char *opt, const char *val)
     else if (strcmp(opt, "--dtype") == 0)
         s = parse_enum(opt, val, dtypes, 2, &e), c->dtype = (lg_dtype)e;
     else if (strcmp(opt, "--mode") == 0)
-        s = parse_enum(opt, val, modes, 3, &e), c->mode = (lg_mode)e;
+        s = parse_mode(opt, val, &c->mode);
     else if (strcmp(opt, "--label") == 0)
         s = parse_word(opt, val, c->label, sizeof c->label);
     else

@@ -11,10 +11,6 @@
 #include "bench.h"
 #include "exec/topology.h"
 
-/* Every mode, in the order the rows are registered and reported. */
-static const lg_mode modes[] = {LG_MODE_FUSED, LG_MODE_EAGER, LG_MODE_GRAPH};
-enum { N_MODES = sizeof modes / sizeof modes[0] };
-
 typedef struct tbench {
     lg_tensor *x, *y;
     lg_train_opts o;
@@ -99,10 +95,10 @@ static void tutorial(int quick)
         const lg_kernels *k = lg_kernels_at(i);
         if (!lg_kernels_runnable(k))
             continue;
-        for (int m = 0; m < N_MODES; m++) {
-            if (quick && modes[m] == LG_MODE_EAGER)
+        for (int m = 0; m < LG_MODE_COUNT; m++) { /* every mode, in LG_MODES' order */
+            if (quick && m == LG_MODE_EAGER)
                 continue;
-            tbench *b = make(x, y, 42, modes[m]);
+            tbench *b = make(x, y, 42, (lg_mode)m);
             b->o.isa = k->name;
             b->o.threads = 1;
             char name[120];
@@ -124,15 +120,15 @@ static void per_epoch(int quick)
             continue;
         lg_tensor *x, *y;
         make_data(ns[s], LG_F32, 1, &x, &y);
-        for (int m = 0; m < N_MODES; m++) {
-            if (quick && modes[m] == LG_MODE_EAGER)
+        for (int m = 0; m < LG_MODE_COUNT; m++) { /* every mode, in LG_MODES' order */
+            if (quick && m == LG_MODE_EAGER)
                 continue;
-            tbench *b = make(x, y, 1, modes[m]);
+            tbench *b = make(x, y, 1, (lg_mode)m);
             /* Eager keeps every op's output and gradient for the epoch: 3.1 GB
              * at 10^8 f32 (peak RSS less x and y, 2026-12), about 8 n-sized
              * buffers; 10 leaves room. Fused and graph allocate per worker, not
              * per element. */
-            if (modes[m] == LG_MODE_EAGER)
+            if (m == LG_MODE_EAGER)
                 b->need = 10 * ns[s] * lg_dtype_size(LG_F32);
             b->o.tol = 0;
             b->o.max_epochs = ns[s] >= 100000000 ? 5 : 20;

@@ -253,12 +253,38 @@ lg_status lg_npy_write(const char *path, const lg_tensor *x, const lg_tensor *y)
 
 /* ---- training --------------------------------------------------------------- */
 
-/* fused: the hand-written op's kernel, no tape; eager: the tutorial's ops one by
- * one; graph: the same ops recorded and run as a whole (lg_graph_set_deferred),
- * bitwise equal to eager. */
-typedef enum lg_mode { LG_MODE_FUSED = 0, LG_MODE_EAGER = 1, LG_MODE_GRAPH = 2 } lg_mode;
+/* The training modes, each written once: X(constant, name, description). The
+ * enum, the names lg_mode_from_name accepts, the CLI's --mode and its help,
+ * `lingrad info` and the benchmarks' rows all come from this list, so a mode
+ * added here reaches every one of them. The order is the enum's (values from 0,
+ * part of the ABI: append only) and every list's. Graph mode runs the eager ops
+ * through lg_graph_set_deferred. */
+#define LG_MODES(X)                                                                     \
+    X(LG_MODE_FUSED, "fused", "the hand-written MSE-linear kernel, no tape")            \
+    X(LG_MODE_EAGER, "eager", "the tutorial's ops one by one")                          \
+    X(LG_MODE_GRAPH, "graph", "the same ops recorded and run as a whole, bitwise equal to eager")
 
+#define LG_MODE_CONSTANT_(id, name, text) id,
+typedef enum lg_mode { LG_MODES(LG_MODE_CONSTANT_) } lg_mode; /* FUSED 0, EAGER 1, GRAPH 2 */
+#undef LG_MODE_CONSTANT_
+/* How many modes there are; every value in [0, LG_MODE_COUNT) is one. Outside
+ * the enum on purpose, so a switch that handles every mode needs no case for it. */
+#define LG_MODE_ONE_(id, name, text) +1
+enum { LG_MODE_COUNT = 0 LG_MODES(LG_MODE_ONE_) };
+#undef LG_MODE_ONE_
+
+/* "fused", "eager", "graph"; NULL for a value that is no mode (as lg_isa_name). */
 const char *lg_mode_name(lg_mode m);
+/* The mode's one-line description from LG_MODES; NULL for a value that is no mode. */
+const char *lg_mode_describe(lg_mode m);
+/* Every mode's name, in enum order, joined by sep ("fused, eager, graph").
+ * Written as snprintf does (cut to len, terminated when len > 0; buf may be NULL
+ * when len is 0); returns the length of the whole list. */
+size_t lg_mode_names(char *buf, size_t len, const char *sep);
+/* The mode named name (exactly, case included). An unknown or NULL name, or a
+ * NULL out, fails with LG_EINVAL, the message listing the valid names. *out is
+ * then left as it was, not zeroed as other out-parameters are: zero is a mode. */
+lg_status lg_mode_from_name(const char *name, lg_mode *out);
 
 typedef struct lg_epoch_record {
     long epoch;  /* 0-based */

@@ -288,15 +288,14 @@ int main(void)
     fail_each("csv_write", op_csv_write);
     fail_each("graph + backward", op_graph);
     CHECK_OK(lg_make_linear(0.3, 0.5, 300000, 0.01, 3, LG_F64, &train_x, &train_y));
-    static const char *names[3][2] = {{"train fused, 1 thread", "train fused, 2 threads"},
-                                      {"train eager, 1 thread", "train eager, 2 threads"},
-                                      {"train graph, 1 thread", "train graph, 2 threads"}};
-    static const lg_mode modes[3] = {LG_MODE_FUSED, LG_MODE_EAGER, LG_MODE_GRAPH};
-    for (int m = 0; m < 3; m++)
+    for (int m = 0; m < LG_MODE_COUNT; m++)
         for (int t = 1; t <= 2; t++) {
-            train_mode = modes[m];
+            char name[64];
+            snprintf(name, sizeof name, "train %s, %d thread%s", lg_mode_name((lg_mode)m), t,
+                     t == 1 ? "" : "s");
+            train_mode = (lg_mode)m;
             train_threads = t;
-            fail_each(names[m][t - 1], op_train);
+            fail_each(name, op_train);
         }
     lg_tensor_free(train_x), lg_tensor_free(train_y);
     /* Past 4,096 epochs the history grows: that reallocation fails too. */

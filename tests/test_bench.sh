@@ -84,12 +84,14 @@ echo "ok  peers: $(grep -c /n: <<<"$peer_rows") peer rows, $(grep -c skipped <<<
 # whatever ran.)
 chosen=$(sed -n 's/.*"lingrad_isa_chosen": "\([^"]*\)".*/\1/p' "$tmp/lingrad.json")
 [ -n "$chosen" ] || fail "no lingrad_isa_chosen in the record"
+# the library's modes, from the lingrad program built beside lingrad-bench
+modes=$("$(dirname "$bench")/lingrad" info --modes) && [ -n "$modes" ] || fail "lingrad info --modes failed"
 for isa in scalar "$chosen"; do
   rows=$(LINGRAD_ISA=$isa "$bench" --benchmark_list_tests --benchmark_filter='train/epoch/' 2>&1) ||
     fail "LINGRAD_ISA=$isa: listing the train/epoch rows failed: $rows"
   [ -n "$rows" ] || fail "LINGRAD_ISA=$isa: no train/epoch rows"
   # every mode at every size (the report's table and bench-check's ratios read them)
-  for mode in fused eager graph; do
+  for mode in $modes; do
     for n in 10000 1000000 100000000; do
       grep -q "^train/epoch/$mode/f32/$isa/threads:[0-9]*/n:$n/" <<<"$rows" ||
         fail "LINGRAD_ISA=$isa: no train/epoch/$mode row at n = $n: $rows"

@@ -190,7 +190,7 @@ class Limits(unittest.TestCase):
     def test_same_compiler_counts_lacking_the_epoch_gates_fall_back_to_ceilings(self):
         notes, gates = bench_check.gates_for("AuthenticAMD-25-1-avx2", ZEN3, self.root)
         self.assertAlmostEqual(gates["instructions_per_element_avx2_f32"][1], 1.1 * 1.02)
-        for mode in ("fused", "eager", "graph"):
+        for mode in bench_check.gated_modes(self.root):
             name = f"instructions_per_epoch_avx2_{mode}_f64_n100"
             self.assertEqual(gates[name][1:], (self.floors["instructions"][name]["ceiling"], "max", "ceiling"))
         self.assertTrue(any("AuthenticAMD-25-17-avx512 predates" in n for n in notes), notes)
@@ -291,22 +291,66 @@ class Verdicts(unittest.TestCase):
     def test_epoch_counts_are_per_mode_differences_over_a_thousand_epochs(self):
         calls = []
 
+        # the modes are the build's (`lingrad info --modes`): a made-up list here
+        modes = ("fused", "eager", "graph", "later")
+        per_mode = {m: 533 + 1000 * i for i, m in enumerate(modes)}
+
         def total(build, isa, dt, epochs, out_file, n=bench_check.CALLGRIND_N, mode="fused"):
             calls.append((isa, dt, epochs, n, mode))
-            per = {"fused": 533, "eager": 5055, "graph": 6590}[mode] if n == 100 else 1
+            per = per_mode[mode] if n == 100 else 1
             return 10**6 + per * epochs  # set-up cancels in the difference
         ctx = dict(ZEN4, lingrad_isa_available="scalar avx2")
         with mock.patch.object(bench_check, "total_instructions", total), \
+                mock.patch.object(bench_check, "build_modes", return_value=modes) as asked, \
                 mock.patch("shutil.which", return_value="/usr/bin/valgrind"):
             out = bench_check.instructions("b", ctx)
-        self.assertEqual(out["instructions_per_epoch_avx2_fused_f32_n100"], 533)
-        self.assertEqual(out["instructions_per_epoch_avx2_eager_f64_n100"], 5055)
-        self.assertEqual(out["instructions_per_epoch_avx2_graph_f32_n100"], 6590)
-        self.assertIn(("avx2", "f32", 1000, 100, "graph"), calls)
-        self.assertIn(("avx2", "f32", 2000, 100, "graph"), calls)
+        asked.assert_called_with("b")
+        for mode in modes:
+            for dt in ("f32", "f64"):
+                self.assertEqual(out[f"instructions_per_epoch_avx2_{mode}_{dt}_n100"], per_mode[mode])
+            self.assertIn(("avx2", "f32", 1000, 100, mode), calls)
+            self.assertIn(("avx2", "f32", 2000, 100, mode), calls)
+        del out["instructions_per_epoch_avx2_later_f32_n100"], out["instructions_per_epoch_avx2_later_f64_n100"]
         with open(os.path.join(SRC, "results", "baseline", "floors.json")) as f:
             ceilings = json.load(f)["instructions"]
         self.assertFalse(set(out) - set(ceilings), "a measured count without a ceiling")
+
+    def test_a_narrowed_mode_list_is_not_asked_of_the_build(self):
+        with mock.patch.object(bench_check, "EPOCH_MODES", ("graph",)), \
+                mock.patch.object(bench_check, "build_modes") as asked:
+            self.assertEqual(bench_check.epoch_modes("b"), ("graph",))
+        asked.assert_not_called()
+
+    def test_a_build_without_info_modes_is_an_error_not_no_modes(self):
+        with mock.patch.object(bench_check, "build_modes", return_value=None):
+            with self.assertRaises(SystemExit) as e:
+                bench_check.epoch_modes("b")
+        self.assertIn("info --modes", str(e.exception))
+
+    def test_build_modes_reads_info_modes_one_per_line(self):
+        done = subprocess.CompletedProcess([], 0, stdout="fused\neager\ngraph\n", stderr="")
+        with mock.patch("subprocess.run", return_value=done) as run:
+            self.assertEqual(bench_check.build_modes("b"), ("fused", "eager", "graph"))
+        self.assertEqual(run.call_args[0][0], [os.path.join("b", "lingrad"), "info", "--modes"])
+        old = subprocess.CompletedProcess([], 2, stdout="", stderr="lingrad: error: info takes no arguments")
+        with mock.patch("subprocess.run", return_value=old):
+            self.assertIsNone(bench_check.build_modes("b"))
+
+    def test_gated_modes_are_those_the_floors_have_ceilings_for(self):
+        with open(os.path.join(SRC, "results", "baseline", "floors.json")) as f:
+            ceilings = json.load(f)["instructions"]
+        modes = bench_check.gated_modes(os.path.join(SRC, "results", "baseline"))
+        self.assertTrue(modes)
+        self.assertEqual(sorted(bench_check.epoch_gate(m, dt) for m in modes for dt in ("f32", "f64")),
+                         sorted(g for g in ceilings if g.startswith("instructions_per_epoch_")))
+
+    @unittest.skipUnless(BUILD, "needs BUILD_DIR")
+    def test_every_mode_of_the_build_has_ceilings(self):
+        # a mode added to LG_MODES is measured at once: without a ceiling in
+        # floors.json its counts would be measured and never judged
+        modes = bench_check.build_modes(BUILD)
+        self.assertTrue(modes, "lingrad info --modes printed nothing")
+        self.assertEqual(set(modes), set(bench_check.gated_modes(os.path.join(SRC, "results", "baseline"))))
 
     def test_epoch_counts_are_skipped_without_avx2(self):
         ctx = dict(ZEN4, lingrad_isa_available="scalar neon", lingrad_cpu="aarch64 neon")

@@ -73,6 +73,11 @@ expect_error 2 "every negative" train --every -1
 expect_error 2 "seed negative" train --seed -1
 expect_error 2 "bad dtype" train --dtype f16
 expect_error 2 "bad mode" train --mode lazy
+# The error lists the modes, as the library's one list (info --modes) has them.
+want_modes=$("$bin" info --modes | paste -sd, - | sed 's/,/, /g')
+grep -qxF "lingrad: error: --mode: 'lazy' is not one of $want_modes" "$tmp/err" ||
+  fail "bad mode does not list the modes ($want_modes): $(cat "$tmp/err")"
+expect_error 2 "mode in another case" train --mode FUSED
 expect_error 2 "unknown isa" train --isa sse9
 expect_error 2 "flag with value" train --timing=yes
 expect_error 2 "data with size" train --data x.csv --size 10
@@ -103,6 +108,8 @@ expect_error 2 "gen without --out" gen
 expect_error 1 "gen to a missing directory" gen --out "$tmp/no/such/dir.csv"
 expect_error 2 "history to a missing directory" train --every 0 --history "$tmp/no/such/h.csv"
 expect_error 2 "info with arguments" info --verbose
+expect_error 2 "info --modes with arguments" info --modes --verbose
+grep -q "(got '--verbose')" "$tmp/err" || fail "info --modes --verbose names the wrong argument: $(cat "$tmp/err")"
 expect_error 2 "unknown command with --help" frobnicate --help
 expect_error 2 "history is a directory" train --history "$tmp"
 expect_error 2 "plot prefix ends in /" train --plot "$tmp/"
@@ -259,6 +266,22 @@ cmp -s "$tmp/g1.csv" "$tmp/g3.csv" || fail "gen output differs between 1 and 3 t
   "$bin" train --size 300000 --tol 0 --epochs 30 --every 0 --threads 3 --history "$tmp/t3.csv" >/dev/null ||
   fail "train --threads"
 cmp -s "$tmp/t1.csv" "$tmp/t3.csv" || fail "training history differs between 1 and 3 threads"
+# info --modes: names alone, one per line, nothing on stderr, and the same list
+# in the same order as info's modes line, --help and what train accepts.
+"$bin" info --modes >"$tmp/modes" 2>"$tmp/modes.err" || fail "info --modes failed"
+[ -s "$tmp/modes" ] && [ ! -s "$tmp/modes.err" ] || fail "info --modes: no names, or stderr: $(cat "$tmp/modes.err")"
+grep -qvE '^[a-z0-9]+$' "$tmp/modes" && fail "info --modes prints more than names: $(cat "$tmp/modes")"
+grep -qx fused "$tmp/modes" || fail "info --modes lacks fused: $(cat "$tmp/modes")"
+info_modes=$("$bin" info | sed -n 's/^modes: *//p' | sed 's/ (train --mode.*//; s/ (default)//g; s/, /,/g')
+[ "$info_modes" = "$(paste -sd, "$tmp/modes")" ] || fail "info's modes line ($info_modes) differs from info --modes"
+"$bin" --help | grep -qF -- "[--mode $(paste -sd'|' "$tmp/modes")]" || fail "--help's --mode differs from info --modes"
+[ "$("$bin" --help | sed -n '/^Modes (--mode):/,$p' | awk 'NR > 1 { print $1 }')" = "$(cat "$tmp/modes")" ] ||
+  fail "--help's Modes list differs from info --modes"
+while read -r mode; do
+  "$bin" train --mode "$mode" --size 20 --epochs 2 --every 0 >/dev/null || fail "train --mode $mode (from info --modes) failed"
+done <"$tmp/modes"
+LINGRAD_ISA=bogus "$bin" info --modes >/dev/null 2>&1 || fail "info --modes depends on the kernel table"
+echo "ok  info --modes: $(paste -sd' ' "$tmp/modes"), as info, --help and train have them"
 "$bin" info | grep -q '^topology: ' || fail "info shows no topology"
 "$bin" info | grep -q '^pinning: ' || fail "info shows no pinning"
 

@@ -1,6 +1,7 @@
 /* The contract written in include/lingrad.h, statement by statement: ownership and
  * lifetimes of tensors, wrapping the caller's arrays, lg_make_linear_range's
- * status, and lg_train's arguments and result table. (Threads: test_thread_safety.c.) */
+ * status, lg_train's arguments and result table, and the training modes' list
+ * (LG_MODES and its functions). (Threads: test_thread_safety.c.) */
 #include <stdint.h>
 
 #include "check.h"
@@ -142,9 +143,9 @@ static void test_train_refuses_grad_data(void)
     CHECK_OK(lg_tensor_new(LG_F64, 50, true, &gx));
     lg_train_opts o;
     lg_train_result r;
-    for (int m = 0; m < 3; m++) {
+    for (int m = 0; m < LG_MODE_COUNT; m++) {
         lg_train_opts_default(&o);
-        o.mode = m == 2 ? LG_MODE_GRAPH : m ? LG_MODE_EAGER : LG_MODE_FUSED;
+        o.mode = (lg_mode)m;
         CHECK_STATUS(lg_train(gx, y, &o, &r), LG_EINVAL);
         CHECK_ERROR_HAS("must not require gradients");
         CHECK_STATUS(lg_train(x, gx, &o, &r), LG_EINVAL);
@@ -213,6 +214,64 @@ static void test_result_table(void)
     lg_tensor_free(y);
 }
 
+/* LG_MODES and the functions that read it: names, the joined list as snprintf
+ * writes, parsing with an error that lists the names, and values outside it. */
+static void test_modes(void)
+{
+    static const char *const want[] = {"fused", "eager", "graph"};
+    CHECK(LG_MODE_COUNT == 3 && LG_MODE_FUSED == 0 && LG_MODE_EAGER == 1 && LG_MODE_GRAPH == 2);
+    for (int m = 0; m < LG_MODE_COUNT; m++) {
+        CHECK(strcmp(lg_mode_name((lg_mode)m), want[m]) == 0);
+        CHECK(lg_mode_describe((lg_mode)m) != NULL && *lg_mode_describe((lg_mode)m));
+        lg_mode got = (lg_mode)-1;
+        CHECK_OK(lg_mode_from_name(want[m], &got));
+        CHECK(got == (lg_mode)m);
+    }
+    CHECK(strstr(lg_mode_describe(LG_MODE_GRAPH), "bitwise equal to eager") != NULL);
+    CHECK(lg_mode_name((lg_mode)LG_MODE_COUNT) == NULL && lg_mode_name((lg_mode)-1) == NULL);
+    CHECK(lg_mode_describe((lg_mode)LG_MODE_COUNT) == NULL && lg_mode_describe((lg_mode)-1) == NULL);
+
+    const char *all = "fused, eager, graph";
+    char buf[64];
+    memset(buf, 'x', sizeof buf);
+    CHECK(lg_mode_names(buf, sizeof buf, ", ") == strlen(all) && strcmp(buf, all) == 0);
+    CHECK(lg_mode_names(buf, sizeof buf, "") == strlen("fusedeagergraph"));
+    memset(buf, 'x', sizeof buf);
+    /* cut as snprintf cuts: len - 1 characters and the terminator, whole length returned */
+    CHECK(lg_mode_names(buf, 8, ", ") == strlen(all) && strcmp(buf, "fused, ") == 0 && buf[8] == 'x');
+    CHECK(lg_mode_names(buf, 1, "|") == strlen("fused|eager|graph") && buf[0] == '\0');
+    CHECK(lg_mode_names(NULL, 0, "|") == strlen("fused|eager|graph"));
+    CHECK(lg_mode_names(buf, strlen(all), ", ") == strlen(all) && strcmp(buf, "fused, eager, grap") == 0);
+
+    lg_mode m = LG_MODE_GRAPH; /* a failure leaves it as it was: 0 is a mode */
+    CHECK_STATUS(lg_mode_from_name("lazy", &m), LG_EINVAL);
+    CHECK_ERROR_HAS("'lazy' is not one of fused, eager, graph");
+    CHECK(m == LG_MODE_GRAPH);
+    CHECK_STATUS(lg_mode_from_name("Fused", &m), LG_EINVAL); /* exact, case included */
+    CHECK_STATUS(lg_mode_from_name("", &m), LG_EINVAL);
+    CHECK_STATUS(lg_mode_from_name("fused ", &m), LG_EINVAL);
+    CHECK_STATUS(lg_mode_from_name(NULL, &m), LG_EINVAL);
+    CHECK_ERROR_HAS("fused, eager, graph");
+    CHECK_STATUS(lg_mode_from_name("eager", NULL), LG_EINVAL);
+    CHECK(m == LG_MODE_GRAPH);
+
+    /* lg_train refuses a value outside the list, on either side */
+    lg_tensor *x, *y;
+    CHECK_OK(lg_make_linear(0.3, 0.5, 10, 0.01, 3, LG_F64, &x, &y));
+    lg_train_opts o;
+    lg_train_result r;
+    const int bad[] = {-1, LG_MODE_COUNT};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        lg_train_opts_default(&o);
+        o.mode = (lg_mode)bad[i];
+        CHECK_STATUS(lg_train(x, y, &o, &r), LG_EINVAL);
+        CHECK_ERROR_HAS("unknown mode");
+        lg_train_result_free(&r);
+    }
+    lg_tensor_free(x);
+    lg_tensor_free(y);
+}
+
 int main(void)
 {
     test_stale_outputs();
@@ -222,5 +281,6 @@ int main(void)
     test_range_status();
     test_train_refuses_grad_data();
     test_result_table();
+    test_modes();
     return check_done("test_contract");
 }

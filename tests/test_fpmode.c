@@ -152,10 +152,8 @@ int main(void)
     check_kernels_hold_no_policy(&ex);
     check_training_restores();
     for (int d = 0; d < 2; d++)
-        for (int m = 0; m < 3; m++)
+        for (int m = 0; m < LG_MODE_COUNT; m++)
             for (int threads = 1; threads <= 2; threads++)
-                check_training_flushes(d ? LG_F64 : LG_F32,
-                                       m == 2 ? LG_MODE_GRAPH : m ? LG_MODE_EAGER : LG_MODE_FUSED,
-                                       threads);
+                check_training_flushes(d ? LG_F64 : LG_F32, (lg_mode)m, threads);
     return check_done("test_fpmode");
 }

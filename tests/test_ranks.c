@@ -219,9 +219,8 @@ int main(void)
     const size_t sizes[] = {1, 3, 100, 4097, 4098, 100003};
     for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++)
         for (int dt = 0; dt < 2; dt++)
-            for (int m = 0; m < 3; m++)
-                check_size(sizes[i], dt ? LG_F64 : LG_F32,
-                           m == 0 ? LG_MODE_FUSED : m == 1 ? LG_MODE_EAGER : LG_MODE_GRAPH);
+            for (int m = 0; m < LG_MODE_COUNT; m++)
+                check_size(sizes[i], dt ? LG_F64 : LG_F32, (lg_mode)m);
     /* Past 1,024 x 16,384 elements the global blocks grow (16,448 here), while
      * each rank's half on its own would be cut in blocks of 16,384: the plan and
      * the driver must use the global layout. A few epochs: qemu runs this too. */

@@ -57,7 +57,7 @@ def callgrind_runs(gate):
     if m:
         return [("scalar", m.group(2)), (m.group(1), m.group(2))], ()
     m = re.fullmatch(r"instructions_per_epoch_\w+?_(\w+)_(f32|f64)_n\d+", gate)
-    if m and m.group(1) in bench_check.EPOCH_MODES:
+    if m and m.group(1) in bench_check.gated_modes():
         return [], (m.group(1),)
     raise SystemExit(f"bench-bisect: {gate} is not a gate metric (see tools/gate_metrics.py)")
 

@@ -16,9 +16,9 @@ time. It gates on:
     A ratio gate that fails is measured once more and judged on the best of both
     runs: a regression fails twice, one noisy minute does not;
   - instructions per element per epoch of fused training with the scalar and AVX2
-    tables, and instructions per epoch at n = 100 of each mode (fused, eager,
-    graph; AVX2), counted by valgrind's callgrind (deterministic; valgrind cannot
-    run AVX-512).
+    tables, and instructions per epoch at n = 100 of each mode the build has (its
+    `lingrad info --modes`; AVX2), counted by valgrind's callgrind (deterministic;
+    valgrind cannot run AVX-512).
   - the SIMD invariants: scalar instructions per element over a SIMD table's
     (callgrind's counts above), at least half the table's lanes. They need no
     baseline, so a table that stops being vectorised fails on the first run on
@@ -64,8 +64,9 @@ CALLGRIND_N, CALLGRIND_EPOCHS = 100000, 10
 # Per-epoch counts of each mode at the tutorial's n = 100, where an epoch's cost is
 # its fixed overhead (the tape, the plan, the scalar steps), not the kernels: the
 # gate on the overhead that the per-element counts at 10^5 dilute. AVX2, the
-# best table valgrind runs.
-EPOCH_MODES, EPOCH_ISA = ("fused", "eager", "graph"), "avx2"
+# best table valgrind runs. The modes are the build's own (build_modes): None
+# means all of them; bench-bisect and gate_metrics narrow it to a tuple.
+EPOCH_MODES, EPOCH_ISA = None, "avx2"
 EPOCH_N, EPOCH_EPOCHS = 100, 1000
 SIMD = ("avx2", "avx512", "neon")
 # Lanes per vector of the SIMD tables callgrind counts. Floor of the invariant:
@@ -194,6 +195,35 @@ def ratios(ctx, med):
     return out
 
 
+def build_modes(build):
+    """The training modes of build's lingrad, in the library's order (LG_MODES in
+    include/lingrad.h), from `lingrad info --modes`; None for a program that
+    predates the option (an older commit's build)."""
+    r = subprocess.run([os.path.join(build, "lingrad"), "info", "--modes"], capture_output=True, text=True)
+    return tuple(r.stdout.split()) if r.returncode == 0 and r.stdout.strip() else None
+
+
+def gated_modes(root=None):
+    """The modes whose per-epoch counts floors.json has ceilings for, read from
+    their gates' names: what a commit whose lingrad predates `info --modes` is
+    asked for, and what bench-bisect accepts."""
+    root = root or os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "results", "baseline")
+    pattern = rf"instructions_per_epoch_{EPOCH_ISA}_(\w+)_f32_n{EPOCH_N}"
+    found = (re.fullmatch(pattern, g) for g in load_json(os.path.join(root, "floors.json"))["instructions"])
+    return tuple(m.group(1) for m in found if m)
+
+
+def epoch_modes(build):
+    """EPOCH_MODES, or every mode of the build when it is None."""
+    if EPOCH_MODES is not None:
+        return EPOCH_MODES
+    modes = build_modes(build)
+    if modes is None:
+        raise SystemExit(f"bench-check: `{os.path.join(build, 'lingrad')} info --modes` failed: "
+                         "is that a build of this commit?")
+    return modes
+
+
 def total_instructions(build, isa, dt, epochs, out_file, n=CALLGRIND_N, mode="fused"):
     subprocess.run(["valgrind", "--tool=callgrind", f"--callgrind-out-file={out_file}",
                     os.path.join(build, "lingrad"), "train", "--isa", isa, "--dtype", dt,
@@ -225,7 +255,7 @@ def instructions(build, ctx):
             out[f"instructions_per_element_{isa}_{dt}"] = (hi - lo) / (CALLGRIND_N * CALLGRIND_EPOCHS)
         if EPOCH_ISA not in isas:
             return out
-        for mode in EPOCH_MODES:
+        for mode in epoch_modes(build):
             for dt in ("f32", "f64"):
                 runs = [total_instructions(build, EPOCH_ISA, dt, e, os.path.join(tmp, f"epoch-{e}"), EPOCH_N, mode)
                         for e in (EPOCH_EPOCHS, 2 * EPOCH_EPOCHS)]

@@ -199,12 +199,25 @@ def train_rows(rows, prefix):
     return {n: r for n, r in rows.items() if n.startswith(prefix)}
 
 
-# Training modes in the order the epoch table and plot show them. A run made
-# before a mode existed has no rows for it: its column and bars are left out.
-MODES = ("graph", "fused", "eager")
-# fixed per mode, so plots of runs with and without graph rows read alike (fused
-# and eager keep the colours they had before graph existed)
+# The modes are those the run's train/epoch/ rows name (the library's list,
+# include/lingrad.h LG_MODES, as the benchmark registered it); a run made before
+# a mode existed has no column or bars for it. These three keep the order and
+# colours the reports have always shown them in; a mode added later follows them
+# in name order, in the next colour.
+MODE_ORDER = ("graph", "fused", "eager")
 MODE_COLOURS = {"fused": "tab:blue", "eager": "tab:orange", "graph": "tab:green"}
+LATER_COLOURS = ("tab:red", "tab:purple", "tab:brown", "tab:pink", "tab:olive", "tab:cyan")
+
+
+def modes_of(by):
+    """The modes in {(mode, n): row}, in the reports' order."""
+    found = {k[0] for k in by}
+    return sorted(found, key=lambda m: (MODE_ORDER.index(m), "") if m in MODE_ORDER else (len(MODE_ORDER), m))
+
+
+def mode_colour(mode, modes):
+    later = [m for m in modes if m not in MODE_COLOURS]
+    return MODE_COLOURS.get(mode) or LATER_COLOURS[later.index(mode) % len(LATER_COLOURS)]
 
 
 def epoch_rows(ep):
@@ -221,7 +234,7 @@ def per_epoch_s(r):
 
 def epoch_table(ep, torch_rows):
     by = epoch_rows(ep)
-    modes = [m for m in MODES if any(k[0] == m for k in by)]
+    modes = modes_of(by)
     ns = sorted({k[1] for k in by})
     # ratios of rows from this one run: how much slower graph is than the fused
     # kernel, and how much faster than the eager ops it runs
@@ -423,13 +436,13 @@ def plot_fused_eager(rows, path):
     there were two modes: the docs link to it)."""
     by = epoch_rows(train_rows(rows, "train/epoch/"))
     ns = sorted({k[1] for k in by})
-    modes = [m for m in MODES if any(k[0] == m for k in by)]
+    modes = modes_of(by)
     fig, ax = plt.subplots(figsize=(9, 5))
     width = 0.8 / len(modes)
     for i, mode in enumerate(modes):
         vals = [per_epoch_s(by[(mode, n)]) * 1e6 if (mode, n) in by else 0 for n in ns]
         xs = [j + i * width for j in range(len(ns))]
-        ax.bar(xs, vals, width, label=mode, color=MODE_COLOURS[mode])
+        ax.bar(xs, vals, width, label=mode, color=mode_colour(mode, modes))
         for x, v in zip(xs, vals):
             if not v:
                 ax.text(x, 1, "not run", ha="center", va="bottom", rotation=90, fontsize=8)

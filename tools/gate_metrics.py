@@ -96,9 +96,14 @@ def context_from_info(build):
 
 
 def modes_of(build):
-    """The training modes this commit's CLI accepts (graph mode came later)."""
+    """The training modes this commit's CLI has: `lingrad info --modes`, or, for a
+    commit that predates it, those of the gated modes its train accepts (graph
+    mode came later)."""
+    modes = bench_check.build_modes(build)
+    if modes is not None:
+        return modes
     ok = []
-    for mode in bench_check.EPOCH_MODES:
+    for mode in bench_check.gated_modes():
         r = subprocess.run([os.path.join(build, "lingrad"), "train", "--size", "10", "--epochs", "1",
                             "--every", "0", "--mode", mode], capture_output=True)
         if r.returncode == 0:
@@ -108,16 +113,19 @@ def modes_of(build):
 
 def instructions_of_modes(build, ctx):
     """(metrics, missing): the instruction gates, the per-epoch ones only for the
-    modes the commit has; what a gate needs that the commit lacks is listed in
-    missing, with why, not made up (an older BASE, a history's early commits)."""
-    modes, keep = modes_of(build), bench_check.EPOCH_MODES
-    bench_check.EPOCH_MODES = modes
+    modes the commit has (of bench_check.EPOCH_MODES, when that narrows them);
+    what a gated mode needs that the commit lacks is listed in missing, with why,
+    not made up (an older BASE, a history's early commits)."""
+    keep = bench_check.EPOCH_MODES
+    wanted = keep if keep is not None else bench_check.gated_modes()
+    has = modes_of(build)
+    bench_check.EPOCH_MODES = tuple(m for m in has if keep is None or m in keep)
     try:
         metrics = instruction_metrics(build, ctx)
     finally:
         bench_check.EPOCH_MODES = keep
     missing = {bench_check.epoch_gate(m, dt): f"lingrad train has no --mode {m} at this commit"
-               for m in keep if m not in modes for dt in ("f32", "f64")}
+               for m in wanted if m not in has for dt in ("f32", "f64")}
     return metrics, missing
 
 

@@ -189,13 +189,12 @@ bool cli_dtype(const char *s, lg_dtype *out)
 
 bool cli_mode(const char *s, lg_mode *out)
 {
-    static const lg_mode modes[] = {LG_MODE_FUSED, LG_MODE_EAGER, LG_MODE_GRAPH};
-    for (size_t i = 0; i < sizeof modes / sizeof modes[0]; i++)
-        if (strcmp(s, lg_mode_name(modes[i])) == 0) {
-            *out = modes[i];
-            return true;
-        }
-    return cli_reject("--mode: '%s' is not one of fused, eager, graph", s);
+    if (lg_mode_from_name(s, out) == LG_OK)
+        return true;
+    /* The option's name leads, as in every other --option error. */
+    char names[200];
+    lg_mode_names(names, sizeof names, ", ");
+    return cli_reject("--mode: '%s' is not one of %s", s, names);
 }
 
 bool cli_fits_memory(size_t n, lg_dtype dtype, size_t buffers)

@@ -1,6 +1,7 @@
 /* lingrad info: what this build is, what this CPU offers, which kernels run,
  * the machine's topology, threads and pinning. */
 #include <stdlib.h>
+#include <string.h>
 
 #include "cli/cli.h"
 
@@ -39,10 +40,22 @@ static void print_topology(void)
         printf("pinning:  none: %s\n", t.pinning_why);
 }
 
+/* info --modes: the names alone, one a line, so that scripts (tools/bench_check.py)
+ * read the library's list instead of keeping a copy of it. */
+static int print_modes(void)
+{
+    for (int m = 0; m < LG_MODE_COUNT; m++)
+        printf("%s\n", lg_mode_name((lg_mode)m));
+    return CLI_OK;
+}
+
 int cli_info(int argc, char **argv)
 {
+    if (argc == 3 && strcmp(argv[2], "--modes") == 0)
+        return print_modes();
     if (argc > 2)
-        return cli_error(CLI_USAGE, "info takes no arguments (got '%s')", argv[2]);
+        return cli_error(CLI_USAGE, "info takes no arguments but --modes (got '%s')",
+                         argc == 3 || strcmp(argv[2], "--modes") != 0 ? argv[2] : argv[3]);
     char cpu[160];
     lg_cpu_describe(cpu, sizeof cpu);
     printf("lingrad %s\n", LG_VERSION_STRING);
@@ -61,8 +74,13 @@ int cli_info(int argc, char **argv)
            env && *env ? "from LINGRAD_ISA" : "the best this CPU runs; set LINGRAD_ISA or --isa to choose");
     if (!chosen)
         return cli_error(CLI_FAILED, "%s", lg_last_error());
-    printf("modes:    %s (default), %s, %s (train --mode; bitwise equal: graph and eager)\n",
-           lg_mode_name(LG_MODE_FUSED), lg_mode_name(LG_MODE_EAGER), lg_mode_name(LG_MODE_GRAPH));
+    lg_train_opts defaults;
+    lg_train_opts_default(&defaults);
+    printf("modes:   ");
+    for (int m = 0; m < LG_MODE_COUNT; m++)
+        printf("%s %s%s", m ? "," : "", lg_mode_name((lg_mode)m),
+               m == (int)defaults.mode ? " (default)" : "");
+    printf(" (train --mode; bitwise equal: graph and eager)\n");
     print_topology();
     return lg_default_threads() ? CLI_OK : cli_error(CLI_FAILED, "%s", lg_last_error());
 }

@@ -9,12 +9,15 @@ void cli_usage(FILE *out)
     fputs("usage:\n"
           "  lingrad train [--w 0.3] [--b 0.5] [--size 100] [--noise 0.01] [--seed 42]\n"
           "                [--data FILE.csv|FILE.npy] [--init-w W0] [--init-b B0]\n"
-          "                [--lr 0.1] [--epochs 500] [--tol 5e-5] [--dtype f64|f32]\n"
-          "                [--mode fused|eager|graph] [--isa NAME] [--every 5]\n"
-          "                [--history FILE.csv] [--plot PREFIX] [--timing] [--threads N]\n"
+          "                [--lr 0.1] [--epochs 500] [--tol 5e-5] [--dtype f64|f32]\n",
+          out);
+    char modes[200]; /* the library's list of modes, as isas below */
+    lg_mode_names(modes, sizeof modes, "|");
+    fprintf(out, "                [--mode %s] [--isa NAME] [--every 5]\n", modes);
+    fputs("                [--history FILE.csv] [--plot PREFIX] [--timing] [--threads N]\n"
           "  lingrad gen   [--w 0.3] [--b 0.5] [--size 100] [--noise 0.01] [--seed 42]\n"
           "                [--dtype f64|f32] [--threads N] [--print-init] --out FILE.csv|FILE.npy\n"
-          "  lingrad info\n"
+          "  lingrad info  [--modes]\n"
           "  lingrad --help | --version\n"
           "\n"
           "train fits y = w*x + b by gradient descent on the mean squared error, as the\n"
@@ -24,7 +27,8 @@ void cli_usage(FILE *out)
           "(0: never), a rule, and the final line; --history writes epoch,loss,w,b and\n"
           "--plot writes PREFIX-loss.png and PREFIX-params.png. --timing reports the\n"
           "time per epoch on stderr. gen --print-init prints the initial w and b that\n"
-          "train draws from the same --seed.\n"
+          "train draws from the same --seed. info --modes prints only the training\n"
+          "modes' names, one per line in the library's order: the form for scripts.\n"
           "\n",
           out);
     char isas[200]; /* this build's tables, so the text cannot fall behind them */
@@ -36,6 +40,12 @@ void cli_usage(FILE *out)
             "LINGRAD_THREADS or --threads says otherwise; results are bitwise the same\n"
             "for any thread count.\n",
             isas);
+    lg_train_opts defaults;
+    lg_train_opts_default(&defaults);
+    fputs("Modes (--mode):\n", out);
+    for (int m = 0; m < LG_MODE_COUNT; m++)
+        fprintf(out, "  %-6s %s%s\n", lg_mode_name((lg_mode)m), lg_mode_describe((lg_mode)m),
+                m == (int)defaults.mode ? " (default)" : "");
 }
 
 static bool is_help(const char *s)

@@ -72,9 +72,9 @@ static bool check_values(const train_args *a, const cli_opt *opts, size_t n)
 
 static bool parse_args(int argc, char **argv, train_args *a, lg_train_opts *o, lg_dtype *dt)
 {
-    *a = (train_args){.w = 0.3, .b = 0.5, .noise = 0.01, .size = 100, .seed = 42, .dtype = "f64",
-                      .mode = "fused", .every = 5};
     lg_train_opts_default(o);
+    *a = (train_args){.w = 0.3, .b = 0.5, .noise = 0.01, .size = 100, .seed = 42, .dtype = "f64",
+                      .mode = lg_mode_name(o->mode), .every = 5};
     cli_opt opts[] = {
         {"w", CLI_DOUBLE, &a->w, false},           {"b", CLI_DOUBLE, &a->b, false},
         {"size", CLI_SIZE, &a->size, false},       {"noise", CLI_DOUBLE, &a->noise, false},

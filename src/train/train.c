@@ -15,11 +15,6 @@
 #include "exec/team.h"
 #include "tensor/tensor.h"
 
-const char *lg_mode_name(lg_mode m)
-{
-    return m == LG_MODE_EAGER ? "eager" : m == LG_MODE_GRAPH ? "graph" : "fused";
-}
-
 void lg_train_opts_default(lg_train_opts *o)
 {
     *o = (lg_train_opts){.lr = 0.1, .max_epochs = 500, .tol = 5e-5, .mode = LG_MODE_FUSED};
@@ -80,7 +75,7 @@ static lg_status check_args(const lg_tensor *x, const lg_tensor *y, const lg_tra
             : !isfinite(o->init_w) || !isfinite(o->init_b))
         return lg_fail(LG_EINVAL, "train: the initial w and b must be finite %s numbers",
                        lg_dtype_name(x->dtype));
-    if (o->mode != LG_MODE_FUSED && o->mode != LG_MODE_EAGER && o->mode != LG_MODE_GRAPH)
+    if ((unsigned)o->mode >= LG_MODE_COUNT) /* as unsigned, a negative value is caught too */
         return lg_fail(LG_EINVAL, "train: unknown mode %d", (int)o->mode);
     if (o->threads < 0)
         return lg_fail(LG_EINVAL, "train: threads must be >= 1, or 0 for the default (got %d)",

@@ -20,6 +20,34 @@ def test_each_instruction_gate_runs_only_what_it_needs():
     assert bb.callgrind_runs("instructions_per_epoch_avx2_graph_f32_n100") == ([], ("graph",))
 
 
+def test_an_epoch_gate_of_a_mode_without_ceilings_is_refused():
+    # the modes bisect accepts are those floors.json gates, not a copy of the list
+    assert all(bb.callgrind_runs(f"instructions_per_epoch_avx2_{m}_f64_n100") == ([], (m,))
+               for m in bb.bench_check.gated_modes())
+    try:
+        bb.callgrind_runs("instructions_per_epoch_avx2_lazy_f32_n100")
+    except SystemExit as e:
+        assert "not a gate metric" in str(e)
+        return
+    raise AssertionError("accepted")
+
+
+def test_a_commit_lacking_a_mode_has_its_gates_missing_not_measured():
+    gm = bb.gate_metrics
+    gated = bb.bench_check.gated_modes()
+    older = gated[:-1]  # as a commit before the last gated mode existed
+    seen = []
+    with mock.patch.object(gm, "modes_of", return_value=older), \
+            mock.patch.object(gm, "instruction_metrics", lambda build, ctx: seen.append(bb.bench_check.EPOCH_MODES) or {}):
+        _, missing = gm.instructions_of_modes("b", {})
+        assert seen == [older] and bb.bench_check.EPOCH_MODES is None
+        assert set(missing) == {bb.bench_check.epoch_gate(gated[-1], dt) for dt in ("f32", "f64")}
+        # narrowed to one mode (bench-bisect): only that one is measured
+        with mock.patch.object(bb.bench_check, "EPOCH_MODES", (older[0],)):
+            _, missing = gm.instructions_of_modes("b", {})
+        assert seen[-1] == (older[0],) and missing == {}
+
+
 def test_an_unknown_gate_is_refused():
     try:
         bb.callgrind_runs("instructions_per_lunch")

@@ -204,9 +204,28 @@ lg_status lg_graph_set_deferred(lg_graph *g, bool deferred);
 bool lg_graph_deferred(const lg_graph *g);
 lg_status lg_graph_eval(lg_graph *g, lg_tensor *t);
 /* The sweep plan of the last tape lg_backward or lg_graph_eval ran, as text (one
- * line per sweep and step); written as snprintf does, returns the whole length.
- * Empty before the first run. */
+ * line per sweep and step, and whether its sweeps run compiled); written as
+ * snprintf does, returns the whole length. Empty before the first run. */
 size_t lg_graph_plan_describe(const lg_graph *g, char *buf, size_t len);
+
+/* Compiled sweeps, on in a new graph. When graph mode plans a new tape, each of
+ * its sweeps becomes one C function that carries a tile through every step in
+ * registers, compiled by the system C compiler with the kernel table's flags
+ * and cached on disk (docs/jit.md: where, and the rules that keep it safe). A
+ * plan is compiled once and reused with the plan; the same plan in another run
+ * or process loads from the cache. Values and gradients are bitwise those of
+ * the interpreted sweeps (and so of eager mode). Off, with LINGRAD_JIT=0, or
+ * when no compiler works, the sweeps run interpreted: lg_graph_exec_describe
+ * says which and why. Changing it resets the graph. */
+lg_status lg_graph_set_compile(lg_graph *g, bool compile);
+bool lg_graph_compile(const lg_graph *g);
+/* How the last plan's sweeps run: "compiled", "compiled (from the cache)",
+ * "interpreted: <why>", or "" before graph mode has planned anything. Written
+ * as snprintf does; returns the whole length. */
+size_t lg_graph_exec_describe(const lg_graph *g, char *buf, size_t len);
+/* Seconds spent building plans and compiling (or loading) their sweeps since
+ * the graph was made: one-time costs, apart from the per-step ones. */
+double lg_graph_setup_seconds(const lg_graph *g);
 
 /* ---- data ------------------------------------------------------------------- */
 
@@ -313,6 +332,9 @@ typedef struct lg_train_opts {
      * rank must call lg_train, and all return the same status. Made by
      * lingrad_mpi.h; every mode. */
     const struct lg_ranks *ranks;
+    /* Graph mode: run the sweeps interpreted, never compiled
+     * (lg_graph_set_compile(g, false)); the bits are the same either way. */
+    bool interpret;
 } lg_train_opts;
 
 /* What a run returns, epoch by epoch. Epoch e evaluates the loss of the current
@@ -341,6 +363,11 @@ typedef struct lg_train_result {
     bool stopped_early;    /* loss < tol was reached */
     bool interrupted;      /* on_epoch asked to stop */
     double seconds;        /* wall time of the epoch loop */
+    /* Graph mode: the part of seconds spent planning and compiling (one-time
+     * costs, in the first epoch), and how the sweeps ran, as
+     * lg_graph_exec_describe says it; 0 and "" in the other modes. */
+    double setup_seconds;
+    char graph_exec[224];
 } lg_train_result;
 
 /* The tutorial's settings: lr 0.1, 500 epochs, tol 5e-5, fused, w = b = 0. */

@@ -19,6 +19,7 @@
 #include <time.h>
 
 #include "check.h"
+#include "jit/jit.h"
 
 /* Cases per kernel table: a couple of seconds at -O2 on two cores. The build
  * may lower it (emulated targets); sanitizers and qemu CPU models (make cpus
@@ -35,6 +36,11 @@
 #endif
 #ifndef SANITIZED
 #define SANITIZED 0
+#endif
+
+/* Of those, the first this many also run compiled, on every table. */
+#ifndef LG_GRAPH_COMPILED_DEFAULT
+#define LG_GRAPH_COMPILED_DEFAULT 48
 #endif
 
 #define DEFAULT_SEED UINT64_C(20261201)
@@ -80,9 +86,10 @@ enum { MAX_T = 160, GROW_TO = 45 };
  * made, so f32 values stay finite (and comparisons mean something). */
 #define LIMIT 1e3
 
-typedef enum kind { LEAF, ADD, SUB, MUL, SQUARE, MEAN, MSE } kind;
-static const char *const kind_names[] = {"leaf", "add", "sub", "mul", "square", "mean", "mse_linear"};
-static const int arity[] = {0, 2, 2, 2, 1, 1, 4};
+typedef enum kind { LEAF, ADD, SUB, MUL, SQUARE, MEAN, MSE, NEG, SUM } kind;
+static const char *const kind_names[] = {"leaf", "add", "sub", "mul", "square", "mean", "mse_linear",
+                                         "neg", "sum"};
+static const int arity[] = {0, 2, 2, 2, 1, 1, 4, 1, 1};
 
 typedef struct node {
     kind k;
@@ -112,7 +119,9 @@ static int add_node(dag *d, kind k, int a, int b, int c, int e)
     case SUB: t->bound = in[0]->bound + in[1]->bound; break;
     case MUL: t->bound = in[0]->bound * in[1]->bound; break;
     case SQUARE: t->bound = in[0]->bound * in[0]->bound; break;
-    case MEAN: t->bound = in[0]->bound; break;
+    case MEAN:
+    case NEG: t->bound = in[0]->bound; break;
+    case SUM: t->bound = in[0]->bound * (in[0]->vec ? (double)d->n : 1.0); break;
     case MSE: {
         double r = in[2]->bound * in[0]->bound + in[3]->bound + in[1]->bound;
         t->bound = r * r;
@@ -121,7 +130,7 @@ static int add_node(dag *d, kind k, int a, int b, int c, int e)
     case LEAF: break;
     }
     t->vec = (k == ADD || k == SUB || k == MUL) ? in[0]->vec || in[1]->vec
-             : k == SQUARE                      ? in[0]->vec
+             : k == SQUARE || k == NEG          ? in[0]->vec
                                                 : false;
     return d->count++;
 }
@@ -191,9 +200,15 @@ static void grow(rng *r, dag *d)
         int b = other(r, d, form % 2 == 0 ? VEC : SCALAR, a);
         binary(d, k, a, b);
     } else if (move < 10) {
-        square(d, pick(r, d, ANY));
-    } else if (move < 12) { /* a reduction, now and then of a scalar */
-        add_node(d, MEAN, chance(r, 0.85) ? pick_or_any(r, d, VEC) : pick(r, d, ANY), -1, -1, -1);
+        int a = pick(r, d, ANY);
+        if (chance(r, 0.3))
+            add_node(d, NEG, a, -1, -1, -1);
+        else
+            square(d, a);
+    } else if (move < 12) { /* a reduction, now and then of a scalar; a sum if small enough */
+        int a = chance(r, 0.85) ? pick_or_any(r, d, VEC) : pick(r, d, ANY);
+        bool small = d->t[a].bound * (double)d->n <= LIMIT;
+        add_node(d, small && chance(r, 0.4) ? SUM : MEAN, a, -1, -1, -1);
     } else if (move < 14) { /* one tensor as both operands (x - x only now and then: 0) */
         int a = pick(r, d, ANY);
         binary(d, chance(r, 0.45) ? MUL : chance(r, 0.75) ? ADD : SUB, a, a);
@@ -359,6 +374,8 @@ static bool build(lg_graph *g, const dag *d, lg_tensor *t[])
         case MUL: t[i] = lg_mul(g, t[in[0]], t[in[1]]); break;
         case SQUARE: t[i] = lg_square(g, t[in[0]]); break;
         case MEAN: t[i] = lg_mean(g, t[in[0]]); break;
+        case NEG: t[i] = lg_neg(g, t[in[0]]); break;
+        case SUM: t[i] = lg_sum(g, t[in[0]]); break;
         case MSE: t[i] = lg_mse_linear(g, t[in[0]], t[in[1]], t[in[2]], t[in[3]]); break;
         }
     }
@@ -369,7 +386,10 @@ static bool build(lg_graph *g, const dag *d, lg_tensor *t[])
 
 typedef struct run {
     const char *isa;
-    lg_graph *eager, *graph[3]; /* graph[i] is deferred, with i + 1 threads */
+    /* graph[i] is deferred, with i % 3 + 1 threads, its sweeps interpreted for
+     * i < 3 and compiled above; compiled: how many of them this case runs. */
+    lg_graph *eager, *graph[6];
+    size_t graphs;
     uint64_t seed;
     size_t index;
     uint64_t cseed;
@@ -378,11 +398,28 @@ typedef struct run {
     const char *phase;
     bool reported;
     int messages;
+    size_t compiled_cases; /* cases below this index also run compiled */
     /* statistics, for the summary line */
     size_t cases, reruns, evals, failed_cases, nonfinite;
 } run;
 
 static int shown; /* failing cases printed so far: the first few in full */
+
+static void fail(run *c, const char *fmt, ...);
+
+/* Graph k ran the way it was asked to: interpreted, or compiled whenever the
+ * plan has a sweep and the JIT is on. */
+static void check_compiled(run *c, size_t k)
+{
+    char how[256];
+    lg_graph_exec_describe(c->g, how, sizeof how);
+    bool interpreted = strncmp(how, "interpreted: ", 13) == 0;
+    bool no_sweeps = strstr(how, "no sweeps") != NULL;
+    if (k < 3 && !interpreted)
+        fail(c, "the sweeps should run interpreted; they ran: '%s'", how);
+    else if (k >= 3 && interpreted && !no_sweeps && lg_jit_config_get()->enabled)
+        fail(c, "the sweeps should run compiled; they ran: '%s'", how);
+}
 
 static void print_plan(lg_graph *g)
 {
@@ -572,9 +609,12 @@ static void check_dag(run *c, const dag *d, uint64_t vseed, char (*plans)[PLAN_M
 {
     lg_tensor *e[MAX_T], *t[MAX_T];
     bool ok = eager_run(c, d, vseed, e, t);
-    for (size_t k = 0; ok && k < 3; k++) {
+    for (size_t k = 0; ok && k < c->graphs; k++) {
         c->g = c->graph[k];
-        c->phase = compare ? "graph mode: lg_backward, the same DAG again" : "graph mode: lg_backward";
+        c->phase = compare ? k < 3 ? "graph mode (interpreted): lg_backward, the same DAG again"
+                                   : "graph mode (compiled): lg_backward, the same DAG again"
+                 : k < 3 ? "graph mode (interpreted): lg_backward"
+                         : "graph mode (compiled): lg_backward";
         zero_grads(d, t);
         lg_graph_reset(c->g);
         if (!build(c->g, d, t)) {
@@ -589,13 +629,14 @@ static void check_dag(run *c, const dag *d, uint64_t vseed, char (*plans)[PLAN_M
         }
         check_outputs(c, e, t, NULL);
         check_grads(c, e, t);
+        check_compiled(c, k);
         char plan[PLAN_MAX];
         size_t len = lg_graph_plan_describe(c->g, plan, sizeof plan);
         if (len == 0)
             fail(c, "lg_graph_plan_describe is empty after lg_backward");
         if (plans && !compare)
-            memcpy(plans[k], plan, sizeof plan);
-        else if (plans && strcmp(plans[k], plan) != 0)
+            memcpy(plans[k % 3], plan, sizeof plan);
+        else if (plans && k < 3 && strcmp(plans[k], plan) != 0)
             fail(c, "the same tape and n gave another plan:\n%s\nthen\n%s", plans[k], plan);
     }
     free_leaves(d, e);
@@ -614,7 +655,8 @@ static void check_eval(run *c, const dag *d, uint64_t vseed, size_t k)
     if (!eager_run(c, d, vseed, e, t))
         goto out;
     c->g = c->graph[k];
-    c->phase = "graph mode: lg_graph_eval, then lg_backward";
+    c->phase = k < 3 ? "graph mode (interpreted): lg_graph_eval, then lg_backward"
+                     : "graph mode (compiled): lg_graph_eval, then lg_backward";
     lg_graph_reset(c->g);
     if (!build(c->g, d, t)) {
         fail(c, "build failed: %s", lg_last_error());
@@ -646,6 +688,7 @@ static void check_eval(run *c, const dag *d, uint64_t vseed, size_t k)
     }
     check_outputs(c, e, t, kept);
     check_grads(c, e, t);
+    check_compiled(c, k);
 out:
     free_leaves(d, e);
     free_leaves(d, t);
@@ -659,6 +702,7 @@ static void run_case(run *c, size_t index)
     c->cseed = case_seed(c->seed, index);
     c->reported = false;
     c->messages = 0;
+    c->graphs = index < c->compiled_cases ? 6 : 3;
     generate(&d, c->cseed, index);
     rng r = {c->cseed ^ UINT64_C(0xF00D)};
     bool rerun = chance(&r, 0.25);
@@ -666,7 +710,7 @@ static void run_case(run *c, size_t index)
     check_dag(c, &d, next(&r), rerun && variant == 0 ? plans : NULL, false);
     if (chance(&r, 0.3)) {
         uint64_t vseed = next(&r);
-        check_eval(c, &d, vseed, below(&r, 3));
+        check_eval(c, &d, vseed, below(&r, c->graphs));
     }
     c->cases++;
     if (!rerun)
@@ -716,7 +760,7 @@ static size_t tables(const char *names[], size_t cap)
     return k;
 }
 
-static bool graph_for(const char *isa, int threads, bool deferred, lg_graph **g)
+static bool graph_for(const char *isa, int threads, bool deferred, bool compile, lg_graph **g)
 {
     lg_status s = lg_graph_new(g);
     if (s == LG_OK)
@@ -725,8 +769,36 @@ static bool graph_for(const char *isa, int threads, bool deferred, lg_graph **g)
         s = lg_graph_set_threads(*g, threads);
     if (s == LG_OK)
         s = lg_graph_set_deferred(*g, deferred);
+    if (s == LG_OK)
+        s = lg_graph_set_compile(*g, compile);
     CHECK_OK(s);
     return s == LG_OK;
+}
+
+/* Compiling a plan takes the system compiler ~0.1 s (and each case's DAG is a
+ * new plan), so only the first cases also run compiled; every case runs
+ * interpreted. A case asked for alone always runs both ways. */
+static size_t compiled_cases(size_t cases, bool one)
+{
+    const lg_jit_config *jit = lg_jit_config_get();
+    if (!jit->enabled) {
+        printf("compiled sweeps not tested: %s\n", jit->why);
+        return 0;
+    }
+    if (one)
+        return SIZE_MAX;
+    size_t want = (size_t)env_u64("LG_GRAPH_COMPILED_CASES", LG_GRAPH_COMPILED_DEFAULT);
+    if (!getenv("LG_GRAPH_COMPILED_CASES") && (SANITIZED || getenv("LINGRAD_TEST_MAX_N")))
+        want /= 4;
+    return want < cases ? want : cases;
+}
+
+static double setup_seconds(const run *c)
+{
+    double s = 0.0;
+    for (int i = 3; i < 6; i++)
+        s += lg_graph_setup_seconds(c->graph[i]);
+    return s;
 }
 
 static void test_random_dags(void)
@@ -742,22 +814,25 @@ static void test_random_dags(void)
         only = (size_t)env_u64("LG_GRAPH_CASE", 0);
         cases = 1;
     }
+    size_t compiled = compiled_cases(cases, only != SIZE_MAX);
     const char *isas[16];
     size_t n_isas = tables(isas, 16);
     CHECK(n_isas > 0);
     for (size_t k = 0; k < n_isas; k++) {
-        run c = {.isa = isas[k], .seed = seed};
-        bool ok = graph_for(isas[k], 1, false, &c.eager);
-        for (int i = 0; i < 3; i++)
-            ok = graph_for(isas[k], i + 1, true, &c.graph[i]) && ok;
+        run c = {.isa = isas[k], .seed = seed, .compiled_cases = compiled};
+        bool ok = graph_for(isas[k], 1, false, false, &c.eager);
+        for (int i = 0; i < 6; i++)
+            ok = graph_for(isas[k], i % 3 + 1, true, i >= 3, &c.graph[i]) && ok;
         double t0 = now();
         for (size_t i = 0; ok && i < cases; i++)
             run_case(&c, only != SIZE_MAX ? only : i);
-        printf("random DAGs, table %s: %zu cases (seed %" PRIu64 "), %zu run again, %zu evals, "
-               "%zu non-finite eager values, %zu failed; %.2f s\n", isas[k], c.cases, seed,
-               c.reruns, c.evals, c.nonfinite, c.failed_cases, now() - t0);
+        printf("random DAGs, table %s: %zu cases (seed %" PRIu64 "), the first %zu also compiled "
+               "(%.2f s planning and compiling), %zu run again, %zu evals, %zu non-finite eager "
+               "values, %zu failed; %.2f s\n", isas[k], c.cases, seed,
+               compiled < c.cases ? compiled : c.cases, setup_seconds(&c), c.reruns, c.evals,
+               c.nonfinite, c.failed_cases, now() - t0);
         lg_graph_free(c.eager);
-        for (int i = 0; i < 3; i++)
+        for (int i = 0; i < 6; i++)
             lg_graph_free(c.graph[i]);
     }
 }

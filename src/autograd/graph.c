@@ -60,6 +60,25 @@ bool lg_graph_deferred(const lg_graph *g)
     return g->deferred;
 }
 
+lg_status lg_graph_set_compile(lg_graph *g, bool compile)
+{
+    if (!g)
+        return lg_fail(LG_EINVAL, "lg_graph_set_compile: the graph is NULL");
+    lg_graph_reset(g);
+    g->interpret = !compile;
+    return LG_OK;
+}
+
+bool lg_graph_compile(const lg_graph *g)
+{
+    return g && !g->interpret;
+}
+
+double lg_graph_setup_seconds(const lg_graph *g)
+{
+    return g ? g->setup_seconds : 0.0;
+}
+
 lg_status lg_graph_status(const lg_graph *g)
 {
     return g->status;

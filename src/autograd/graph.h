@@ -23,6 +23,7 @@ struct lg_graph {
     bool backward_done;
     bool deferred;      /* graph mode: ops record, lg_backward / lg_graph_eval compute */
     bool interpret;     /* graph mode: never compile the sweeps */
+    double setup_seconds; /* graph mode: planning and compiling, so far */
     uint32_t n_nodes;   /* on the tape since reset */
     struct lg_plan *plan; /* graph mode: the last tape's schedule, kept across resets */
     lg_exec ex;         /* kernel table, threads, and the team while training */

@@ -46,7 +46,7 @@ static uint32_t id_of(lg_plan *p, const lg_tensor *t, uint64_t *sig, size_t *len
 
 static bool bind_room(lg_plan *p, size_t n_nodes)
 {
-    size_t tens = n_nodes * (LG_MAX_INPUTS + 1) + 2, sig = n_nodes * (2 * LG_MAX_INPUTS + 3) + 8;
+    size_t tens = n_nodes * (LG_MAX_INPUTS + 1) + 2, sig = n_nodes * (2 * LG_MAX_INPUTS + 3) + 12;
     return reserve((void **)&p->nodes, &p->nodes_cap, n_nodes, sizeof *p->nodes) &&
            reserve((void **)&p->ids, &p->ids_cap, n_nodes, sizeof *p->ids) &&
            reserve((void **)&p->tens, &p->tens_cap, tens, sizeof *p->tens) &&
@@ -91,6 +91,9 @@ lg_status lg_plan_bind(lg_plan *p, lg_graph *g, const lg_tensor *loss, const lg_
     id = target ? id_of(p, target, sig, &len) : NONE;
     sig[len++] = id;
     sig[len++] = (uint64_t)g->ex.threads;
+    /* The compiled sweeps are built for one table and may be turned off. */
+    sig[len++] = (uint64_t)(uintptr_t)g->ex.k;
+    sig[len++] = g->interpret;
     p->cand_len = len;
     *fits = p->sig && len == p->sig_len && memcmp(sig, p->sig, len * sizeof *sig) == 0;
     return LG_OK;

@@ -24,6 +24,7 @@
 
 #include "autograd/graph.h"
 #include "exec/kernel_ops.h"
+#include "jit/jit.h"
 
 typedef enum lg_ref_kind {
     LG_REF_NONE,
@@ -64,6 +65,13 @@ typedef struct lg_step {
     int phase;
     int dep[3];           /* the steps that wrote the slots it reads; -1 for none */
 } lg_step;
+
+/* A compiled sweep over one tile of len elements (codegen.c): mem[] its memory
+ * operands at the tile's start, sc[] its steps' scalars in double, k the kernel
+ * table (its reductions run on the tile), scratch the worker's (captures
+ * `stride` bytes apart), red[] the tile's sums of its reductions in step order. */
+typedef void lg_sweep_fn(void *const *mem, const double *sc, const lg_kernels *k, char *scratch,
+                         size_t stride, size_t len, lg_mse_sums *red);
 
 typedef struct lg_sweep {
     int phase;
@@ -110,6 +118,24 @@ struct lg_plan {
     void *scratch;
     size_t scratch_worker; /* bytes per worker */
     int workers;
+
+    /* The compiled form (plan_compile.c, codegen.h): one function per sweep, or
+     * NULL with the reason in jit_why. */
+    lg_sweep_fn *const *compiled; /* one per sweep */
+    lg_jit_object jit;
+    char jit_why[200];
+    struct lg_csweep *csweeps;
+    lg_ref *cmem;
+    uint32_t *csc;
+    int *cred;
+    size_t max_mem, max_sc, max_red, max_captures;
+    /* ... and what running it takes: per worker, the memory operands and the
+     * tile's sums; per sweep, the scalars and the operands' bases. */
+    void **cmemv;
+    lg_mse_sums *credv;
+    double *cscv;
+    char **cbase;
+    size_t *cesize;
 
     /* This run's tape: nodes in order, the tensors by plan index, and the plan
      * indices of each node's inputs and output. */

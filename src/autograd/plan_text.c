@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "autograd/plan.h"
+#include "autograd/codegen.h"
 #include "exec/parallel.h"
 
 typedef struct text {
@@ -117,9 +117,10 @@ static void phase(text *t, const lg_plan *p, const lg_exec *ex, int ph)
             continue;
         lg_blocks b = lg_exec_blocks(ex, sw->n);
         size_t tile = b.len < LG_TILE ? b.len : LG_TILE;
-        put(t, "  sweep %zu: n = %zu, %zu block%s of %zu in tiles of %zu, %zu scratch buffer%s per "
-            "worker\n", w, sw->n, b.count, b.count == 1 ? "" : "s", b.len, tile, sw->buffers,
-            sw->buffers == 1 ? "" : "s");
+        size_t buffers = p->compiled ? p->csweeps[w].captures : sw->buffers;
+        put(t, "  sweep %zu (%s): n = %zu, %zu block%s of %zu in tiles of %zu, %zu scratch buffer%s "
+            "per worker\n", w, p->compiled ? "compiled" : "interpreted", sw->n, b.count,
+            b.count == 1 ? "" : "s", b.len, tile, buffers, buffers == 1 ? "" : "s");
         for (size_t i = sw->first; i < sw->first + sw->count; i++)
             put(t, "    "), kernel_step(t, p, &p->steps[p->order[i]]), put(t, "\n");
     }
@@ -135,7 +136,25 @@ size_t lg_graph_plan_describe(const lg_graph *g, char *buf, size_t len)
         return 0;
     put(&t, "%zu sweep%s over %d phase%s\n", p->n_sweeps, p->n_sweeps == 1 ? "" : "s", p->n_phases,
         p->n_phases == 1 ? "" : "s");
+    char how[sizeof p->jit_why + 32];
+    lg_graph_exec_describe(g, how, sizeof how);
+    put(&t, "sweeps: %s\n", how);
     for (int ph = 0; ph < p->n_phases; ph++)
         phase(&t, p, &g->ex, ph);
+    return t.used;
+}
+
+size_t lg_graph_exec_describe(const lg_graph *g, char *buf, size_t len)
+{
+    text t = {buf, len, 0};
+    if (len)
+        buf[0] = '\0';
+    const lg_plan *p = g ? g->plan : NULL;
+    if (!p || !p->sig_len)
+        return 0;
+    if (p->compiled)
+        put(&t, "compiled%s", p->jit.from_cache ? ", from the cache" : "");
+    else
+        put(&t, "interpreted: %s", p->jit_why);
     return t.used;
 }

@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "autograd/plan.h"
+#include "autograd/codegen.h"
 #include "core/dtype.h"
 #include "core/error.h"
 #include "exec/parallel.h"
@@ -17,16 +17,39 @@ static size_t tile_of(size_t n)
     return len < LG_TILE ? len : LG_TILE;
 }
 
-static size_t sweep_bytes(const lg_sweep *sw)
+/* Scratch for the interpreter's slots, or the compiled code's captures. */
+static size_t sweep_bytes(const lg_plan *p, size_t w)
 {
-    return sw->buffers * tile_of(sw->n) * SLOT_ELEMENT;
+    const lg_sweep *sw = &p->sweeps[w];
+    size_t buffers = sw->buffers;
+    if (p->compiled && p->csweeps[w].captures > buffers)
+        buffers = p->csweeps[w].captures;
+    return buffers * tile_of(sw->n) * SLOT_ELEMENT;
+}
+
+/* What a compiled sweep's run needs besides scratch, sized for this plan. */
+static lg_status reserve_compiled(lg_plan *p, int workers)
+{
+    free(p->cmemv), free(p->credv), free(p->cscv), free(p->cbase), free(p->cesize);
+    p->cmemv = NULL, p->credv = NULL, p->cscv = NULL, p->cbase = NULL, p->cesize = NULL;
+    if (!p->compiled)
+        return LG_OK;
+    size_t w = (size_t)workers, mem = p->max_mem + 1;
+    p->cmemv = malloc(w * mem * sizeof *p->cmemv);
+    p->credv = malloc(w * (p->max_red + 1) * sizeof *p->credv);
+    p->cscv = malloc((p->max_sc + 1) * sizeof *p->cscv);
+    p->cbase = malloc(mem * sizeof *p->cbase);
+    p->cesize = malloc(mem * sizeof *p->cesize);
+    if (p->cmemv && p->credv && p->cscv && p->cbase && p->cesize)
+        return LG_OK;
+    return lg_fail(LG_ENOMEM, "graph mode: cannot allocate the compiled sweeps' operands: out of memory");
 }
 
 lg_status lg_plan_reserve(lg_plan *p, const lg_graph *g)
 {
     size_t per_worker = 0;
     for (size_t i = 0; i < p->n_sweeps; i++) {
-        size_t b = sweep_bytes(&p->sweeps[i]);
+        size_t b = sweep_bytes(p, i);
         per_worker = b > per_worker ? b : per_worker;
     }
     per_worker = (per_worker + 63) / 64 * 64;
@@ -49,7 +72,7 @@ lg_status lg_plan_reserve(lg_plan *p, const lg_graph *g)
             return lg_fail(LG_ENOMEM, "graph mode: cannot allocate reduction partials: out of memory");
         p->partial_rows = p->n_red;
     }
-    return LG_OK;
+    return reserve_compiled(p, workers);
 }
 
 /* ---- scalar steps ---------------------------------------------------------------- */
@@ -144,8 +167,69 @@ static void sweep_block(void *ctx, int worker, size_t blk, size_t begin, size_t 
         sweep_tile(j, scratch, blk, t, end - t < j->tile ? end - t : j->tile, t == begin);
 }
 
-static void run_sweep(lg_plan *p, lg_graph *g, const lg_sweep *sw)
+/* ---- compiled sweeps ------------------------------------------------------------- */
+
+typedef struct compiled_job {
+    lg_plan *p;
+    const lg_csweep *cs;
+    lg_sweep_fn *fn;
+    const lg_kernels *k;
+    size_t tile;
+} compiled_job;
+
+/* Each tile: its operands, one call, and its sums added to its block's partials
+ * as the interpreter adds them. */
+static void compiled_block(void *ctx, int worker, size_t blk, size_t begin, size_t end)
 {
+    const compiled_job *j = ctx;
+    lg_plan *p = j->p;
+    const lg_csweep *cs = j->cs;
+    char *scratch = (char *)p->scratch + (size_t)worker * p->scratch_worker;
+    void **mem = p->cmemv + (size_t)worker * (p->max_mem + 1);
+    lg_mse_sums *red = p->credv + (size_t)worker * (p->max_red + 1);
+    size_t stride = j->tile * SLOT_ELEMENT;
+    for (size_t t = begin; t < end; t += j->tile) {
+        size_t len = end - t < j->tile ? end - t : j->tile;
+        for (size_t i = 0; i < cs->n_mem; i++)
+            mem[i] = p->cbase[i] + t * p->cesize[i];
+        j->fn(mem, p->cscv, j->k, scratch, stride, len, red);
+        for (size_t r = 0; r < cs->n_red; r++) {
+            lg_mse_sums *acc = &p->partials[(size_t)p->cred[cs->red_first + r] * LG_MAX_BLOCKS + blk];
+            if (t == begin)
+                *acc = (lg_mse_sums){0.0, 0.0, 0.0};
+            acc->r += red[r].r;
+            acc->rx += red[r].rx;
+            acc->rr += red[r].rr;
+        }
+    }
+}
+
+/* The sweep's scalars and the bases of its memory operands, once per run. */
+static void bind_compiled(lg_plan *p, const lg_graph *g, const lg_sweep *sw, const lg_csweep *cs)
+{
+    for (size_t i = 0; i < cs->n_sc; i++) {
+        uint32_t e = p->csc[cs->sc_first + i];
+        const lg_step *s = &p->steps[p->order[sw->first + (e >> 1)]];
+        p->cscv[i] = lg_scal_eval(&g->ex, p->nodes[s->node], e & 1 ? s->b : s->a);
+    }
+    for (size_t i = 0; i < cs->n_mem; i++) {
+        lg_ref r = p->cmem[cs->mem_first + i];
+        lg_tensor *t = p->tens[r.id];
+        p->cbase[i] = r.kind == LG_REF_GRAD ? t->grad : t->data;
+        p->cesize[i] = lg_esize(t->dtype);
+    }
+}
+
+static void run_sweep(lg_plan *p, lg_graph *g, size_t w)
+{
+    const lg_sweep *sw = &p->sweeps[w];
+    if (p->compiled) {
+        const lg_csweep *cs = &p->csweeps[w];
+        bind_compiled(p, g, sw, cs);
+        compiled_job j = {p, cs, p->compiled[w], g->ex.k, tile_of(sw->n)};
+        lg_par_for(&g->ex, sw->n, compiled_block, &j);
+        return;
+    }
     sweep_job j = {p, sw, &g->ex, tile_of(sw->n)};
     lg_par_for(&g->ex, sw->n, sweep_block, &j);
 }
@@ -157,6 +241,6 @@ void lg_plan_execute(lg_plan *p, lg_graph *g)
         for (size_t i = p->phase_first[ph]; i < p->phase_first[ph + 1]; i++)
             run_scalar(p, g, &p->steps[p->scalar_order[i]]);
         for (; w < p->n_sweeps && p->sweeps[w].phase == ph; w++)
-            run_sweep(p, g, &p->sweeps[w]);
+            run_sweep(p, g, w);
     }
 }

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "jit/jit.h"
 
 static void print_size(const char *name, size_t bytes)
 {
@@ -49,6 +50,16 @@ static int print_modes(void)
     return CLI_OK;
 }
 
+/* Where graph mode's compiled sweeps come from, or why there are none. */
+static void print_jit(void)
+{
+    const lg_jit_config *c = lg_jit_config_get();
+    if (c->enabled)
+        printf("compile:  graph sweeps by %s, cached in %s\n", c->compiler, c->cache_dir);
+    else
+        printf("compile:  off, graph sweeps run interpreted (%s)\n", c->why);
+}
+
 int cli_info(int argc, char **argv)
 {
     if (argc == 3 && strcmp(argv[2], "--modes") == 0)
@@ -82,5 +93,6 @@ int cli_info(int argc, char **argv)
                m == (int)defaults.mode ? " (default)" : "");
     printf(" (train --mode; bitwise equal: graph and eager)\n");
     print_topology();
+    print_jit();
     return lg_default_threads() ? CLI_OK : cli_error(CLI_FAILED, "%s", lg_last_error());
 }

@@ -15,6 +15,7 @@ void cli_usage(FILE *out)
     lg_mode_names(modes, sizeof modes, "|");
     fprintf(out, "                [--mode %s] [--isa NAME] [--every 5]\n", modes);
     fputs("                [--history FILE.csv] [--plot PREFIX] [--timing] [--threads N]\n"
+          "                [--interpret]\n"
           "  lingrad gen   [--w 0.3] [--b 0.5] [--size 100] [--noise 0.01] [--seed 42]\n"
           "                [--dtype f64|f32] [--threads N] [--print-init] --out FILE.csv|FILE.npy\n"
           "  lingrad info  [--modes]\n"
@@ -26,7 +27,10 @@ void cli_usage(FILE *out)
           "early stop once the loss is below --tol. It prints every --every epochs\n"
           "(0: never), a rule, and the final line; --history writes epoch,loss,w,b and\n"
           "--plot writes PREFIX-loss.png and PREFIX-params.png. --timing reports the\n"
-          "time per epoch on stderr. gen --print-init prints the initial w and b that\n"
+          "time per epoch on stderr (graph mode's one-time planning and compiling\n"
+          "apart). Graph mode compiles its sweeps with the system C compiler and\n"
+          "caches them (lingrad info says where); --interpret or LINGRAD_JIT=0 runs\n"
+          "them interpreted, with the same bits. gen --print-init prints the initial w and b that\n"
           "train draws from the same --seed. info --modes prints only the training\n"
           "modes' names, one per line in the library's order: the form for scripts.\n"
           "\n",

@@ -85,7 +85,7 @@ static bool parse_args(int argc, char **argv, train_args *a, lg_train_opts *o, l
         {"mode", CLI_STRING, &a->mode, false},     {"isa", CLI_STRING, &a->isa, false},
         {"every", CLI_LONG, &a->every, false},     {"history", CLI_STRING, &a->history, false},
         {"plot", CLI_STRING, &a->plot, false},     {"timing", CLI_FLAG, &a->timing, false},
-        {"threads", CLI_LONG, &a->threads, false},
+        {"threads", CLI_LONG, &a->threads, false}, {"interpret", CLI_FLAG, &o->interpret, false},
     };
     size_t n = sizeof opts / sizeof opts[0];
     if (!cli_parse(argc, argv, 2, opts, n) || !cli_dtype(a->dtype, dt) || !cli_mode(a->mode, &o->mode))
@@ -206,9 +206,16 @@ static void print_timing(const train_args *a, const lg_train_result *r, size_t n
     if (a->dist)
         snprintf(ranks, sizeof ranks, " per rank, %d rank%s", a->dist->size,
                  a->dist->size == 1 ? "" : "s");
+    /* Graph mode's planning and compiling happen once: said apart, never spread
+     * over the epochs. */
+    double epochs_s = r->seconds - r->setup_seconds;
+    char mode[sizeof r->graph_exec + 16], setup[64] = "";
+    snprintf(mode, sizeof mode, r->graph_exec[0] ? "%s (%s)" : "%s", a->mode, r->graph_exec);
+    if (r->setup_seconds > 0)
+        snprintf(setup, sizeof setup, "; planning and compiling once: %.6f s", r->setup_seconds);
     fprintf(stderr, "lingrad: %ld epochs in %.6f s: %.3f us/epoch (n=%zu, %s, %s, %s kernels, "
-            "%d thread%s%s)\n", evals, r->seconds, 1e6 * r->seconds / (double)evals, n, a->dtype,
-            a->mode, isa, threads, threads == 1 ? "" : "s", ranks);
+            "%d thread%s%s)%s\n", evals, epochs_s, 1e6 * epochs_s / (double)evals, n, a->dtype,
+            mode, isa, threads, threads == 1 ? "" : "s", ranks, setup);
 }
 
 /* The history file and the plots, written whether or not training finished. On

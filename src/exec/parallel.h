@@ -43,6 +43,11 @@ size_t lg_exec_count(const lg_exec *ex, size_t n);
  * scratch needs no lock). */
 typedef void lg_block_fn(void *ctx, int worker, size_t block, size_t begin, size_t end);
 
+/* Blocks [first, last) of b, one after another on this thread as worker `worker`,
+ * in lingrad's floating-point mode. */
+void lg_blocks_run(const lg_blocks *b, int worker, size_t first, size_t last, lg_block_fn *fn,
+                   void *ctx);
+
 /* Runs fn on every block of [0, n): serially when n is below the grain or one
  * thread is asked for, else on ex->threads threads (or on the running team). */
 void lg_par_for(const lg_exec *ex, size_t n, lg_block_fn *fn, void *ctx);

@@ -106,6 +106,8 @@ static lg_status trainer_init(trainer *t, const lg_tensor *x, const lg_tensor *y
         s = lg_graph_set_threads(t->g, o->threads);
     if (s == LG_OK && o->mode == LG_MODE_GRAPH)
         s = lg_graph_set_deferred(t->g, true);
+    if (s == LG_OK && o->interpret)
+        s = lg_graph_set_compile(t->g, false);
     if (s == LG_OK)
         t->g->ex.ranks = o->ranks;
     if (s == LG_OK)
@@ -339,6 +341,9 @@ static lg_status train(const lg_tensor *x, const lg_tensor *y, const lg_train_op
         double t0 = now_seconds();
         s = run_loop(&t, opts, res);
         res->seconds = now_seconds() - t0;
+        res->setup_seconds = lg_graph_setup_seconds(t.g);
+        if (opts->mode == LG_MODE_GRAPH)
+            lg_graph_exec_describe(t.g, res->graph_exec, sizeof res->graph_exec);
     }
     trainer_free(&t);
     return s;

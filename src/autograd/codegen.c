@@ -1,0 +1,302 @@
+/*
+ * Graph mode's code generator: each sweep of a plan as one C function that
+ * carries a tile through all its steps, one element at a time, in registers.
+ *
+ * Eager's bits are kept by construction:
+ *  - an elementwise step is the scalar kernel's own expression, in the dtype,
+ *    with its operands in the kernel's order (a*x + b, acc + s*p*q); the code is
+ *    compiled with -ffp-contract=off, so every operation rounds on its own, as
+ *    every table's elementwise entries do (test_kernels);
+ *  - a reduction is the table's own entry, called on the whole tile after the
+ *    loop: what it adds is captured into scratch at its place in the step order
+ *    (a slot's value then, or memory that a later step overwrites).
+ * The source depends on the plan's structure only (never on n), so plans that
+ * differ in size share one compiled object.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "autograd/codegen.h"
+#include "core/dtype.h"
+#include "kernels_text.h"
+
+typedef struct src {
+    char *buf;
+    size_t len, cap;
+    bool failed;
+} src;
+
+static void put(src *s, const char *fmt, ...) LG_PRINTF(2, 3);
+
+static void put(src *s, const char *fmt, ...)
+{
+    for (;;) {
+        va_list ap;
+        va_start(ap, fmt);
+        size_t room = s->cap - s->len;
+        int k = s->failed ? 0 : vsnprintf(s->buf ? s->buf + s->len : NULL, room, fmt, ap);
+        va_end(ap);
+        if (k < 0)
+            s->failed = true;
+        if (s->failed || (size_t)k < room) {
+            s->len += s->failed ? 0 : (size_t)k;
+            return;
+        }
+        size_t cap = 2 * (s->cap + (size_t)k) + 256;
+        char *b = realloc(s->buf, cap);
+        if (!b) {
+            s->failed = true;
+            return;
+        }
+        s->buf = b, s->cap = cap;
+    }
+}
+
+static const char *ctype(uint8_t dt)
+{
+    return dt == LG_F32 ? "float" : "double";
+}
+
+static const char *field(uint8_t dt)
+{
+    return dt == LG_F32 ? "f32" : "f64";
+}
+
+/* ---- what a sweep's function takes ----------------------------------------------- */
+
+typedef struct gen {
+    lg_plan *p;
+    lg_csweep *cs;
+    src *s;
+    uint32_t *slot_var;  /* per slot: the step whose value it holds now */
+    uint8_t *cap_dtype;  /* per capture: its dtype */
+    size_t pos;          /* the step being rendered, as an index into the sweep */
+} gen;
+
+static bool is_mem(lg_ref r)
+{
+    return r.kind == LG_REF_DATA || r.kind == LG_REF_GRAD;
+}
+
+/* The sweep's index of memory operand r, adding it on first sight. */
+static size_t mem_index(gen *g, lg_ref r)
+{
+    lg_plan *p = g->p;
+    for (size_t i = 0; i < g->cs->n_mem; i++)
+        if (p->cmem[g->cs->mem_first + i].kind == r.kind && p->cmem[g->cs->mem_first + i].id == r.id)
+            return i;
+    p->cmem[g->cs->mem_first + g->cs->n_mem] = r;
+    return g->cs->n_mem++;
+}
+
+static uint8_t mem_dtype(const lg_plan *p, lg_ref r)
+{
+    return (uint8_t)p->tens[r.id]->dtype;
+}
+
+/* Whether a step after this one in the sweep writes memory r. */
+static bool written_later(const gen *g, const lg_sweep *sw, lg_ref r)
+{
+    for (size_t i = g->pos + 1; i < sw->count; i++) {
+        const lg_ref *o = &g->p->steps[g->p->order[sw->first + i]].out;
+        if (o->kind == r.kind && o->id == r.id)
+            return true;
+    }
+    return false;
+}
+
+/* An operand's value at element i. */
+static void operand(gen *g, lg_ref r)
+{
+    if (is_mem(r))
+        put(g->s, "m%zu[i]", mem_index(g, r));
+    else
+        put(g->s, "v%u", (unsigned)g->slot_var[r.id]);
+}
+
+/* The index into sc[] of a step's scalar (which: 0 for a, 1 for b). */
+static size_t scalar_index(gen *g, size_t step, int which)
+{
+    size_t k = g->cs->sc_first + g->cs->n_sc++;
+    g->p->csc[k] = (uint32_t)(step << 1 | (size_t)which);
+    return k - g->cs->sc_first;
+}
+
+/* ---- elementwise steps ------------------------------------------------------------- */
+
+static void expression(gen *g, size_t idx, const lg_step *st)
+{
+    src *s = g->s;
+    switch ((lg_kop)st->kop) {
+    case LG_KOP_AXPB:
+        put(s, "s%zu * ", scalar_index(g, idx, 0)), operand(g, st->p);
+        put(s, " + s%zu", scalar_index(g, idx, 1));
+        break;
+    case LG_KOP_ADD: operand(g, st->p), put(s, " + "), operand(g, st->q); break;
+    case LG_KOP_SUB: operand(g, st->p), put(s, " - "), operand(g, st->q); break;
+    case LG_KOP_MUL: operand(g, st->p), put(s, " * "), operand(g, st->q); break;
+    case LG_KOP_SQUARE: operand(g, st->p), put(s, " * "), operand(g, st->p); break;
+    case LG_KOP_AXPY:
+        operand(g, st->out), put(s, " + s%zu * ", scalar_index(g, idx, 0)), operand(g, st->p);
+        break;
+    case LG_KOP_MULACC:
+        operand(g, st->out), put(s, " + s%zu * ", scalar_index(g, idx, 0)), operand(g, st->p);
+        put(s, " * "), operand(g, st->q);
+        break;
+    case LG_KOP_MSE:
+    case LG_KOP_SUM:
+    case LG_KOP_DOT:
+    case LG_KOP_COUNT: break;
+    }
+}
+
+/* Writes the step's value: a new variable for a slot, a store for memory. */
+static void elementwise(gen *g, size_t idx, const lg_step *st)
+{
+    src *s = g->s;
+    if (st->kind == LG_STEP_ZERO) {
+        put(s, "        %s v%zu = 0;\n", ctype(st->dtype), idx);
+        g->slot_var[st->out.id] = (uint32_t)idx;
+        return;
+    }
+    /* Scalars are declared before the loop: render the expression aside first. */
+    src *outer = g->s, body = {0};
+    g->s = &body;
+    expression(g, idx, st);
+    g->s = outer;
+    if (body.failed || !body.buf) {
+        s->failed = true;
+        free(body.buf);
+        return;
+    }
+    if (is_mem(st->out)) {
+        put(s, "        m%zu[i] = %s;\n", mem_index(g, st->out), body.buf);
+    } else {
+        put(s, "        %s v%zu = %s;\n", ctype(st->dtype), idx, body.buf);
+        g->slot_var[st->out.id] = (uint32_t)idx;
+    }
+    free(body.buf);
+}
+
+/* ---- reductions --------------------------------------------------------------------- */
+
+/* A reduction operand as the call after the loop passes it: memory nothing later
+ * overwrites is passed as it is; anything else is captured now. */
+static void reduction_operand(gen *g, const lg_sweep *sw, lg_ref r, uint8_t dt, src *call)
+{
+    if (r.kind == LG_REF_NONE)
+        return;
+    if (is_mem(r) && !written_later(g, sw, r)) {
+        put(call, ", m%zu", mem_index(g, r));
+        return;
+    }
+    size_t c = g->cs->captures++;
+    g->cap_dtype[c] = dt;
+    put(g->s, "        c%zu[i] = ", c), operand(g, r), put(g->s, ";\n");
+    put(call, ", c%zu", c);
+}
+
+static void reduction(gen *g, const lg_sweep *sw, size_t idx, const lg_step *st, src *calls)
+{
+    size_t r = g->cs->n_red;
+    g->p->cred[g->cs->red_first + g->cs->n_red++] = st->red;
+    const char *f = field(st->dtype);
+    src args = {0};
+    reduction_operand(g, sw, st->p, st->dtype, &args);
+    reduction_operand(g, sw, st->q, st->dtype, &args);
+    const char *a = args.buf ? args.buf + 2 : ""; /* past the first ", " */
+    switch ((lg_kop)st->kop) {
+    case LG_KOP_MSE:
+        put(calls, "    red[%zu] = k->%s.mse(%s, len, (%s)sc[%zu], (%s)sc[%zu]);\n", r, f, a,
+            ctype(st->dtype), scalar_index(g, idx, 0), ctype(st->dtype), scalar_index(g, idx, 1));
+        break;
+    case LG_KOP_SUM:
+    case LG_KOP_DOT:
+        put(calls, "    red[%zu].r = k->%s.%s(%s, len);\n    red[%zu].rx = red[%zu].rr = 0;\n", r, f,
+            st->kop == LG_KOP_SUM ? "sum" : "dot", a, r, r);
+        break;
+    default: break;
+    }
+    g->s->failed |= args.failed;
+    free(args.buf);
+}
+
+/* ---- one sweep ----------------------------------------------------------------------- */
+
+static void declarations(gen *g, src *s, const lg_sweep *sw)
+{
+    lg_plan *p = g->p;
+    for (size_t i = 0; i < g->cs->n_mem; i++) {
+        lg_ref r = p->cmem[g->cs->mem_first + i];
+        const char *t = ctype(mem_dtype(p, r));
+        put(s, "    %s *m%zu = (%s *)mem[%zu];\n", t, i, t, i);
+    }
+    for (size_t i = 0; i < g->cs->n_sc; i++) {
+        uint32_t e = p->csc[g->cs->sc_first + i];
+        const lg_step *st = &p->steps[p->order[sw->first + (e >> 1)]];
+        if (st->kop != LG_KOP_MSE) /* mse's are passed to the table as they are */
+            put(s, "    const %s s%zu = (%s)sc[%zu];\n", ctype(st->dtype), i, ctype(st->dtype), i);
+    }
+    for (size_t c = 0; c < g->cs->captures; c++)
+        put(s, "    %s *c%zu = (%s *)(scratch + %zu * stride);\n", ctype(g->cap_dtype[c]), c,
+            ctype(g->cap_dtype[c]), c);
+}
+
+static bool render_sweep(gen *g, size_t w, src *out)
+{
+    lg_plan *p = g->p;
+    const lg_sweep *sw = &p->sweeps[w];
+    src loop = {0}, calls = {0};
+    g->s = &loop;
+    for (g->pos = 0; g->pos < sw->count; g->pos++) {
+        const lg_step *st = &p->steps[p->order[sw->first + g->pos]];
+        if (st->kind == LG_STEP_KERNEL && lg_kop_reduces((lg_kop)st->kop))
+            reduction(g, sw, g->pos, st, &calls);
+        else
+            elementwise(g, g->pos, st);
+    }
+    put(out, "static void sweep%zu(void *const *mem, const double *sc, const lg_kernels *k,\n"
+             "                    char *scratch, size_t stride, size_t len, lg_mse_sums *red)\n{\n"
+             "    (void)mem, (void)sc, (void)k, (void)scratch, (void)stride, (void)red;\n", w);
+    declarations(g, out, sw);
+    put(out, "    for (size_t i = 0; i < len; i++) {\n%s    }\n%s}\n\n", loop.buf ? loop.buf : "",
+        calls.buf ? calls.buf : "");
+    bool ok = !loop.failed && !calls.failed && !out->failed;
+    free(loop.buf), free(calls.buf);
+    return ok;
+}
+
+char *lg_codegen(lg_plan *p, size_t *len)
+{
+    src out = {0};
+    put(&out, "/* lingrad graph mode: %zu sweep%s, generated from the plan (lg_graph_plan_describe) */\n",
+        p->n_sweeps, p->n_sweeps == 1 ? "" : "s");
+    for (const char *const *line = lg_kernels_h_lines; *line; line++)
+        put(&out, "%s", *line);
+    uint32_t *slot_var = calloc(p->n_slots + 1, sizeof *slot_var);
+    uint8_t *cap_dtype = calloc(2 * p->n_steps + 1, 1);
+    bool ok = slot_var && cap_dtype;
+    size_t mem = 0, sc = 0, red = 0;
+    for (size_t w = 0; ok && w < p->n_sweeps; w++) {
+        lg_csweep *cs = &p->csweeps[w];
+        *cs = (lg_csweep){.mem_first = mem, .sc_first = sc, .red_first = red};
+        gen g = {p, cs, NULL, slot_var, cap_dtype, 0};
+        ok = render_sweep(&g, w, &out);
+        mem += cs->n_mem, sc += cs->n_sc, red += cs->n_red;
+    }
+    put(&out, "typedef void lg_sweep_fn(void *const *, const double *, const lg_kernels *, char *,\n"
+              "                         size_t, size_t, lg_mse_sums *);\n"
+              "lg_sweep_fn *const lg_sweeps[] = {");
+    for (size_t w = 0; w < p->n_sweeps; w++)
+        put(&out, "sweep%zu, ", w);
+    put(&out, "0};\n");
+    free(slot_var), free(cap_dtype);
+    if (!ok || out.failed) {
+        free(out.buf);
+        return NULL;
+    }
+    *len = out.len;
+    return out.buf;
+}

@@ -68,7 +68,7 @@ extern "C" {
  * with LG_VERSION_NUMBER / 1000. */
 #include "lingrad_version.h"
 
-/* The version the library was built with, e.g. "0.1.0" and 1000 (0.1.0). */
+/* The version the library was built with, e.g. "0.2.0" and 2000 (0.2.0). */
 const char *lg_version(void);
 int lg_version_number(void);
 

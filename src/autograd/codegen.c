@@ -4,7 +4,9 @@
  *
  * Eager's bits are kept by construction:
  *  - an elementwise step is the scalar kernel's own expression, in the dtype,
- *    with its operands in the kernel's order (a*x + b, acc + s*p*q); the code is
+ *    with its operands in the kernel's order (a*x + b, acc + s*p*q), constants
+ *    as exact hexadecimal literals rounded to the dtype as lg_kop_call rounds
+ *    them; the code is
  *    compiled with -ffp-contract=off, so every operation rounds on its own, as
  *    every table's elementwise entries do (test_kernels);
  *  - a reduction is the table's own entry, called on the whole tile after the
@@ -13,6 +15,8 @@
  * The source depends on the plan's structure only (never on n), so plans that
  * differ in size share one compiled object.
  */
+#include <inttypes.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -124,6 +128,30 @@ static size_t scalar_index(gen *g, size_t step, int which)
     return k - g->cs->sc_first;
 }
 
+/* v as a hexadecimal literal with an integer significand: exact, and free of the
+ * locale's radix character, which printf's %a would use. */
+static void exact(src *s, double v)
+{
+    if (v == 0.0) {
+        put(s, signbit(v) ? "-0x0p+0" : "0x0p+0");
+        return;
+    }
+    int e;
+    double m = frexp(fabs(v), &e);
+    put(s, "%s0x%" PRIx64 "p%d", v < 0 ? "-" : "", (uint64_t)ldexp(m, 53), e - 53);
+}
+
+/* A step's scalar a (which 0) or b: a constant as an exact literal, rounded to
+ * the dtype as lg_kop_call rounds it; else a value read when the sweep starts. */
+static void scalar_arg(gen *g, src *s, size_t idx, const lg_step *st, int which)
+{
+    lg_scal a = which ? st->b : st->a;
+    if (a.kind == LG_SCAL_CONST)
+        put(s, "(%s)", ctype(st->dtype)), exact(s, a.c);
+    else
+        put(s, "s%zu", scalar_index(g, idx, which));
+}
+
 /* ---- elementwise steps ------------------------------------------------------------- */
 
 static void expression(gen *g, size_t idx, const lg_step *st)
@@ -131,19 +159,20 @@ static void expression(gen *g, size_t idx, const lg_step *st)
     src *s = g->s;
     switch ((lg_kop)st->kop) {
     case LG_KOP_AXPB:
-        put(s, "s%zu * ", scalar_index(g, idx, 0)), operand(g, st->p);
-        put(s, " + s%zu", scalar_index(g, idx, 1));
+        scalar_arg(g, s, idx, st, 0), put(s, " * "), operand(g, st->p);
+        put(s, " + "), scalar_arg(g, s, idx, st, 1);
         break;
     case LG_KOP_ADD: operand(g, st->p), put(s, " + "), operand(g, st->q); break;
     case LG_KOP_SUB: operand(g, st->p), put(s, " - "), operand(g, st->q); break;
     case LG_KOP_MUL: operand(g, st->p), put(s, " * "), operand(g, st->q); break;
     case LG_KOP_SQUARE: operand(g, st->p), put(s, " * "), operand(g, st->p); break;
     case LG_KOP_AXPY:
-        operand(g, st->out), put(s, " + s%zu * ", scalar_index(g, idx, 0)), operand(g, st->p);
+        operand(g, st->out), put(s, " + "), scalar_arg(g, s, idx, st, 0), put(s, " * ");
+        operand(g, st->p);
         break;
     case LG_KOP_MULACC:
-        operand(g, st->out), put(s, " + s%zu * ", scalar_index(g, idx, 0)), operand(g, st->p);
-        put(s, " * "), operand(g, st->q);
+        operand(g, st->out), put(s, " + "), scalar_arg(g, s, idx, st, 0), put(s, " * ");
+        operand(g, st->p), put(s, " * "), operand(g, st->q);
         break;
     case LG_KOP_MSE:
     case LG_KOP_SUM:
@@ -209,8 +238,9 @@ static void reduction(gen *g, const lg_sweep *sw, size_t idx, const lg_step *st,
     const char *a = args.buf ? args.buf + 2 : ""; /* past the first ", " */
     switch ((lg_kop)st->kop) {
     case LG_KOP_MSE:
-        put(calls, "    red[%zu] = k->%s.mse(%s, len, (%s)sc[%zu], (%s)sc[%zu]);\n", r, f, a,
-            ctype(st->dtype), scalar_index(g, idx, 0), ctype(st->dtype), scalar_index(g, idx, 1));
+        put(calls, "    red[%zu] = k->%s.mse(%s, len, ", r, f, a);
+        scalar_arg(g, calls, idx, st, 0), put(calls, ", "), scalar_arg(g, calls, idx, st, 1);
+        put(calls, ");\n");
         break;
     case LG_KOP_SUM:
     case LG_KOP_DOT:
@@ -225,22 +255,23 @@ static void reduction(gen *g, const lg_sweep *sw, size_t idx, const lg_step *st,
 
 /* ---- one sweep ----------------------------------------------------------------------- */
 
+/* The pointers are restrict: what a sweep writes (gradients, kept values,
+ * captures) is lingrad's own memory, each buffer reached through one pointer. */
 static void declarations(gen *g, src *s, const lg_sweep *sw)
 {
     lg_plan *p = g->p;
     for (size_t i = 0; i < g->cs->n_mem; i++) {
         lg_ref r = p->cmem[g->cs->mem_first + i];
         const char *t = ctype(mem_dtype(p, r));
-        put(s, "    %s *m%zu = (%s *)mem[%zu];\n", t, i, t, i);
+        put(s, "    %s *restrict m%zu = (%s *)mem[%zu];\n", t, i, t, i);
     }
     for (size_t i = 0; i < g->cs->n_sc; i++) {
         uint32_t e = p->csc[g->cs->sc_first + i];
         const lg_step *st = &p->steps[p->order[sw->first + (e >> 1)]];
-        if (st->kop != LG_KOP_MSE) /* mse's are passed to the table as they are */
-            put(s, "    const %s s%zu = (%s)sc[%zu];\n", ctype(st->dtype), i, ctype(st->dtype), i);
+        put(s, "    const %s s%zu = (%s)sc[%zu];\n", ctype(st->dtype), i, ctype(st->dtype), i);
     }
     for (size_t c = 0; c < g->cs->captures; c++)
-        put(s, "    %s *c%zu = (%s *)(scratch + %zu * stride);\n", ctype(g->cap_dtype[c]), c,
+        put(s, "    %s *restrict c%zu = (%s *)(scratch + %zu * stride);\n", ctype(g->cap_dtype[c]), c,
             ctype(g->cap_dtype[c]), c);
 }
 

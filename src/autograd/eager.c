@@ -8,24 +8,19 @@ typedef struct eager {
     const lg_exec *ex;
 } eager;
 
+/* The tensor an operand names: input k's, or the output's (op.h orders the
+ * kinds so that values are odd and gradients even). */
 static lg_tensor *tensor_of(const lg_node *node, lg_opnd o)
 {
-    switch ((lg_opnd_kind)o.kind) {
-    case LG_OPND_IN:
-    case LG_OPND_IN_GRAD: return node->in[o.k];
-    case LG_OPND_OUT:
-    case LG_OPND_OUT_GRAD: return node->out;
-    case LG_OPND_NONE: break;
-    }
-    return NULL;
+    return o.kind >= LG_OPND_OUT ? node->out : node->in[o.k];
 }
 
 static void *memory_of(const lg_node *node, lg_opnd o)
 {
-    lg_tensor *t = tensor_of(node, o);
-    if (!t)
+    if (o.kind == LG_OPND_NONE)
         return NULL;
-    return o.kind == LG_OPND_IN_GRAD || o.kind == LG_OPND_OUT_GRAD ? t->grad : t->data;
+    lg_tensor *t = tensor_of(node, o);
+    return o.kind & 1 ? t->data : t->grad;
 }
 
 double lg_scal_eval(const lg_exec *ex, const lg_node *node, lg_scal s)
@@ -46,8 +41,9 @@ static lg_mse_sums run(eager *m, lg_kop kop, lg_opnd p, lg_opnd q, lg_opnd out, 
     lg_node *node = m->e.node;
     const lg_tensor *over = tensor_of(node, out.kind ? out : p);
     lg_kop_args args = {.p = memory_of(node, p), .q = memory_of(node, q),
-                        .out = memory_of(node, out), .a = lg_scal_eval(m->ex, node, a),
-                        .b = lg_scal_eval(m->ex, node, b)};
+                        .out = memory_of(node, out),
+                        .a = a.kind == LG_SCAL_CONST ? a.c : lg_scal_eval(m->ex, node, a),
+                        .b = b.kind == LG_SCAL_CONST ? b.c : lg_scal_eval(m->ex, node, b)};
     return lg_par_run(m->ex, over->dtype, kop, &args, over->n);
 }
 

@@ -56,13 +56,14 @@ typedef struct lg_node {
 
 /* ---- what a step reads and writes ------------------------------------------------ */
 
-/* A vector operand: input k's values or gradient, or the output's. */
+/* A vector operand: input k's values or gradient, or the output's. Values are
+ * odd, gradients even, inputs below the output (the eager emitter relies on it). */
 typedef enum lg_opnd_kind {
-    LG_OPND_NONE,
-    LG_OPND_IN,
-    LG_OPND_IN_GRAD,
-    LG_OPND_OUT,
-    LG_OPND_OUT_GRAD
+    LG_OPND_NONE = 0,
+    LG_OPND_IN = 1,
+    LG_OPND_IN_GRAD = 2,
+    LG_OPND_OUT = 3,
+    LG_OPND_OUT_GRAD = 4
 } lg_opnd_kind;
 
 typedef struct lg_opnd {

@@ -197,6 +197,21 @@ static int on_epoch(void *ctx, const lg_epoch_record *r)
     return a->dist ? a->dist->any(a->dist, stop) : stop;
 }
 
+/* Graph mode asked to compile and could not: the run is right (the same bits)
+ * but slower, and the user should hear why, once. */
+static void warn_interpreted(const lg_train_opts *o, const lg_train_result *r)
+{
+    const char *why = r->graph_exec;
+    if (o->mode != LG_MODE_GRAPH || o->interpret || strncmp(why, "interpreted: ", 13) != 0)
+        return;
+    why += 13;
+    if (strcmp(why, "LINGRAD_JIT=0") == 0 || strncmp(why, "no sweeps", 9) == 0)
+        return;
+    fflush(stdout);
+    fprintf(stderr, "lingrad: warning: graph mode ran its sweeps interpreted (same results, "
+            "slower): %s\n", why);
+}
+
 static void print_timing(const train_args *a, const lg_train_result *r, size_t n, const char *isa,
                          int threads)
 {
@@ -311,6 +326,8 @@ int cli_train_dist(int argc, char **argv, const cli_dist *dist)
         snprintf(err, sizeof err, "interrupted by %s after epoch %ld; %s",
                  cli_signal_pending() == SIGTERM ? "SIGTERM" : "SIGINT", r.last_epoch,
                  a.history || a.plot ? "the history so far is written" : "nothing else to write");
+    if (speaks(&a))
+        warn_interpreted(&o, &r);
     if (s == LG_OK && speaks(&a)) {
         print_final(&r);
         if (a.timing)

@@ -236,7 +236,7 @@ static void reduction(gen *g, const lg_sweep *sw, size_t idx, const lg_step *st,
     reduction_operand(g, sw, st->p, st->dtype, &args);
     reduction_operand(g, sw, st->q, st->dtype, &args);
     const char *a = args.buf ? args.buf + 2 : ""; /* past the first ", " */
-    switch ((lg_kop)st->kop) {
+    switch ((lg_kop)st->kop) { /* every entry named: a new one must be placed */
     case LG_KOP_MSE:
         put(calls, "    red[%zu] = k->%s.mse(%s, len, ", r, f, a);
         scalar_arg(g, calls, idx, st, 0), put(calls, ", "), scalar_arg(g, calls, idx, st, 1);
@@ -247,7 +247,14 @@ static void reduction(gen *g, const lg_sweep *sw, size_t idx, const lg_step *st,
         put(calls, "    red[%zu].r = k->%s.%s(%s, len);\n    red[%zu].rx = red[%zu].rr = 0;\n", r, f,
             st->kop == LG_KOP_SUM ? "sum" : "dot", a, r, r);
         break;
-    default: break;
+    case LG_KOP_AXPB: /* elementwise: never here */
+    case LG_KOP_ADD:
+    case LG_KOP_SUB:
+    case LG_KOP_MUL:
+    case LG_KOP_SQUARE:
+    case LG_KOP_AXPY:
+    case LG_KOP_MULACC:
+    case LG_KOP_COUNT: break;
     }
     g->s->failed |= args.failed;
     free(args.buf);

@@ -100,12 +100,19 @@ def fold(best, name, r):
             b[key] = max(b.get(key, 0), r[key])
 
 
+def base_name(name):
+    """A row's name without the time type Google Benchmark appends: /real_time,
+    or /manual_time for rows that report their own time (the train/epoch/ rows
+    since graph mode compiles: lingrad's clock less its one-time setup)."""
+    return re.sub(r"/(real|manual)_time$", "", name)
+
+
 def best_rows(rows):
     """Each row's best repetition."""
     best = {}
     for r in rows:
         if r.get("run_type") == "iteration" and not r.get("error_occurred"):
-            fold(best, r["name"].replace("/real_time", ""), r)
+            fold(best, base_name(r["name"]), r)
     return best
 
 

@@ -5,7 +5,8 @@
 #   bench/run.sh BUILD_DIR [quick]
 #
 # Writes results/<host>-<date>[-quick]/: lingrad.json (Google Benchmark JSON with
-# the machine context), pytorch.json, summary.md, *.png, the tutorial's log and plots.
+# the machine context), graph_setup.json (graph mode's one-time planning and
+# compiling), pytorch.json, summary.md, *.png, the tutorial's log and plots.
 set -euo pipefail
 build=${1:-build}
 quick=${2:-}
@@ -15,7 +16,7 @@ out=${LINGRAD_RESULTS:-results/$(hostname -s)-$(date -u +%Y-%m-%d)${quick:+-quic
 mkdir -p "$out"
 flags=(--benchmark_min_time=0.05 --benchmark_repetitions=3 --benchmark_enable_random_interleaving=true)
 [ -n "$quick" ] && flags=(--quick --benchmark_min_time=0.05 --benchmark_repetitions=1)
-steps=4
+steps=5
 
 echo "== [1/$steps] the tutorial: $build/lingrad train (defaults)"
 plot=(--plot "$out/tutorial")
@@ -25,7 +26,12 @@ plot=(--plot "$out/tutorial")
 echo "== [2/$steps] $build/lingrad-bench ${flags[*]}: one line per benchmark"
 "$build/lingrad-bench" "${flags[@]}" --benchmark_out="$out/lingrad.json" --benchmark_out_format=json
 
-echo "== [3/$steps] PyTorch side by side"
+# Its own processes: the JIT reads LINGRAD_CACHE_DIR once per process, and a cold
+# compile needs a process and a cache that have never compiled the plan.
+echo "== [3/$steps] graph mode's one-time costs: cold compile, cache hit, planning alone"
+"$py" bench/jit_setup.py "$build" "$out/graph_setup.json" --reps "$([ -n "$quick" ] && echo 3 || echo 5)"
+
+echo "== [4/$steps] PyTorch side by side"
 if "$py" -c 'import torch' 2>/dev/null; then
   data="$out/data"
   mkdir -p "$data"
@@ -48,7 +54,7 @@ else
   echo "PyTorch skipped: $py cannot import torch (apt-get install python3-torch)"
 fi
 
-echo "== [4/$steps] summary and plots"
+echo "== [5/$steps] summary and plots"
 "$py" tools/bench_report.py "$out"
 echo
 echo "Written to $out/"

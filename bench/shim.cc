@@ -32,6 +32,10 @@ extern "C" lg_bench *lg_bench_register(const char *name, lg_bench_fn *fn, void *
 
 extern "C" void lg_bench_use_real_time(lg_bench *b) { of(b)->UseRealTime(); }
 extern "C" void lg_bench_min_time(lg_bench *b, double seconds) { of(b)->MinTime(seconds); }
+extern "C" void lg_bench_use_manual_time(lg_bench *b) { of(b)->UseManualTime(); }
+// SetIterationTime adds to the run's manual total (Timer::manual_time_used_), so
+// a batch may report its time in as many parts as it likes.
+extern "C" void lg_bench_add_time(lg_bench_state *st, double seconds) { st->s.SetIterationTime(seconds); }
 
 extern "C" size_t lg_bench_batch(lg_bench_state *st)
 {

@@ -30,6 +30,13 @@ lg_bench *lg_bench_register(const char *name, lg_bench_fn *fn, void *arg);
 /* Measure wall-clock time (for threaded code), not the main thread's CPU time. */
 void lg_bench_use_real_time(lg_bench *b);
 void lg_bench_min_time(lg_bench *b, double seconds);
+/* The benchmark reports the time it gives with lg_bench_add_time, not a clock of
+ * its own: for work whose one-time part only the code under test can tell apart
+ * (graph mode's planning and compiling inside lg_train). Google Benchmark then
+ * names the row .../manual_time instead of .../real_time. */
+void lg_bench_use_manual_time(lg_bench *b);
+/* Adds seconds to the time of the current batch (manual time only). */
+void lg_bench_add_time(lg_bench_state *st, double seconds);
 
 /* The iteration loop, batched so the C/C++ crossing costs nothing measurable:
  * returns how many iterations to run now, 0 when done. */

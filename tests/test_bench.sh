@@ -90,17 +90,54 @@ for isa in scalar "$chosen"; do
   rows=$(LINGRAD_ISA=$isa "$bench" --benchmark_list_tests --benchmark_filter='train/epoch/' 2>&1) ||
     fail "LINGRAD_ISA=$isa: listing the train/epoch rows failed: $rows"
   [ -n "$rows" ] || fail "LINGRAD_ISA=$isa: no train/epoch rows"
-  # every mode at every size (the report's table and bench-check's ratios read them)
-  for mode in $modes; do
+  # every mode at every size (the report's table and bench-check's ratios read
+  # them), and graph mode again with its sweeps interpreted
+  for mode in $modes graph-interp; do
     for n in 10000 1000000 100000000; do
       grep -q "^train/epoch/$mode/f32/$isa/threads:[0-9]*/n:$n/" <<<"$rows" ||
         fail "LINGRAD_ISA=$isa: no train/epoch/$mode row at n = $n: $rows"
     done
   done
-  other=$(grep -v "^train/epoch/[a-z]*/f32/$isa/" <<<"$rows")
+  other=$(grep -v "^train/epoch/[a-z-]*/f32/$isa/" <<<"$rows")
   [ -z "$other" ] || fail "LINGRAD_ISA=$isa, but rows are named for another table: $other"
   echo "ok  LINGRAD_ISA=$isa: $(wc -l <<<"$rows") train/epoch rows, all named $isa"
 done
+# The per-epoch rows report lingrad's clock of their epochs less graph mode's
+# one-time setup (manual time), state x and y's bytes per epoch, and a graph row
+# runs as its name says: compiled for graph, interpreted for graph-interp. With
+# the JIT off, the compiled row is skipped with lingrad's reason, never reported.
+"$bench" --quick --benchmark_filter='train/epoch/(fused|graph|graph-interp)/' --benchmark_min_time=0.01 \
+  --benchmark_out="$tmp/epoch.json" --benchmark_out_format=json >/dev/null 2>&1 || fail "train/epoch rows failed"
+LINGRAD_JIT=0 "$bench" --quick --benchmark_filter='train/epoch/(graph|graph-interp)/' --benchmark_min_time=0.01 \
+  --benchmark_out="$tmp/nojit.json" --benchmark_out_format=json >/dev/null 2>&1 || fail "train/epoch rows failed (LINGRAD_JIT=0)"
+"$python" - "$tmp/epoch.json" "$tmp/nojit.json" <<'PY' || exit 1
+import json, sys
+rows = {r["name"]: r for r in json.load(open(sys.argv[1]))["benchmarks"]}
+by = {n.split("/")[2]: r for n, r in rows.items()}
+assert set(by) == {"fused", "graph", "graph-interp"}, sorted(rows)
+for mode, r in by.items():
+    assert r["name"].endswith("/manual_time") and not r.get("error_occurred"), r
+    n = int(r["name"].split("n:")[1].split("/")[0])
+    assert r["epochs"] == 20 and abs(r["bytes_per_second"] / r["items_per_second"] - 8 * n) < 1e-6 * n, r
+    # graph plans (and loads or compiles) once per lg_train call, outside the time
+    assert (r.get("setup_seconds", 0) > 0) == mode.startswith("graph"), r
+nojit = {r["name"].split("/")[2]: r for r in json.load(open(sys.argv[2]))["benchmarks"]}
+assert nojit["graph"].get("error_occurred") and "asked for compiled sweeps, ran interpreted" in \
+    nojit["graph"]["error_message"], nojit["graph"]
+assert not nojit["graph-interp"].get("error_occurred"), nojit["graph-interp"]
+print("train/epoch rows ok:", ", ".join(sorted(by)), "; with LINGRAD_JIT=0:", nojit["graph"]["error_message"])
+PY
+# Graph mode's one-time costs, each in its own process and cache (bench/jit_setup.py)
+"$python" "$src/bench/jit_setup.py" "$(dirname "$bench")" "$tmp/graph_setup.json" --reps 1 >/dev/null ||
+  fail "jit_setup.py failed"
+"$python" - "$tmp/graph_setup.json" <<'PY' || exit 1
+import json, sys
+rows = {r["name"]: r for r in json.load(open(sys.argv[1]))["benchmarks"]}
+assert sorted(rows) == ["setup/graph/cache_hit/f64/n:100", "setup/graph/cold_compile/f64/n:100",
+                        "setup/graph/plan_only/f64/n:100"], sorted(rows)
+assert all(r["real_time"] > 0 and r["time_unit"] == "ms" for r in rows.values()), rows
+PY
+echo "ok  graph mode's one-time costs measured"
 # The record names the commit it was built from (read at build time, not when
 # CMake last ran), as git describes this checkout now. Whether the tree is dirty
 # may change between build and test while someone edits, so only the commit is
@@ -158,5 +195,23 @@ assert line == ["| 100,000,000 | 25,000.0 us | not run: needs about 3.7 GiB, 1.0
                 "| 400,000.0 us |"], line
 PY
   echo "ok  summary: a PyTorch row that could not run says why in its cell"
+  # the per-epoch rows (copied in from their own run), their ratios, the line
+  # plot, and the one-time costs
+  "$python" - "$tmp/lingrad.json" "$tmp/epoch.json" <<'PY' || fail "cannot merge the epoch rows"
+import json, sys
+d = json.load(open(sys.argv[1]))
+d["benchmarks"] += json.load(open(sys.argv[2]))["benchmarks"]
+json.dump(d, open(sys.argv[1], "w"))
+PY
+  "$python" "$src/tools/bench_report.py" "$tmp" >/dev/null || fail "bench_report.py failed with epoch rows"
+  grep -q '^| n | lingrad graph compiled | lingrad graph interpreted | lingrad fused | graph compiled / fused | graph interpreted / fused |' \
+    "$tmp/summary.md" || fail "summary has no graph compiled/interpreted columns: $(grep '^| n |' "$tmp/summary.md")"
+  grep -q '^| 1,000,000 | [0-9,.]* us | [0-9,.]* us | [0-9,.]* us | [0-9.]*x | [0-9.]*x |' "$tmp/summary.md" ||
+    fail "summary has no ratios at n = 10^6"
+  [ -s "$tmp/epoch-time-vs-n.png" ] || fail "no time-per-epoch-vs-n plot"
+  grep -q "^## Graph mode's one-time costs" "$tmp/summary.md" || fail "summary has no one-time costs"
+  grep -q '^| planning and compiling, cold cache' "$tmp/summary.md" || fail "summary has no cold compile"
+  grep -q '^| planning and loading the compiled sweeps from the cache' "$tmp/summary.md" || fail "summary has no cache hit"
+  echo "ok  summary: graph compiled and interpreted beside fused, their ratios, the plot, the one-time costs"
 fi
 echo "test_bench: all checks passed"

@@ -124,8 +124,8 @@ class Limits(unittest.TestCase):
         self.assertIn("no baseline for class AuthenticAMD-25-1-avx2", notes[0])
         self.assertIn("floors", notes[0])
         for name, f in self.floors["ratios"].items():
-            self.assertEqual(gates[name][1], f["floor"])
-            self.assertEqual(gates[name][3], "floor")
+            self.assertEqual(gates[name][1], f.get("floor", f.get("ceiling")))
+            self.assertEqual(gates[name][3], "floor" if "floor" in f else "ceiling")
         # same compiler: the other class's instruction counts are valid here
         self.assertIn("same compiler", notes[1])
         self.assertAlmostEqual(gates["instructions_per_element_avx2_f32"][1], 1.1 * 1.02)
@@ -139,7 +139,8 @@ class Limits(unittest.TestCase):
 
     def test_a_scalar_table_in_the_avx2_slot_fails_the_floor(self):
         _, gates = bench_check.gates_for("nowhere", ZEN4, self.root)
-        now = dict(RATIOS, avx2_over_scalar_fused_f32_L2=1.02, graph_over_eager_epoch_n1000000=2.8)
+        now = dict(RATIOS, avx2_over_scalar_fused_f32_L2=1.02, graph_over_eager_epoch_n1000000=2.8,
+                   graph_time_over_fused_epoch_n1000000=3.2)
         rows = bench_check.judge(gates, now, ZEN4)
         verdict = {r[0]: r[4] for r in rows}
         self.assertEqual(verdict["avx2_over_scalar_fused_f32_L2"], "REGRESSED")
@@ -186,6 +187,24 @@ class Limits(unittest.TestCase):
         self.assertAlmostEqual(gates["graph_over_eager_epoch_n1000000"][1], 2.8 * 0.75)
         self.assertAlmostEqual(gates[epoch][1], 6590.0 * 1.02)
         self.assertNotIn("graph_over_eager_epoch_n1000000", next(n for n in notes if "predates" in n))
+
+    def test_graph_time_over_fused_has_a_ceiling_and_rises_by_the_threshold(self):
+        name = "graph_time_over_fused_epoch_n1000000"
+        ceiling = self.floors["ratios"][name]["ceiling"]
+        _, gates = bench_check.gates_for("nowhere", ZEN4, self.root)
+        self.assertEqual(gates[name][1:], (ceiling, "max", "ceiling"))
+        verdict = {r[0]: r[4] for r in bench_check.judge(gates, dict(RATIOS, **{name: ceiling * 1.01}), ZEN4)}
+        self.assertEqual(verdict[name], "REGRESSED")
+        rows = bench_check.judge(gates, dict(RATIOS, **{name: ceiling * 1.01}), ZEN4)
+        self.assertIn(name, bench_check.failed_ratio_gates(rows))  # a time ratio: measured again
+        # a baseline's value may rise by the threshold, not fall
+        write(os.path.join(self.root, "AuthenticAMD-25-17-avx512", "bench-check.json"),
+              {"machine": {"lingrad_compiler": ZEN4["lingrad_compiler"]},
+               "ratios": dict(RATIOS, **{name: 2.0}), "instructions": INSTR})
+        _, gates = bench_check.gates_for("AuthenticAMD-25-17-avx512", ZEN4, self.root)
+        self.assertEqual(gates[name][1:], (2.0 * 1.25, "max", "+25%"))
+        verdict = {r[0]: r[4] for r in bench_check.judge(gates, {name: 2.4}, ZEN4)}
+        self.assertEqual(verdict[name], "ok")
 
     def test_same_compiler_counts_lacking_the_epoch_gates_fall_back_to_ceilings(self):
         notes, gates = bench_check.gates_for("AuthenticAMD-25-1-avx2", ZEN3, self.root)
@@ -277,14 +296,37 @@ class Verdicts(unittest.TestCase):
                "train/epoch/graph/f32/avx512/threads:2/n:10000": {"real_time": 1.0}}
         self.assertEqual(bench_check.ratios(ZEN4, med), {"graph_over_eager_epoch_n1000000": 2.5})
 
+    def test_graph_time_over_fused_is_compiled_graph_time_over_fused_time_at_a_million(self):
+        med = {"train/epoch/fused/f32/avx512/threads:2/n:1000000": {"real_time": 50.0},
+               "train/epoch/graph/f32/avx512/threads:2/n:1000000": {"real_time": 160.0},
+               "train/epoch/graph-interp/f32/avx512/threads:2/n:1000000": {"real_time": 480.0},
+               "train/epoch/fused/f32/avx512/threads:2/n:10000": {"real_time": 1.0}}
+        self.assertEqual(bench_check.ratios(ZEN4, med), {"graph_time_over_fused_epoch_n1000000": 3.2})
+        self.assertTrue(bench_check.cannot_run_here("graph_time_over_fused_epoch_n1000000",
+                                                    dict(ZEN4, lingrad_isa_available="scalar")))
+
+    def test_best_rows_strips_the_time_type(self):
+        # the train/epoch/ rows report their own time (manual_time), the others real_time
+        rows = [{"name": "train/epoch/graph/f32/avx2/threads:2/n:1000000/manual_time", "run_type": "iteration",
+                 "real_time": 3.0},
+                {"name": "kernel/fused_mse/f32/avx2/threads:1/n:2048/L1/real_time", "run_type": "iteration",
+                 "real_time": 2.0}]
+        self.assertEqual(sorted(bench_check.best_rows(rows)),
+                         ["kernel/fused_mse/f32/avx2/threads:1/n:2048/L1",
+                          "train/epoch/graph/f32/avx2/threads:2/n:1000000"])
+
     def test_the_filter_selects_the_rows_the_ratios_read(self):
-        for row in ("train/epoch/eager/f32/avx512/threads:2/n:1000000/real_time",
-                    "train/epoch/graph/f32/avx2/threads:16/n:1000000/real_time",
-                    "train/epoch/fused/f32/avx512/threads:2/n:10000/real_time"):
+        for row in ("train/epoch/eager/f32/avx512/threads:2/n:1000000/manual_time",
+                    "train/epoch/graph/f32/avx2/threads:16/n:1000000/manual_time",
+                    "train/epoch/fused/f32/avx2/threads:16/n:1000000/manual_time",
+                    "train/epoch/fused/f32/avx512/threads:2/n:10000/manual_time",
+                    "train/epoch/eager/f32/avx512/threads:2/n:1000000/real_time"):  # older builds
             self.assertTrue(re.search(bench_check.FILTER, row), row)
-        # not the slow rows: eager at 10^8, fused and graph beside it
-        for row in ("train/epoch/eager/f32/avx512/threads:2/n:100000000/real_time",
-                    "train/epoch/graph/f32/avx512/threads:2/n:10000000/real_time",
+        # not the slow rows: eager at 10^8, fused and graph beside it; nor the
+        # interpreted graph rows, which no gate reads
+        for row in ("train/epoch/eager/f32/avx512/threads:2/n:100000000/manual_time",
+                    "train/epoch/graph/f32/avx512/threads:2/n:10000000/manual_time",
+                    "train/epoch/graph-interp/f32/avx512/threads:2/n:1000000/manual_time",
                     "train/tutorial/graph/f64/avx2/threads:1/n:100/real_time"):
             self.assertFalse(re.search(bench_check.FILTER, row), row)
 
@@ -295,12 +337,22 @@ class Verdicts(unittest.TestCase):
         modes = ("fused", "eager", "graph", "later")
         per_mode = {m: 533 + 1000 * i for i, m in enumerate(modes)}
 
-        def total(build, isa, dt, epochs, out_file, n=bench_check.CALLGRIND_N, mode="fused"):
+        warmed = []
+
+        def total(build, isa, dt, epochs, out_file, n=bench_check.CALLGRIND_N, mode="fused", cache=None):
             calls.append((isa, dt, epochs, n, mode))
+            if n == 100:  # the per-epoch runs share one cache, filled first
+                self.assertIn((dt, mode, cache), warmed)
             per = per_mode[mode] if n == 100 else 1
             return 10**6 + per * epochs  # set-up cancels in the difference
+
+        def warm(build, isa, dt, n, mode, cache):
+            self.assertTrue(os.path.isdir(cache))
+            warmed.append((dt, mode, cache))
+            return "compiled, from the cache" if mode == "graph" else ""
         ctx = dict(ZEN4, lingrad_isa_available="scalar avx2")
         with mock.patch.object(bench_check, "total_instructions", total), \
+                mock.patch.object(bench_check, "warm_cache", warm), \
                 mock.patch.object(bench_check, "build_modes", return_value=modes) as asked, \
                 mock.patch("shutil.which", return_value="/usr/bin/valgrind"):
             out = bench_check.instructions("b", ctx)
@@ -314,6 +366,29 @@ class Verdicts(unittest.TestCase):
         with open(os.path.join(SRC, "results", "baseline", "floors.json")) as f:
             ceilings = json.load(f)["instructions"]
         self.assertFalse(set(out) - set(ceilings), "a measured count without a ceiling")
+
+    def test_graph_counts_refuse_interpreted_sweeps(self):
+        # the gate is on compiled graph mode: a machine where the JIT is off
+        # (no compiler) must not pass off the interpreter's counts as its
+        ctx = dict(ZEN4, lingrad_isa_available="scalar avx2")
+        with mock.patch.object(bench_check, "total_instructions", return_value=0), \
+                mock.patch.object(bench_check, "warm_cache", return_value="interpreted: no C compiler"), \
+                mock.patch.object(bench_check, "EPOCH_MODES", ("graph",)), \
+                mock.patch("shutil.which", return_value="/usr/bin/valgrind"):
+            with self.assertRaises(SystemExit) as e:
+                bench_check.instructions("b", ctx)
+        self.assertIn("interpreted: no C compiler", str(e.exception))
+
+    @unittest.skipUnless(BUILD, "needs BUILD_DIR")
+    def test_warm_cache_leaves_graph_compiled_in_the_cache(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            cache = os.path.join(tmp, "c")
+            os.mkdir(cache, 0o700)
+            with mock.patch.dict(os.environ, {"LINGRAD_JIT": "0"}):  # switched back on for the count
+                how = bench_check.warm_cache(BUILD, "scalar", "f32", 100, "graph", cache)
+            self.assertEqual(how, "compiled, from the cache")
+            self.assertTrue([f for f in os.listdir(cache) if f.endswith(".so")])
+            self.assertEqual(bench_check.warm_cache(BUILD, "scalar", "f32", 100, "fused", cache), "")
 
     def test_a_narrowed_mode_list_is_not_asked_of_the_build(self):
         with mock.patch.object(bench_check, "EPOCH_MODES", ("graph",)), \
@@ -364,9 +439,11 @@ class Verdicts(unittest.TestCase):
     def test_the_train_command_names_its_mode(self):
         with mock.patch("subprocess.run") as run, mock.patch("builtins.open", mock.mock_open(
                 read_data="events: Ir\ntotals: 12345\n")):
-            got = bench_check.total_instructions("b", "avx2", "f32", 1000, "o", 100, "graph")
+            got = bench_check.total_instructions("b", "avx2", "f32", 1000, "o", 100, "graph", cache="/c")
         cmd = run.call_args[0][0]
         self.assertEqual(got, 12345)
+        self.assertIn("--trace-children=no", cmd)  # the compiler, if it ran, is not counted
+        self.assertEqual(run.call_args[1]["env"]["LINGRAD_CACHE_DIR"], "/c")
         self.assertEqual(cmd[cmd.index("--mode") + 1], "graph")
         self.assertEqual(cmd[cmd.index("--size") + 1], "100")
         self.assertEqual(cmd[cmd.index("--epochs") + 1], "1000")
@@ -449,13 +526,21 @@ class Committed(unittest.TestCase):
             floors = json.load(f)
         for name, f in list(floors["ratios"].items()) + list(floors["instructions"].items()):
             self.assertGreater(len(f["why"]), 40, name)
+        for name, f in floors["ratios"].items():  # one limit each, a floor or (time ratios) a ceiling
+            self.assertEqual(len({"floor", "ceiling"} & set(f)), 1, name)
         with open(os.path.join(self.ROOT, "thresholds.json")) as f:
             drops = json.load(f)["ratios"]
         for cls, base in bench_check.class_baselines(self.ROOT).items():
             for name, value in base["ratios"].items():
                 self.assertIn(name, floors["ratios"], f"{cls}: gate {name} has no floor")
-                own = value * (1 - drops.get(name, drops["default"]))
-                self.assertLessEqual(floors["ratios"][name]["floor"], own,
+                f, drop = floors["ratios"][name], drops.get(name, drops["default"])
+                if "ceiling" in f:  # a time ratio
+                    own = value * (1 + drop)
+                    self.assertGreaterEqual(f["ceiling"], own,
+                                            f"{cls}: the ceiling of {name} is stricter than the class's own limit {own:.3g}")
+                    continue
+                own = value * (1 - drop)
+                self.assertLessEqual(f["floor"], own,
                                      f"{cls}: the floor of {name} is stricter than the class's own limit {own:.3g}")
             for name, value in base["instructions"].items():
                 self.assertLess(value, floors["instructions"][name]["ceiling"], f"{cls}: {name}")

@@ -4,9 +4,11 @@
 usage: bench_report.py RESULTS_DIR
 
 Reads RESULTS_DIR/lingrad.json (Google Benchmark JSON from lingrad-bench) and,
-when present, RESULTS_DIR/pytorch.json and pytorch_epoch_times.csv. Writes
+when present, RESULTS_DIR/pytorch.json, pytorch_epoch_times.csv and
+graph_setup.json (bench/jit_setup.py: graph mode's one-time costs). Writes
 RESULTS_DIR/summary.md (also printed) and PNG plots (peers-rate-vs-error.png:
-lingrad's tables against the compiler's loops, when the run has peer/ rows). Every number in the summary
+lingrad's tables against the compiler's loops, when the run has peer/ rows;
+epoch-time-vs-n.png: time per epoch of each mode and of PyTorch against n). Every number in the summary
 comes from this one run; ratios are of rows measured side by side.
 Exit status 3: matplotlib is missing.
 """
@@ -39,7 +41,10 @@ def rows_of(path):
     for r in data.get("benchmarks", []):
         if r.get("error_occurred"):
             continue
-        name = re.sub(r"_(median|mean|stddev|cv)$", "", r["name"].replace("/real_time", ""))
+        # /manual_time: rows that report their own time (train/epoch/: lingrad's
+        # clock of the epochs, less graph mode's one-time planning and compiling)
+        name = re.sub(r"/(real|manual)_time(?=_|$)", "", r["name"])
+        name = re.sub(r"_(median|mean|stddev|cv)$", "", name)
         agg = r.get("aggregate_name")
         if agg == "cv":
             cvs[name] = r["real_time"]  # stddev / mean of the repetitions
@@ -200,12 +205,23 @@ def train_rows(rows, prefix):
 
 
 # The modes are those the run's train/epoch/ rows name (the library's list,
-# include/lingrad.h LG_MODES, as the benchmark registered it); a run made before
-# a mode existed has no column or bars for it. These three keep the order and
-# colours the reports have always shown them in; a mode added later follows them
-# in name order, in the next colour.
-MODE_ORDER = ("graph", "fused", "eager")
-MODE_COLOURS = {"fused": "tab:blue", "eager": "tab:orange", "graph": "tab:green"}
+# include/lingrad.h LG_MODES, as the benchmark registered it, and graph-interp:
+# graph mode with its sweeps interpreted); a run made before a mode existed has
+# no column or bars for it. These keep the order and colours the reports have
+# always shown them in; a mode added later follows them in name order, in the
+# next colour.
+MODE_ORDER = ("graph", "graph-interp", "fused", "eager")
+MODE_COLOURS = {"fused": "tab:blue", "eager": "tab:orange", "graph": "tab:green", "graph-interp": "tab:olive"}
+# How the tables and plots name a mode where the row name is terse. "graph" is
+# compiled since graph mode compiles (runs before that have no graph-interp rows,
+# and their "graph" was interpreted: it is named plainly then).
+MODE_LABELS = {"graph": "graph compiled", "graph-interp": "graph interpreted"}
+# Same-run ratios of time per epoch, a over b, where the run has both modes.
+EPOCH_RATIOS = (("graph", "fused"), ("graph-interp", "fused"), ("eager", "graph"))
+
+
+def mode_label(mode, modes):
+    return MODE_LABELS.get(mode, mode) if "graph-interp" in modes else mode
 LATER_COLOURS = ("tab:red", "tab:purple", "tab:brown", "tab:pink", "tab:olive", "tab:cyan")
 
 
@@ -238,12 +254,16 @@ def epoch_table(ep, torch_rows):
     ns = sorted({k[1] for k in by})
     # ratios of rows from this one run: how much slower graph is than the fused
     # kernel, and how much faster than the eager ops it runs
-    ratios = [(a, b) for a, b in (("graph", "fused"), ("eager", "graph")) if a in modes and b in modes]
-    head = (["n"] + [f"lingrad {m}" for m in modes] + [f"{a} / {b}" for a, b in ratios]
+    ratios = [(a, b) for a, b in EPOCH_RATIOS if a in modes and b in modes]
+    name = lambda m: mode_label(m, modes)
+    head = (["n"] + [f"lingrad {name(m)}" for m in modes] + [f"{name(a)} / {name(b)}" for a, b in ratios]
             + ["PyTorch (no_grad)", "PyTorch (jit_script)", "numpy"])
     lines = ["## Time per epoch (f32)", "",
              "Median of the run's repetitions ± their coefficient of variation"
              + ("; the ratios are of those medians." if ratios else ".")
+             + (" Graph mode's one-time planning and compiling is not in its time per "
+                "epoch (each row reports lingrad's clock of its epochs less that setup); "
+                "it is measured on its own below." if "graph-interp" in modes else "")
              + " PyTorch's rows are the no_grad loop with the loss eager, and as a "
              "torch.jit.script function (jit_script: loss.backward() runs TorchScript's "
              "derived gradient graph).", "",
@@ -270,7 +290,33 @@ def epoch_table(ep, torch_rows):
     return lines
 
 
-def summary(ctx, rows, torch_rows, torch_ctx=None):
+SETUP_WHAT = (("cold_compile", "planning and compiling, cold cache (a new cache directory)"),
+              ("cache_hit", "planning and loading the compiled sweeps from the cache (a second process)"),
+              ("plan_only", "planning alone (--interpret)"))
+
+
+def setup_table(setup_ctx, setup_rows):
+    """Graph mode's one-time costs (graph_setup.json, bench/jit_setup.py); [] when
+    the run has none."""
+    found = {name.split("/")[2]: (name, r) for name, r in setup_rows.items() if name.startswith("setup/graph/")}
+    if not found:
+        return []
+    any_name = next(iter(found.values()))[0]
+    dt, n = any_name.split("/")[3], any_name.split("n:")[1]
+    lines = ["## Graph mode's one-time costs", "",
+             f"Once per new plan, not per epoch: the tutorial's plan ({dt}, n = {int(n):,}), each figure "
+             f"the median of {setup_ctx.get('repetitions', '?')} processes (lingrad's own setup_seconds, "
+             f"`{setup_ctx.get('command', 'lingrad train --mode graph --timing')}`), with their range. "
+             f"JIT: {setup_ctx.get('jit', '?')}.", "",
+             "| one-time cost | median | min – max |", "|---|---:|---:|"]
+    for what, text in SETUP_WHAT:
+        if what in found:
+            r = found[what][1]
+            lines.append(f"| {text} | {r['real_time']:,.3f} ms | {r['min']:,.3f} – {r['max']:,.3f} ms |")
+    return lines
+
+
+def summary(ctx, rows, torch_rows, torch_ctx=None, setup=None):
     k = kernels(rows)
     out = ["# lingrad benchmark summary", "",
            f"Machine: {ctx.get('lingrad_cpu_brand', '?')} ({ctx.get('lingrad_cpu_vendor', '?')} family "
@@ -320,6 +366,9 @@ def summary(ctx, rows, torch_rows, torch_ctx=None):
     ep = train_rows(rows, "train/epoch/")
     if ep:
         out += epoch_table(ep, torch_rows) + [""]
+    table = setup_table(*(setup or ({}, {})))
+    if table:
+        out += table + [""]
     sentence = fuser_sentence(torch_ctx or {})
     if sentence:
         out += [sentence, ""]
@@ -442,15 +491,41 @@ def plot_fused_eager(rows, path):
     for i, mode in enumerate(modes):
         vals = [per_epoch_s(by[(mode, n)]) * 1e6 if (mode, n) in by else 0 for n in ns]
         xs = [j + i * width for j in range(len(ns))]
-        ax.bar(xs, vals, width, label=mode, color=mode_colour(mode, modes))
+        ax.bar(xs, vals, width, label=mode_label(mode, modes), color=mode_colour(mode, modes))
         for x, v in zip(xs, vals):
             if not v:
                 ax.text(x, 1, "not run", ha="center", va="bottom", rotation=90, fontsize=8)
     ax.set_xticks([j + width * (len(modes) - 1) / 2 for j in range(len(ns))], [f"n = {n:,}" for n in ns])
     ax.set_yscale("log")
     ax.set_ylabel("microseconds per epoch (log)")
-    ax.set_title(f"Training: {', '.join(modes)} (f32, best ISA, all cores)")
+    ax.set_title(f"Training: {', '.join(mode_label(m, modes) for m in modes)} (f32, best ISA, all cores)")
     ax.legend()
+    save(fig, path)
+
+
+def plot_epoch_vs_n(rows, torch_rows, path):
+    """Time per epoch against n, one line per mode and per PyTorch and numpy loop:
+    the same rows as the table, log-log."""
+    by = epoch_rows(train_rows(rows, "train/epoch/"))
+    modes = modes_of(by)
+    fig, ax = plt.subplots(figsize=(9, 5.5))
+    for mode in modes:
+        pts = sorted((n, per_epoch_s(r) * 1e6) for (m, n), r in by.items() if m == mode)
+        ax.plot(*zip(*pts), marker="o", color=mode_colour(mode, modes), label=f"lingrad {mode_label(mode, modes)}")
+    peers = (("pytorch/epoch/no_grad/f32/n:", "PyTorch no_grad", "tab:red", "-"),
+             ("pytorch/epoch/jit_script/f32/n:", "PyTorch jit_script", "tab:purple", "-"),
+             ("numpy/epoch/f32/n:", "numpy", "grey", "--"))
+    for prefix, label, colour, style in peers:
+        pts = sorted((int(name[len(prefix):]), seconds(r) * 1e6) for name, r in torch_rows.items()
+                     if name.startswith(prefix) and "skipped" not in r)
+        if pts:
+            ax.plot(*zip(*pts), marker="s", color=colour, linestyle=style, label=label)
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("n (elements of x and of y)")
+    ax.set_ylabel("microseconds per epoch (log)")
+    ax.set_title("Time per epoch against n (f32, best ISA, all cores; one-time setup excluded)")
+    ax.legend(fontsize=8)
     save(fig, path)
 
 
@@ -495,7 +570,11 @@ def main(argv):
     tp = os.path.join(d, "pytorch.json")
     if os.path.exists(tp):
         torch_ctx, torch_rows = rows_of(tp)
-    text = summary(ctx, rows, torch_rows, torch_ctx)
+    setup = ({}, {})
+    sp = os.path.join(d, "graph_setup.json")
+    if os.path.exists(sp):
+        setup = rows_of(sp)
+    text = summary(ctx, rows, torch_rows, torch_ctx, setup)
     with open(os.path.join(d, "summary.md"), "w") as f:
         f.write(text + "\n")
     print(text)
@@ -509,6 +588,7 @@ def main(argv):
         plot_peers(k, peers, levels, os.path.join(d, "peers-rate-vs-error.png"))
     if train_rows(rows, "train/epoch/"):
         plot_fused_eager(rows, os.path.join(d, "fused-vs-eager.png"))
+        plot_epoch_vs_n(rows, torch_rows, os.path.join(d, "epoch-time-vs-n.png"))
     if train_rows(rows, "train/tutorial/"):
         plot_pytorch(rows, torch_rows, os.path.join(d, "pytorch_epoch_times.csv"),
                      os.path.join(d, "tutorial-vs-pytorch.png"))

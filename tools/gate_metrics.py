@@ -32,7 +32,7 @@ def per_repetition(rows):
     reps = {}
     for r in rows:
         if r.get("run_type") == "iteration" and not r.get("error_occurred"):
-            reps.setdefault(r.get("repetition_index", 0), {})[r["name"].replace("/real_time", "")] = r
+            reps.setdefault(r.get("repetition_index", 0), {})[bench_check.base_name(r["name"])] = r
     return reps
 
 

@@ -72,15 +72,17 @@ static void scalar(lg_emit *e, void (*fn)(const lg_exec *ex, lg_node *node))
     fn(((eager *)e)->ex, e->node);
 }
 
+static const lg_emit_ops eager_ops = {map, reduce, reduce_grad, scalar};
+
 void lg_eager_forward(const lg_exec *ex, lg_node *node)
 {
-    eager m = {{map, reduce, reduce_grad, scalar, node}, ex};
+    eager m = {{&eager_ops, node}, ex};
     lg_op_about(node->op)->forward(&m.e, node);
     node->out->pending = false;
 }
 
 void lg_eager_backward(const lg_exec *ex, lg_node *node)
 {
-    eager m = {{map, reduce, reduce_grad, scalar, node}, ex};
+    eager m = {{&eager_ops, node}, ex};
     lg_op_about(node->op)->backward(&m.e, node);
 }

@@ -50,7 +50,7 @@ static double fin_mse(lg_node *node, const lg_mse_sums *s, size_t count)
 void lg_fwd_mse(lg_emit *e, lg_node *node)
 {
     (void)node;
-    e->reduce(e, LG_KOP_MSE, lg_in(0), lg_in(1), lg_value(2, 1.0), lg_value(3, 1.0), fin_mse);
+    e->ops->reduce(e, LG_KOP_MSE, lg_in(0), lg_in(1), lg_value(2, 1.0), lg_value(3, 1.0), fin_mse);
 }
 
 static void mse_backward(const lg_exec *ex, lg_node *node)
@@ -69,5 +69,5 @@ static void mse_backward(const lg_exec *ex, lg_node *node)
 void lg_bwd_mse(lg_emit *e, lg_node *node)
 {
     (void)node;
-    e->scalar(e, mse_backward);
+    e->ops->scalar(e, mse_backward);
 }

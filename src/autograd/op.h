@@ -91,7 +91,7 @@ typedef double lg_fin_fn(lg_node *node, const lg_mse_sums *sums, size_t count);
 /* ---- the emitter: how the steps are carried out ------------------------------------ */
 
 typedef struct lg_emit lg_emit;
-struct lg_emit {
+typedef struct lg_emit_ops {
     /* out = kop(p, q; a, b) elementwise over out's elements (axpy, mulacc: out
      * is also read). */
     void (*map)(lg_emit *e, lg_kop kop, lg_opnd p, lg_opnd q, lg_opnd out, lg_scal a, lg_scal b);
@@ -102,6 +102,10 @@ struct lg_emit {
     void (*reduce_grad)(lg_emit *e, lg_kop kop, lg_opnd p, lg_opnd q, size_t k, double c);
     /* A backward whose every operand is a scalar: runs as eager runs it. */
     void (*scalar)(lg_emit *e, void (*fn)(const lg_exec *ex, lg_node *node));
+} lg_emit_ops;
+
+struct lg_emit {
+    const lg_emit_ops *ops;
     lg_node *node; /* the node being emitted */
 };
 
@@ -121,7 +125,16 @@ typedef struct lg_op_def {
     lg_emit_fn *forward, *backward;
 } lg_op_def;
 
-const lg_op_def *lg_op_about(lg_op op);
+/* op_table.c: the rows, in enum order. */
+extern const lg_op_def lg_op_table[LG_OP_COUNT];
+
+/* The op's row, or NULL for a value that is no op. Inline: eager mode looks an
+ * op up twice per node and epoch. */
+static inline const lg_op_def *lg_op_about(lg_op op)
+{
+    return (unsigned)op < LG_OP_COUNT ? &lg_op_table[op] : NULL;
+}
+
 const char *lg_op_name(lg_op op);
 
 #define LG_OP_DECLARE(E, name, arity, shape, fwd, bwd) \

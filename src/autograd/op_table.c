@@ -4,19 +4,16 @@
 
 #include "autograd/op.h"
 
-static const lg_op_def table[] = {
+const lg_op_def lg_op_table[LG_OP_COUNT] = {
 #define LG_OP_ROW(E, name, arity, shape, fwd, bwd) [LG_OP_##E] = {#name, arity, shape, fwd, bwd},
     LG_OPS(LG_OP_ROW)
 #undef LG_OP_ROW
 };
-static_assert(sizeof table / sizeof table[0] == LG_OP_COUNT, "one row per op");
-
-const lg_op_def *lg_op_about(lg_op op)
-{
-    return op < LG_OP_COUNT ? &table[op] : NULL;
-}
+/* The array's size is LG_OP_COUNT, so a missing row would be all zeros: every
+ * row must name itself (tests/test_ops.c checks every field). */
+static_assert(sizeof lg_op_table / sizeof lg_op_table[0] == LG_OP_COUNT, "one row per op");
 
 const char *lg_op_name(lg_op op)
 {
-    return op < LG_OP_COUNT ? table[op].name : "unknown op";
+    return (unsigned)op < LG_OP_COUNT ? lg_op_table[op].name : "unknown op";
 }

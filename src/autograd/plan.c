@@ -310,6 +310,8 @@ static void plan_scalar(lg_emit *e, void (*fn)(const lg_exec *ex, lg_node *node)
     lower_scalar_backward(m->b, m->j, m->b->p->ids[m->j]);
 }
 
+static const lg_emit_ops planner_ops = {plan_map, plan_reduce, plan_reduce_grad, plan_scalar};
+
 static void lower_forward(builder *b, uint32_t j)
 {
     lg_plan *p = b->p;
@@ -323,7 +325,7 @@ static void lower_forward(builder *b, uint32_t j)
         b->data_ready[o] = scalar(b, LG_STEP_FORWARD, j, o, 0.0, -1, ph);
         return;
     }
-    planner m = {{plan_map, plan_reduce, plan_reduce_grad, plan_scalar, node}, b, j};
+    planner m = {{&planner_ops, node}, b, j};
     lg_op_about(node->op)->forward(&m.e, node);
 }
 
@@ -392,7 +394,7 @@ static void lower_backward(builder *b, uint32_t j)
         lower_scalar_backward(b, j, id);
         return;
     }
-    planner m = {{plan_map, plan_reduce, plan_reduce_grad, plan_scalar, node}, b, j};
+    planner m = {{&planner_ops, node}, b, j};
     lg_op_about(node->op)->backward(&m.e, node);
 }
 

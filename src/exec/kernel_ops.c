@@ -67,22 +67,21 @@ static lg_mse_sums call_f64(const lg_kernels_f64 *k, lg_kop op, const double *p,
     return sums1(0.0);
 }
 
-/* &p[begin] in elements of dt; NULL stays NULL (an operand the entry ignores). */
-static const void *in_at(const void *p, lg_dtype dt, size_t begin)
+/* p + off bytes; NULL stays NULL (an operand the entry ignores). */
+static const void *at(const void *p, size_t off)
 {
-    return p ? (const char *)p + begin * lg_esize(dt) : NULL;
-}
-
-static void *out_at(void *p, lg_dtype dt, size_t begin)
-{
-    return p ? (char *)p + begin * lg_esize(dt) : NULL;
+    return p ? (const char *)p + off : NULL;
 }
 
 lg_mse_sums lg_kop_call(const lg_kernels *k, lg_dtype dt, lg_kop op, const lg_kop_args *a,
                         size_t begin, size_t n)
 {
-    const void *p = in_at(a->p, dt, begin), *q = in_at(a->q, dt, begin);
-    void *o = out_at(a->out, dt, begin);
+    const void *p = a->p, *q = a->q;
+    void *o = a->out;
+    if (begin) { /* most calls start at 0: small n, and graph mode's tiles */
+        size_t off = begin * lg_esize(dt);
+        p = at(p, off), q = at(q, off), o = (void *)at(o, off);
+    }
     if (dt == LG_F32)
         return call_f32(&k->f32, op, p, q, o, n, (float)a->a, (float)a->b);
     return call_f64(&k->f64, op, p, q, o, n, a->a, a->b);

@@ -76,6 +76,8 @@ typedef struct gen {
     src *s;
     uint32_t *slot_var;  /* per slot: the step whose value it holds now */
     uint8_t *cap_dtype;  /* per capture: its dtype */
+    bool *zero;          /* per place in the sweep: its value is the +0 a slot starts at */
+    bool *signed_zero;   /* per plan step: a zero's sign in its value can reach memory */
     size_t pos;          /* the step being rendered, as an index into the sweep */
 } gen;
 
@@ -182,18 +184,55 @@ static void expression(gen *g, size_t idx, const lg_step *st)
 }
 
 /* Writes the step's value: a new variable for a slot, a store for memory. */
-static void elementwise(gen *g, size_t idx, const lg_step *st)
+/* The one rewrite: dropping an added +0. A gradient slot starts at +0 and its
+ * first contribution is added to it, 0 + t (or a*0 + b for mean's in-place
+ * axpb); mul's axpb is a*p + 0. Dropping the +0 changes the result only where
+ * t is -0, to -0 instead of +0; so it is made
+ * only where no zero's sign can reach memory: the value ends in reductions,
+ * whose sums start at +0 and add a zero of either sign alike, and +, - and *
+ * carry a zero's sign into nothing but another zero's sign (or the same NaN). */
+static bool drops_zero(const gen *g, const lg_step *st, size_t plan_idx)
+{
+    if (g->signed_zero[plan_idx] || is_mem(st->out))
+        return false;
+    if (st->kop == LG_KOP_AXPY || st->kop == LG_KOP_MULACC)
+        return g->zero[g->slot_var[st->out.id]];
+    if (st->kop != LG_KOP_AXPB)
+        return false;
+    if (st->b.kind == LG_SCAL_CONST && st->b.c == 0.0 && !signbit(st->b.c))
+        return true; /* a*p + 0: mul's axpb */
+    return st->p.kind == LG_REF_SLOT && g->zero[g->slot_var[st->p.id]] &&
+           st->a.kind == LG_SCAL_CONST && isfinite(st->a.c);
+}
+
+static void dropped(gen *g, size_t idx, const lg_step *st)
+{
+    bool plus_zero = st->b.kind == LG_SCAL_CONST && st->b.c == 0.0 && !signbit(st->b.c);
+    if (st->kop == LG_KOP_AXPB && !plus_zero) { /* a*0 + b */
+        scalar_arg(g, g->s, idx, st, 1);
+        return;
+    }
+    scalar_arg(g, g->s, idx, st, 0), put(g->s, " * "), operand(g, st->p);
+    if (st->kop == LG_KOP_MULACC)
+        put(g->s, " * "), operand(g, st->q);
+}
+
+static void elementwise(gen *g, size_t idx, const lg_step *st, size_t plan_idx)
 {
     src *s = g->s;
     if (st->kind == LG_STEP_ZERO) {
         put(s, "        %s v%zu = 0;\n", ctype(st->dtype), idx);
         g->slot_var[st->out.id] = (uint32_t)idx;
+        g->zero[idx] = true;
         return;
     }
     /* Scalars are declared before the loop: render the expression aside first. */
     src *outer = g->s, body = {0};
     g->s = &body;
-    expression(g, idx, st);
+    if (drops_zero(g, st, plan_idx))
+        dropped(g, idx, st);
+    else
+        expression(g, idx, st);
     g->s = outer;
     if (body.failed || !body.buf) {
         s->failed = true;
@@ -282,18 +321,37 @@ static void declarations(gen *g, src *s, const lg_sweep *sw)
             ctype(g->cap_dtype[c]), c);
 }
 
+/* Which steps' values can carry a zero's sign into memory: those read, through
+ * any chain of steps, by a step that stores. */
+static void mark_signed_zeros(gen *g, const lg_sweep *sw)
+{
+    const lg_plan *p = g->p;
+    for (size_t i = sw->count; i-- > 0;) {
+        size_t idx = p->order[sw->first + i];
+        const lg_step *st = &p->steps[idx];
+        bool stores = st->kind == LG_STEP_KERNEL && is_mem(st->out) && !lg_kop_reduces((lg_kop)st->kop);
+        if (!stores && !g->signed_zero[idx])
+            continue;
+        for (int k = 0; k < 3; k++)
+            if (st->dep[k] >= 0)
+                g->signed_zero[st->dep[k]] = true;
+    }
+}
+
 static bool render_sweep(gen *g, size_t w, src *out)
 {
     lg_plan *p = g->p;
     const lg_sweep *sw = &p->sweeps[w];
     src loop = {0}, calls = {0};
     g->s = &loop;
+    mark_signed_zeros(g, sw);
     for (g->pos = 0; g->pos < sw->count; g->pos++) {
-        const lg_step *st = &p->steps[p->order[sw->first + g->pos]];
+        size_t idx = p->order[sw->first + g->pos];
+        const lg_step *st = &p->steps[idx];
         if (st->kind == LG_STEP_KERNEL && lg_kop_reduces((lg_kop)st->kop))
             reduction(g, sw, g->pos, st, &calls);
         else
-            elementwise(g, g->pos, st);
+            elementwise(g, g->pos, st, idx);
     }
     put(out, "static void sweep%zu(void *const *mem, const double *sc, const lg_kernels *k,\n"
              "                    char *scratch, size_t stride, size_t len, lg_mse_sums *red)\n{\n"
@@ -315,12 +373,14 @@ char *lg_codegen(lg_plan *p, size_t *len)
         put(&out, "%s", *line);
     uint32_t *slot_var = calloc(p->n_slots + 1, sizeof *slot_var);
     uint8_t *cap_dtype = calloc(2 * p->n_steps + 1, 1);
-    bool ok = slot_var && cap_dtype;
+    bool *zero = calloc(p->n_steps + 1, sizeof *zero), *signed_zero = calloc(p->n_steps + 1, 1);
+    bool ok = slot_var && cap_dtype && zero && signed_zero;
     size_t mem = 0, sc = 0, red = 0;
     for (size_t w = 0; ok && w < p->n_sweeps; w++) {
         lg_csweep *cs = &p->csweeps[w];
         *cs = (lg_csweep){.mem_first = mem, .sc_first = sc, .red_first = red};
-        gen g = {p, cs, NULL, slot_var, cap_dtype, 0};
+        gen g = {p, cs, NULL, slot_var, cap_dtype, zero, signed_zero, 0};
+        memset(zero, 0, (p->n_steps + 1) * sizeof *zero);
         ok = render_sweep(&g, w, &out);
         mem += cs->n_mem, sc += cs->n_sc, red += cs->n_red;
     }
@@ -330,7 +390,7 @@ char *lg_codegen(lg_plan *p, size_t *len)
     for (size_t w = 0; w < p->n_sweeps; w++)
         put(&out, "sweep%zu, ", w);
     put(&out, "0};\n");
-    free(slot_var), free(cap_dtype);
+    free(slot_var), free(cap_dtype), free(zero), free(signed_zero);
     if (!ok || out.failed) {
         free(out.buf);
         return NULL;

@@ -136,9 +136,12 @@ size_t lg_graph_plan_describe(const lg_graph *g, char *buf, size_t len)
         return 0;
     put(&t, "%zu sweep%s over %d phase%s\n", p->n_sweeps, p->n_sweeps == 1 ? "" : "s", p->n_phases,
         p->n_phases == 1 ? "" : "s");
-    char how[sizeof p->jit_why + 32];
-    lg_graph_exec_describe(g, how, sizeof how);
-    put(&t, "sweeps: %s\n", how);
+    /* Whether the object came from the cache is the run's, not the plan's:
+     * lg_graph_exec_describe says it. */
+    if (p->compiled)
+        put(&t, "sweeps: compiled\n");
+    else
+        put(&t, "sweeps: interpreted: %s\n", p->jit_why);
     for (int ph = 0; ph < p->n_phases; ph++)
         phase(&t, p, &g->ex, ph);
     return t.used;

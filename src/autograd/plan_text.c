@@ -55,11 +55,16 @@ static void scal(text *t, const lg_plan *p, uint32_t j, lg_scal a)
     switch ((lg_scal_kind)a.kind) {
     case LG_SCAL_CONST: put(t, "%g", a.c); return;
     case LG_SCAL_VALUE:
-        put(t, a.c == 1.0 ? "" : a.c == -1.0 ? "-" : "%g*", a.c);
+        if (a.c == -1.0)
+            put(t, "-");
+        else if (a.c != 1.0)
+            put(t, "%g*", a.c);
         name(t, p, id[a.k]);
         return;
     case LG_SCAL_OUT_GRAD:
-        put(t, a.c == 1.0 ? "d" : "%g*d", a.c);
+        if (a.c != 1.0)
+            put(t, "%g*", a.c);
+        put(t, "d");
         name(t, p, id[LG_MAX_INPUTS]);
         return;
     case LG_SCAL_OUT_GRAD_DIV:

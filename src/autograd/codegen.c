@@ -183,14 +183,13 @@ static void expression(gen *g, size_t idx, const lg_step *st)
     }
 }
 
-/* Writes the step's value: a new variable for a slot, a store for memory. */
 /* The one rewrite: dropping an added +0. A gradient slot starts at +0 and its
  * first contribution is added to it, 0 + t (or a*0 + b for mean's in-place
  * axpb); mul's axpb is a*p + 0. Dropping the +0 changes the result only where
- * t is -0, to -0 instead of +0; so it is made
- * only where no zero's sign can reach memory: the value ends in reductions,
- * whose sums start at +0 and add a zero of either sign alike, and +, - and *
- * carry a zero's sign into nothing but another zero's sign (or the same NaN). */
+ * t is -0, to -0 instead of +0; so it is made only where no zero's sign can
+ * reach memory: the value ends in reductions, whose sums start at +0 and add a
+ * zero of either sign alike, and +, - and * carry a zero's sign into nothing
+ * but another zero's sign (or the same NaN). */
 static bool drops_zero(const gen *g, const lg_step *st, size_t plan_idx)
 {
     if (g->signed_zero[plan_idx] || is_mem(st->out))
@@ -217,6 +216,7 @@ static void dropped(gen *g, size_t idx, const lg_step *st)
         put(g->s, " * "), operand(g, st->q);
 }
 
+/* Writes the step's value: a new variable for a slot, a store for memory. */
 static void elementwise(gen *g, size_t idx, const lg_step *st, size_t plan_idx)
 {
     src *s = g->s;

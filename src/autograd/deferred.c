@@ -1,11 +1,10 @@
 /* Graph mode's entry points: running a plan for lg_backward and lg_graph_eval,
  * and printing one. */
-#define _POSIX_C_SOURCE 200809L
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <time.h>
 
+#include "core/clock.h"
 #include "autograd/codegen.h"
 #include "core/dtype.h"
 #include "core/error.h"
@@ -39,24 +38,17 @@ static lg_status prepare_run(lg_plan *p, lg_graph *g, lg_tensor *target)
     return LG_OK;
 }
 
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 /* A new tape's schedule, compiled sweeps and memory; its time is set apart, as
  * a one-time cost. */
 static lg_status new_plan(lg_graph *g, lg_tensor *loss, lg_tensor *target)
 {
-    double t0 = now();
+    double t0 = lg_seconds();
     lg_status s = lg_plan_build(g->plan, g, loss, target);
     if (s == LG_OK)
         s = lg_plan_compile(g->plan, g);
     if (s == LG_OK)
         s = lg_plan_reserve(g->plan, g);
-    g->setup_seconds += now() - t0;
+    g->setup_seconds += lg_seconds() - t0;
     return s;
 }
 

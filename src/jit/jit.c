@@ -5,9 +5,9 @@
 #include <dlfcn.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "core/clock.h"
 #include "core/error.h"
 #include "jit/cache_dir.h"
 #include "jit/compile.h"
@@ -17,13 +17,6 @@
 
 /* Bumped when what the JIT appends to a source, or the object format, changes. */
 #define LG_JIT_FORMAT "lingrad-jit-1"
-
-static double now(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
 
 /* Everything that changes the object: the source, the compiler's identity, all
  * flags, lingrad's version and the JIT's format. */
@@ -145,7 +138,7 @@ lg_status lg_jit_load(const char *source, size_t len, const char *isa, const cha
     *out = (lg_jit_object){0};
     if (!entry || !*entry)
         return lg_fail(LG_EINVAL, "lg_jit_load: no entry symbol named");
-    double t0 = now();
+    double t0 = lg_seconds();
     const lg_jit_setup *js;
     const char *const *flags;
     char path[1100];
@@ -159,7 +152,7 @@ lg_status lg_jit_load(const char *source, size_t len, const char *isa, const cha
     bool present;
     if (try_cached(path, source, len, entry, out, &present) == LG_OK) {
         out->from_cache = true;
-        out->seconds = now() - t0;
+        out->seconds = lg_seconds() - t0;
         return LG_OK;
     }
     if (present)
@@ -168,7 +161,7 @@ lg_status lg_jit_load(const char *source, size_t len, const char *isa, const cha
     if (s != LG_OK)
         *out = (lg_jit_object){0};
     else
-        out->seconds = now() - t0;
+        out->seconds = lg_seconds() - t0;
     return s;
 }
 

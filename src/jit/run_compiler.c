@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/clock.h"
 #include "core/error.h"
 #include "jit/run_compiler.h"
 
@@ -22,13 +23,6 @@ typedef struct captured {
     char text[4096];
     size_t len;
 } captured;
-
-static double now(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
 
 /* The child's setup: stdin from /dev/null, stdout and stderr into the pipe, its
  * own process group (so a timeout kills cc1 and as too), no blocked signals, and
@@ -92,7 +86,7 @@ static lg_status start(char *const argv[], pid_t *pid, int *rfd)
 static bool collect(int fd, double deadline, captured *out)
 {
     for (;;) {
-        double left = deadline - now();
+        double left = deadline - lg_seconds();
         if (left <= 0)
             return false;
         struct pollfd p = {.fd = fd, .events = POLLIN};
@@ -124,7 +118,7 @@ static int reap(pid_t pid, double deadline, int *status)
             return 1;
         if (r < 0 && errno != EINTR)
             return -1;
-        if (r == 0 && now() >= deadline)
+        if (r == 0 && lg_seconds() >= deadline)
             return 0;
         if (r == 0)
             nanosleep(&(struct timespec){.tv_nsec = 1000000}, NULL);
@@ -176,7 +170,7 @@ lg_status lg_jit_run(char *const argv[], double timeout, const char *strip)
     if (s != LG_OK)
         return s;
     captured out = {.len = 0};
-    double deadline = now() + timeout;
+    double deadline = lg_seconds() + timeout;
     bool eof = collect(fd, deadline, &out);
     close(fd);
     int status = 0;

@@ -4,8 +4,8 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "core/clock.h"
 #include "core/dtype.h"
 #include "core/error.h"
 #include "exec/fpmode.h"
@@ -25,13 +25,6 @@ void lg_train_result_free(lg_train_result *res)
     free(res->history);
     res->history = NULL;
     res->n_history = 0;
-}
-
-static double now_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
 /* Over ranks, x and y must be exactly this rank's slice of the global data. */
@@ -338,9 +331,9 @@ static lg_status train(const lg_tensor *x, const lg_tensor *y, const lg_train_op
     if (s == LG_OK) {
         res->w = lg_tensor_get(t.w, 0); /* as rounded to the dtype */
         res->b = lg_tensor_get(t.b, 0);
-        double t0 = now_seconds();
+        double t0 = lg_seconds();
         s = run_loop(&t, opts, res);
-        res->seconds = now_seconds() - t0;
+        res->seconds = lg_seconds() - t0;
         res->setup_seconds = lg_graph_setup_seconds(t.g);
         if (opts->mode == LG_MODE_GRAPH)
             lg_graph_exec_describe(t.g, res->graph_exec, sizeof res->graph_exec);

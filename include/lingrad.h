@@ -203,6 +203,17 @@ lg_status lg_backward(lg_graph *g, lg_tensor *loss);
 lg_status lg_graph_set_deferred(lg_graph *g, bool deferred);
 bool lg_graph_deferred(const lg_graph *g);
 lg_status lg_graph_eval(lg_graph *g, lg_tensor *t);
+/* Graph mode: runs the step that the last lg_backward ran again, on the same
+ * tape, with the leaves' current values, without recording it again: the loss
+ * and every scalar output are recomputed and the leaves' gradients have
+ * d(loss)/d(leaf) added, bitwise as lg_graph_reset, recording the same ops on
+ * the same leaves and lg_backward would. A training loop with a fixed graph
+ * records once and replays each later step (lg_train does in graph mode).
+ * Fails with LG_EINVAL, changing nothing, unless the last run on g was
+ * lg_backward in graph mode with nothing since that drops its tape or plan
+ * (lg_graph_reset, lg_graph_set_*, a plan lg_graph_eval ran). The tape's
+ * leaves must still be alive, as for any op input. */
+lg_status lg_graph_replay(lg_graph *g);
 /* The sweep plan of the last tape lg_backward or lg_graph_eval ran, as text (one
  * line per sweep and step, and whether its sweeps run compiled); written as
  * snprintf does, returns the whole length. Empty before the first run. */
@@ -281,7 +292,7 @@ lg_status lg_npy_write(const char *path, const lg_tensor *x, const lg_tensor *y)
 #define LG_MODES(X)                                                                     \
     X(LG_MODE_FUSED, "fused", "the hand-written MSE-linear kernel, no tape")            \
     X(LG_MODE_EAGER, "eager", "the tutorial's ops one by one")                          \
-    X(LG_MODE_GRAPH, "graph", "the same ops recorded and run as a whole, bitwise equal to eager")
+    X(LG_MODE_GRAPH, "graph", "the same ops recorded once, run as a whole, bitwise equal to eager")
 
 #define LG_MODE_CONSTANT_(id, name, text) id,
 typedef enum lg_mode { LG_MODES(LG_MODE_CONSTANT_) } lg_mode; /* FUSED 0, EAGER 1, GRAPH 2 */

@@ -400,7 +400,7 @@ typedef struct run {
     int messages;
     size_t compiled_cases; /* cases below this index also run compiled */
     /* statistics, for the summary line */
-    size_t cases, reruns, evals, failed_cases, nonfinite;
+    size_t cases, reruns, evals, replays, failed_cases, nonfinite;
 } run;
 
 static int shown; /* failing cases printed so far: the first few in full */
@@ -694,6 +694,52 @@ out:
     free_leaves(d, t);
 }
 
+/* Copies every leaf's values from src to dst (same DAG, same sizes). */
+static void copy_leaf_values(const dag *d, lg_tensor *const src[], lg_tensor *dst[])
+{
+    for (int i = 0; i < d->count; i++)
+        if (d->t[i].k == LEAF)
+            memcpy(lg_tensor_data(dst[i]), lg_tensor_cdata(src[i]),
+                   lg_tensor_size(src[i]) * lg_dtype_size(d->dt));
+}
+
+/* Graph k records d and runs backward over leaves with other values, then the
+ * leaves get eager's values and lg_graph_replay runs the step again: outputs and
+ * gradients must be eager's, bit for bit, with no trace of the first values. */
+static void check_replay(run *c, const dag *d, uint64_t vseed, size_t k)
+{
+    lg_tensor *e[MAX_T], *t[MAX_T], *o[MAX_T], *o2[MAX_T];
+    for (int i = 0; i < d->count; i++)
+        o[i] = o2[i] = NULL;
+    if (!eager_run(c, d, vseed, e, t))
+        goto out;
+    c->g = c->graph[k];
+    c->phase = k < 3 ? "graph mode (interpreted): lg_backward on other values, then lg_graph_replay"
+                     : "graph mode (compiled): lg_backward on other values, then lg_graph_replay";
+    if (!make_leaves(d, vseed ^ UINT64_C(0x0DDBA11), o, o2)) {
+        fail(c, "cannot make the leaves: %s", lg_last_error());
+        goto out;
+    }
+    copy_leaf_values(d, o, t);
+    zero_grads(d, t);
+    lg_graph_reset(c->g);
+    lg_status s = build(c->g, d, t) ? lg_backward(c->g, t[d->loss]) : lg_graph_status(c->g);
+    copy_leaf_values(d, e, t);
+    zero_grads(d, t);
+    if (s == LG_OK)
+        s = lg_graph_replay(c->g);
+    if (s != LG_OK) {
+        fail(c, "lg_graph_replay: %s (%s)", lg_status_name(s), lg_last_error());
+        goto out;
+    }
+    check_outputs(c, e, t, NULL);
+    check_grads(c, e, t);
+    check_compiled(c, k);
+    c->replays++;
+out:
+    free_leaves(d, e), free_leaves(d, t), free_leaves(d, o), free_leaves(d, o2);
+}
+
 static void run_case(run *c, size_t index)
 {
     static char plans[6][PLAN_MAX];
@@ -711,6 +757,11 @@ static void run_case(run *c, size_t index)
     if (chance(&r, 0.3)) {
         uint64_t vseed = next(&r);
         check_eval(c, &d, vseed, below(&r, c->graphs));
+    }
+    rng rr = {c->cseed ^ UINT64_C(0x2E91A7)}; /* its own draws: r's stay as they were */
+    if (chance(&rr, 0.2)) {
+        uint64_t vseed = next(&rr);
+        check_replay(c, &d, vseed, below(&rr, c->graphs));
     }
     c->cases++;
     if (!rerun)
@@ -827,10 +878,10 @@ static void test_random_dags(void)
         for (size_t i = 0; ok && i < cases; i++)
             run_case(&c, only != SIZE_MAX ? only : i);
         printf("random DAGs, table %s: %zu cases (seed %" PRIu64 "), the first %zu also compiled "
-               "(%.2f s planning and compiling), %zu run again, %zu evals, %zu non-finite eager "
-               "values, %zu failed; %.2f s\n", isas[k], c.cases, seed,
+               "(%.2f s planning and compiling), %zu run again, %zu evals, %zu replays, %zu "
+               "non-finite eager values, %zu failed; %.2f s\n", isas[k], c.cases, seed,
                compiled < c.cases ? compiled : c.cases, setup_seconds(&c), c.reruns, c.evals,
-               c.nonfinite, c.failed_cases, now() - t0);
+               c.replays, c.nonfinite, c.failed_cases, now() - t0);
         lg_graph_free(c.eager);
         for (int i = 0; i < 6; i++)
             lg_graph_free(c.graph[i]);
@@ -1087,6 +1138,59 @@ static void test_finite_differences(size_t n)
     lg_graph_free(g);
 }
 
+/* ---- lg_graph_replay: when it runs, and that a refusal changes nothing ----------------- */
+
+static void check_replay_refused(lg_graph *g, tutorial *t, const char *why)
+{
+    lg_zero_grad(t->w); /* a refused replay leaves it at 0 */
+    lg_status s = lg_graph_replay(g);
+    if (s != LG_EINVAL)
+        fprintf(stderr, "lg_graph_replay %s: %s, want LG_EINVAL\n", why, lg_status_name(s));
+    CHECK(s == LG_EINVAL && strstr(lg_last_error(), "lg_graph_replay") != NULL);
+    CHECK(lg_tensor_grad_get(t->w, 0) == 0.0);
+}
+
+static void test_replay_contract(void)
+{
+    lg_graph *g, *eager;
+    tutorial t;
+    CHECK_STATUS(lg_graph_replay(NULL), LG_EINVAL);
+    CHECK_OK(lg_graph_new(&g));
+    CHECK_OK(lg_graph_new(&eager));
+    CHECK_OK(lg_make_linear(0.3, 0.5, 3000, 0.01, 7, LG_F32, &t.x, &t.y));
+    CHECK_OK(lg_tensor_scalar(LG_F32, 0.8, true, &t.w));
+    CHECK_OK(lg_tensor_scalar(LG_F32, 0.1, true, &t.b));
+    check_replay_refused(eager, &t, "on a new graph");
+    lg_tensor *l = tutorial_graph(eager, &t);
+    CHECK_OK(lg_backward(eager, l));
+    check_replay_refused(eager, &t, "in eager mode");
+    CHECK_OK(lg_graph_set_deferred(g, true));
+    l = tutorial_graph(g, &t);
+    check_replay_refused(g, &t, "before lg_backward");
+    CHECK_OK(lg_backward(g, l));
+    /* Twice with the same values: the gradients add up, as two backwards would. */
+    lg_zero_grad(t.w);
+    CHECK_OK(lg_graph_replay(g));
+    double once = lg_tensor_grad_get(t.w, 0);
+    CHECK_OK(lg_graph_replay(g));
+    CHECK(lg_tensor_grad_get(t.w, 0) == (double)(float)(once + once) && once != 0);
+    CHECK_OK(lg_graph_set_threads(g, lg_graph_threads(g))); /* the same count: still fits */
+    CHECK_OK(lg_graph_replay(g));
+    CHECK_OK(lg_graph_set_threads(g, lg_graph_threads(g) + 1));
+    check_replay_refused(g, &t, "after lg_graph_set_threads changed the count");
+    lg_graph_reset(g);
+    l = tutorial_graph(g, &t);
+    lg_tensor *r = lg_sub(g, lg_mul(g, t.x, t.w), t.y); /* a vector output: its own plan */
+    CHECK_OK(lg_backward(g, l));
+    CHECK_OK(lg_graph_eval(g, r));
+    check_replay_refused(g, &t, "after lg_graph_eval ran another plan");
+    lg_graph_reset(g);
+    check_replay_refused(g, &t, "after lg_graph_reset");
+    lg_tensor_free(t.x), lg_tensor_free(t.y), lg_tensor_free(t.w), lg_tensor_free(t.b);
+    lg_graph_free(g);
+    lg_graph_free(eager);
+}
+
 /* ---- lg_train: LG_MODE_GRAPH's history is LG_MODE_EAGER's ------------------------------ */
 
 static void test_train(lg_dtype dt, size_t n, int threads)
@@ -1156,6 +1260,7 @@ int main(void)
     test_plan_text();
     test_finite_differences(100);
     test_finite_differences(5000);
+    test_replay_contract();
     test_train_modes();
     printf("contract, finite differences, lg_train: %.2f s\n", now() - t0);
     test_random_dags();

@@ -65,6 +65,7 @@ static lg_status plan_for(lg_graph *g, lg_tensor *loss, lg_tensor *target)
 
 lg_status lg_plan_run(lg_graph *g, lg_tensor *loss, lg_tensor *target)
 {
+    g->replayable = false;
     lg_status s = plan_for(g, loss, target);
     if (s == LG_OK)
         s = prepare_run(g->plan, g, target);
@@ -77,8 +78,23 @@ lg_status lg_plan_run(lg_graph *g, lg_tensor *loss, lg_tensor *target)
     if (target)
         target->pending = false;
     if (loss)
-        g->backward_done = true;
+        g->backward_done = g->replayable = true;
     return LG_OK;
+}
+
+/* A leaf's size, dtype, requires_grad and gradient buffer are fixed when it is
+ * made, so the plan still fits the tape's leaves: only their values moved. */
+lg_status lg_graph_replay(lg_graph *g)
+{
+    if (!g)
+        return lg_fail(LG_EINVAL, "lg_graph_replay: the graph is NULL");
+    if (!g->replayable)
+        return lg_fail(LG_EINVAL, "lg_graph_replay: nothing to replay: the last run on this graph was "
+                       "not lg_backward in graph mode, or the graph was reset or reconfigured since");
+    lg_status s = prepare_run(g->plan, g, NULL);
+    if (s == LG_OK)
+        lg_plan_execute(g->plan, g);
+    return s;
 }
 
 lg_status lg_graph_eval(lg_graph *g, lg_tensor *t)

@@ -46,6 +46,7 @@ void lg_graph_reset(lg_graph *g)
     g->n_nodes = 0;
     g->status = LG_OK;
     g->backward_done = false;
+    g->replayable = false;
 }
 
 lg_status lg_graph_set_deferred(lg_graph *g, bool deferred)
@@ -105,6 +106,8 @@ lg_status lg_graph_set_threads(lg_graph *g, int threads)
 {
     if (threads < 1)
         return lg_fail(LG_EINVAL, "threads must be at least 1 (got %d)", threads);
+    if (threads != g->ex.threads)
+        g->replayable = false; /* the plan's scratch is sized for the old count */
     g->ex.threads = threads;
     return LG_OK;
 }

@@ -21,6 +21,7 @@ struct lg_graph {
     lg_node *tail;
     lg_status status;   /* first failure since reset */
     bool backward_done;
+    bool replayable;    /* graph mode: the plan last run was lg_backward's on this tape */
     bool deferred;      /* graph mode: ops record, lg_backward / lg_graph_eval compute */
     bool interpret;     /* graph mode: never compile the sweeps */
     double setup_seconds; /* graph mode: planning and compiling, so far */

@@ -133,11 +133,21 @@ static double to_dtype(lg_dtype dt, double v)
 }
 
 /* This epoch's loss. Eager builds the tutorial's graph op by op. Graph mode
- * records the same ops and runs them with their backward as one plan, so the
- * loss comes with the gradients (unused after the last epoch). Fused needs no
+ * records the same ops once and runs them with their backward as one plan,
+ * replayed each later epoch (the graph is the same, only w and b change), so
+ * the loss comes with the gradients (unused after the last epoch). Fused needs no
  * tape: one kernel call gives the sums that lg_mse_linear would, and the loss is
  * rounded as the op rounds it, so the bits are the op's at a third of the cost
  * per epoch at tiny n (tests/test_train.c compares with the op). */
+static lg_status replay(trainer *t, double *loss)
+{
+    lg_zero_grad(t->w);
+    lg_zero_grad(t->b);
+    lg_status s = lg_graph_replay(t->g);
+    *loss = lg_tensor_get(t->loss, 0);
+    return s;
+}
+
 static lg_status evaluate(trainer *t, double w, double b, double *loss)
 {
     const lg_tensor *x = t->x;
@@ -147,6 +157,8 @@ static lg_status evaluate(trainer *t, double w, double b, double *loss)
         return LG_OK;
     }
     lg_graph *g = t->g;
+    if (t->mode == LG_MODE_GRAPH && t->loss)
+        return replay(t, loss);
     lg_graph_reset(g);
     lg_tensor *y_hat = lg_add(g, lg_mul(g, t->x, t->w), t->b);
     t->loss = lg_mean(g, lg_square(g, lg_sub(g, y_hat, t->y)));

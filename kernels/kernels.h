@@ -41,6 +41,38 @@ typedef void lg_mulacc_f64_fn(const double *p, const double *q, size_t n, double
 typedef double lg_sum_f64_fn(const double *p, size_t n);
 typedef double lg_dot_f64_fn(const double *p, const double *q, size_t n);
 
+/*
+ * The order in which a table's sum and dot add their terms, as data. Graph
+ * mode's generated loops follow it to add a tile's terms in the loop that
+ * computes them, and so get the entry's bits without storing the terms
+ * (test_kernels checks every table's entries against its stated order).
+ *
+ * LG_ORDER_SERIAL: one double, term by term from the first (f32: p, or p*q
+ *   exact in double; f64: p, or p*q rounded, then added).
+ * LG_ORDER_LANES_MASKED and LG_ORDER_LANES_REST: the elements in blocks of
+ *   `flush` (0: one block); in a block, groups of 4 * lanes elements, element j
+ *   of a group added to lane j % lanes of accumulator j / lanes (a + p, or
+ *   fma(p, q, a), in the dtype), then what is left in whole vectors of `lanes`
+ *   into accumulator 0; the four then added lane by lane as (a0 + a1) + (a2 + a3).
+ *   MASKED: a last partial vector too, its missing lanes adding +0 (a lane can
+ *   be -0 only where flushing subnormals made it so); in f32 each
+ *   block's lanes are widened to double in pairs (lane j plus lane j + lanes/2)
+ *   and added into lanes/2 double sums; at the end those sums (f64: the lanes)
+ *   are halved pairwise (j plus j + h, h = half, then a quarter, ...) to one.
+ *   REST: each block's lanes are halved pairwise to one double (f32: widened at
+ *   the first halving), then the elements left added one by one (f32: the float
+ *   p*q, widened; f64: fma(p, q, s)), and the blocks' results added in order.
+ * LG_ORDER_UNKNOWN (0, a table that states none): graph mode stores the terms
+ *   and calls the entry.
+ */
+enum { LG_ORDER_UNKNOWN, LG_ORDER_SERIAL, LG_ORDER_LANES_MASKED, LG_ORDER_LANES_REST };
+
+typedef struct lg_red_order {
+    unsigned kind;  /* LG_ORDER_* */
+    unsigned lanes; /* LANES_*: lanes per vector (a power of two) */
+    unsigned flush; /* LANES_*: elements per block, a multiple of 4 * lanes; 0: one block */
+} lg_red_order;
+
 typedef struct lg_kernels_f32 {
     lg_mse_f32_fn *mse;
     lg_axpb_f32_fn *axpb;
@@ -50,6 +82,7 @@ typedef struct lg_kernels_f32 {
     lg_mulacc_f32_fn *mulacc;
     lg_sum_f32_fn *sum;
     lg_dot_f32_fn *dot;
+    lg_red_order order; /* how sum and dot add */
 } lg_kernels_f32;
 
 typedef struct lg_kernels_f64 {
@@ -61,6 +94,7 @@ typedef struct lg_kernels_f64 {
     lg_mulacc_f64_fn *mulacc;
     lg_sum_f64_fn *sum;
     lg_dot_f64_fn *dot;
+    lg_red_order order; /* how sum and dot add */
 } lg_kernels_f64;
 
 /* What a table needs from the CPU and its OS (lg_kernels.needs). The dispatcher

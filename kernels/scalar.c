@@ -156,11 +156,13 @@ const lg_kernels lg_kernels_scalar = {
         .add = add_f32, .sub = sub_f32, .mul = mul_f32,
         .square = square_f32, .axpy = axpy_f32, .mulacc = mulacc_f32,
         .sum = sum_f32, .dot = dot_f32,
+        .order = {LG_ORDER_SERIAL, 1, 0},
     },
     .f64 = {
         .mse = mse_f64, .axpb = axpb_f64,
         .add = add_f64, .sub = sub_f64, .mul = mul_f64,
         .square = square_f64, .axpy = axpy_f64, .mulacc = mulacc_f64,
         .sum = sum_f64, .dot = dot_f64,
+        .order = {LG_ORDER_SERIAL, 1, 0},
     },
 };

@@ -9,9 +9,15 @@
  *    them; the code is
  *    compiled with -ffp-contract=off, so every operation rounds on its own, as
  *    every table's elementwise entries do (test_kernels);
- *  - a reduction is the table's own entry, called on the whole tile after the
- *    loop: what it adds is captured into scratch at its place in the step order
- *    (a slot's value then, or memory that a later step overwrites).
+ *  - a reduction adds its terms inside the loop, in the order the kernel table
+ *    states for its sum and dot (kernels.h: lg_red_order, which test_red_order
+ *    checks against the entries): the loop runs in the order's blocks, groups
+ *    and lanes, and the lanes are combined as the entry combines them. Where
+ *    that cannot be (a fused mse reduction, reductions of two dtypes in one
+ *    sweep, a table that states no order) the table's own entry is called on
+ *    the whole tile after the loop, on terms captured into scratch at their
+ *    place in the step order (a slot's value then, or memory that a later step
+ *    overwrites).
  * The source depends on the plan's structure only (never on n), so plans that
  * differ in size share one compiled object.
  */
@@ -72,6 +78,9 @@ static const char *field(uint8_t dt)
 
 typedef struct gen {
     lg_plan *p;
+    const lg_kernels *k;       /* the table the code is for */
+    const lg_red_order *order; /* adding in the loop in this order; NULL: capturing */
+    uint8_t red_dtype;         /* with order: every reduction's dtype */
     lg_csweep *cs;
     src *s;
     uint32_t *slot_var;  /* per slot: the step whose value it holds now */
@@ -266,10 +275,25 @@ static void reduction_operand(gen *g, const lg_sweep *sw, lg_ref r, uint8_t dt, 
     put(call, ", c%zu", c);
 }
 
+/* A reduction added in the loop: LG_SUM or LG_DOT, which each part of the loop
+ * defines as the stated order adds there (render_in_loop). */
+static void reduction_in_loop(gen *g, size_t r, const lg_step *st)
+{
+    put(g->s, "        LG_%s(%zu, ", st->kop == LG_KOP_SUM ? "SUM" : "DOT", r);
+    operand(g, st->p);
+    if (st->kop == LG_KOP_DOT)
+        put(g->s, ", "), operand(g, st->q);
+    put(g->s, ");\n");
+}
+
 static void reduction(gen *g, const lg_sweep *sw, size_t idx, const lg_step *st, src *calls)
 {
     size_t r = g->cs->n_red;
     g->p->cred[g->cs->red_first + g->cs->n_red++] = st->red;
+    if (g->order) {
+        reduction_in_loop(g, r, st);
+        return;
+    }
     const char *f = field(st->dtype);
     src args = {0};
     reduction_operand(g, sw, st->p, st->dtype, &args);
@@ -338,12 +362,163 @@ static void mark_signed_zeros(gen *g, const lg_sweep *sw)
     }
 }
 
+/* ---- adding in the loop, in the table's order ------------------------------------------ */
+
+/* The order the sweep's reductions can be added in inside the loop: all of them
+ * sums or dots of one dtype (set in *dt), on a table that states its order. */
+static const lg_red_order *loop_order(const lg_plan *p, const lg_sweep *sw, const lg_kernels *k,
+                                      uint8_t *dt)
+{
+    bool any = false;
+    for (size_t i = 0; i < sw->count; i++) {
+        const lg_step *st = &p->steps[p->order[sw->first + i]];
+        if (st->kind != LG_STEP_KERNEL || !lg_kop_reduces((lg_kop)st->kop))
+            continue;
+        if (st->kop == LG_KOP_MSE || (any && st->dtype != *dt))
+            return NULL;
+        *dt = st->dtype, any = true;
+    }
+    const lg_red_order *o = !any ? NULL : *dt == LG_F32 ? &k->f32.order : &k->f64.order;
+    if (!o || o->kind == LG_ORDER_UNKNOWN)
+        return NULL;
+    bool fits = o->kind == LG_ORDER_SERIAL ||
+                (o->lanes >= 2 && o->lanes <= 16 && (*dt == LG_F32 ? o->flush > 0 : o->flush == 0));
+    return fits ? o : NULL;
+}
+
+static void define_adds(src *s, const char *sum, const char *dot)
+{
+    put(s, "#define LG_SUM(r, p) %s\n#define LG_DOT(r, p, q) %s\n", sum, dot);
+}
+
+static void undefine_adds(src *s)
+{
+    put(s, "#undef LG_SUM\n#undef LG_DOT\n");
+}
+
+/* The scalar table's order: one double per reduction, term by term. */
+static void render_serial(src *s, const char *body, size_t n_red, bool f32)
+{
+    for (size_t r = 0; r < n_red; r++)
+        put(s, "    double sum%zu = 0.0;\n", r);
+    if (f32)
+        define_adds(s, "sum##r += (double)(p)", "sum##r += (double)(p) * (double)(q)");
+    else
+        define_adds(s, "sum##r += (p)", "sum##r += (p) * (q)");
+    put(s, "    for (size_t i = 0; i < len; i++) {\n%s    }\n", body);
+    undefine_adds(s);
+}
+
+/* A block's groups of 4 * V elements, then its whole (REST) or partial (MASKED)
+ * vectors of V into accumulator 0, a masked lane adding +0 as the entry's
+ * zero-filled lane does; then each reduction's lanes combined. */
+static void render_groups(src *s, const char *body, size_t n_red, const lg_red_order *o, bool f32)
+{
+    unsigned V = o->lanes, G = 4 * V;
+    const char *t = ctype(f32 ? LG_F32 : LG_F64);
+    for (size_t r = 0; r < n_red; r++)
+        put(s, "        %s acc%zu[%u] = {0};\n", t, r, G);
+    define_adds(s, "acc##r[l] = acc##r[l] + (p)",
+                f32 ? "acc##r[l] = __builtin_fmaf((p), (q), acc##r[l])"
+                    : "acc##r[l] = __builtin_fma((p), (q), acc##r[l])");
+    put(s, "        size_t g0 = b0;\n        for (; g0 + %u <= bend; g0 += %u)\n"
+           "            for (size_t l = 0; l < %u; l++) {\n                size_t i = g0 + l;\n%s"
+           "            }\n", G, G, G, body);
+    bool masked = o->kind == LG_ORDER_LANES_MASKED;
+    if (masked)
+        put(s, "        for (; g0 < bend; g0 += %u)\n", V);
+    else
+        put(s, "        for (; g0 + %u <= bend; g0 += %u)\n", V, V);
+    put(s, "            for (size_t l = 0; l < %u; l++) {\n                size_t i = g0 + l;\n", V);
+    if (masked) {
+        put(s, "                if (i >= bend) {\n");
+        for (size_t r = 0; r < n_red; r++)
+            put(s, "                    acc%zu[l] = acc%zu[l] + 0;\n", r, r);
+        put(s, "                    continue;\n                }\n");
+    }
+    put(s, "%s            }\n", body);
+    undefine_adds(s);
+    for (size_t r = 0; r < n_red; r++)
+        put(s, "        %s lane%zu[%u];\n        for (size_t l = 0; l < %u; l++)\n"
+               "            lane%zu[l] = (acc%zu[l] + acc%zu[%u + l]) + (acc%zu[%u + l] + acc%zu[%u + l]);\n",
+            t, r, V, V, r, r, r, V, r, 2 * V, r, 3 * V);
+}
+
+/* REST: each block's lanes halved to one double, then the elements its whole
+ * vectors left, one by one. */
+static void render_rest(src *s, const char *body, size_t n_red, const lg_red_order *o, bool f32)
+{
+    unsigned half = o->lanes / 2;
+    for (size_t r = 0; r < n_red; r++) {
+        if (f32)
+            put(s, "        double half%zu[%u];\n        for (size_t j = 0; j < %u; j++)\n"
+                   "            half%zu[j] = (double)lane%zu[j] + (double)lane%zu[j + %u];\n"
+                   "        double part%zu = lg_halve(half%zu, %u);\n",
+                r, half, half, r, r, r, half, r, r, half);
+        else
+            put(s, "        double part%zu = lg_halve(lane%zu, %u);\n", r, r, o->lanes);
+    }
+    if (f32)
+        define_adds(s, "part##r += (double)(p)", "part##r += (double)((p) * (q))");
+    else
+        define_adds(s, "part##r = part##r + (p)", "part##r = __builtin_fma((p), (q), part##r)");
+    put(s, "        for (; g0 < bend; g0++) {\n            size_t i = g0;\n%s        }\n", body);
+    undefine_adds(s);
+}
+
+/* The table's lanes: blocks of `flush` (f64: one), each block's groups and
+ * vectors, then its lanes carried on as the entry carries them. */
+static void render_lanes(src *s, const char *body, size_t n_red, const lg_red_order *o, bool f32)
+{
+    bool masked = o->kind == LG_ORDER_LANES_MASKED;
+    unsigned half = o->lanes / 2;
+    for (size_t r = 0; r < n_red; r++) {
+        if (f32 && masked)
+            put(s, "    double wide%zu[%u] = {0};\n", r, half);
+        else
+            put(s, "    double sum%zu = 0.0;\n", r);
+    }
+    if (f32)
+        put(s, "    for (size_t b0 = 0; b0 < len; b0 += %u) {\n"
+               "        size_t bend = len - b0 < %u ? len : b0 + %u;\n", o->flush, o->flush, o->flush);
+    else
+        put(s, "    for (size_t b0 = 0; b0 < len; b0 += len) {\n        size_t bend = len;\n");
+    render_groups(s, body, n_red, o, f32);
+    if (!masked)
+        render_rest(s, body, n_red, o, f32);
+    for (size_t r = 0; r < n_red; r++) {
+        if (f32 && masked)
+            put(s, "        for (size_t j = 0; j < %u; j++)\n"
+                   "            wide%zu[j] += (double)lane%zu[j] + (double)lane%zu[j + %u];\n",
+                half, r, r, r, half);
+        else if (masked)
+            put(s, "        sum%zu = lg_halve(lane%zu, %u);\n", r, r, o->lanes);
+        else
+            put(s, "        sum%zu += part%zu;\n", r, r);
+    }
+    put(s, "    }\n");
+    for (size_t r = 0; f32 && masked && r < n_red; r++)
+        put(s, "    double sum%zu = lg_halve(wide%zu, %u);\n", r, r, half);
+}
+
+/* The loop, adding the reductions in it; their totals to red[]. */
+static void render_in_loop(src *s, const char *body, size_t n_red, const lg_red_order *o, uint8_t dt)
+{
+    if (o->kind == LG_ORDER_SERIAL)
+        render_serial(s, body, n_red, dt == LG_F32);
+    else
+        render_lanes(s, body, n_red, o, dt == LG_F32);
+    for (size_t r = 0; r < n_red; r++)
+        put(s, "    red[%zu].r = sum%zu;\n    red[%zu].rx = red[%zu].rr = 0;\n", r, r, r, r);
+}
+
 static bool render_sweep(gen *g, size_t w, src *out)
 {
     lg_plan *p = g->p;
     const lg_sweep *sw = &p->sweeps[w];
     src loop = {0}, calls = {0};
     g->s = &loop;
+    g->order = loop_order(p, sw, g->k, &g->red_dtype);
     mark_signed_zeros(g, sw);
     for (g->pos = 0; g->pos < sw->count; g->pos++) {
         size_t idx = p->order[sw->first + g->pos];
@@ -357,20 +532,28 @@ static bool render_sweep(gen *g, size_t w, src *out)
              "                    char *scratch, size_t stride, size_t len, lg_mse_sums *red)\n{\n"
              "    (void)mem, (void)sc, (void)k, (void)scratch, (void)stride, (void)red;\n", w);
     declarations(g, out, sw);
-    put(out, "    for (size_t i = 0; i < len; i++) {\n%s    }\n%s}\n\n", loop.buf ? loop.buf : "",
-        calls.buf ? calls.buf : "");
+    if (g->order)
+        render_in_loop(out, loop.buf ? loop.buf : "", g->cs->n_red, g->order, g->red_dtype);
+    else
+        put(out, "    for (size_t i = 0; i < len; i++) {\n%s    }\n%s", loop.buf ? loop.buf : "",
+            calls.buf ? calls.buf : "");
+    put(out, "}\n\n");
     bool ok = !loop.failed && !calls.failed && !out->failed;
     free(loop.buf), free(calls.buf);
     return ok;
 }
 
-char *lg_codegen(lg_plan *p, size_t *len)
+char *lg_codegen(lg_plan *p, const lg_kernels *k, size_t *len)
 {
     src out = {0};
     put(&out, "/* lingrad graph mode: %zu sweep%s, generated from the plan (lg_graph_plan_describe) */\n",
         p->n_sweeps, p->n_sweeps == 1 ? "" : "s");
     for (const char *const *line = lg_kernels_h_lines; *line; line++)
         put(&out, "%s", *line);
+    /* How the tables combine lanes: pairwise halving (lg_red_order). */
+    put(&out, "static inline double lg_halve(double *s, size_t m)\n{\n"
+              "    for (size_t h = m / 2; h >= 1; h /= 2)\n        for (size_t j = 0; j < h; j++)\n"
+              "            s[j] = s[j] + s[j + h];\n    return s[0];\n}\n\n");
     uint32_t *slot_var = calloc(p->n_slots + 1, sizeof *slot_var);
     uint8_t *cap_dtype = calloc(2 * p->n_steps + 1, 1);
     bool *zero = calloc(p->n_steps + 1, sizeof *zero), *signed_zero = calloc(p->n_steps + 1, 1);
@@ -379,7 +562,8 @@ char *lg_codegen(lg_plan *p, size_t *len)
     for (size_t w = 0; ok && w < p->n_sweeps; w++) {
         lg_csweep *cs = &p->csweeps[w];
         *cs = (lg_csweep){.mem_first = mem, .sc_first = sc, .red_first = red};
-        gen g = {p, cs, NULL, slot_var, cap_dtype, zero, signed_zero, 0};
+        gen g = {.p = p, .k = k, .cs = cs, .slot_var = slot_var, .cap_dtype = cap_dtype,
+                 .zero = zero, .signed_zero = signed_zero};
         memset(zero, 0, (p->n_steps + 1) * sizeof *zero);
         ok = render_sweep(&g, w, &out);
         mem += cs->n_mem, sc += cs->n_sc, red += cs->n_red;

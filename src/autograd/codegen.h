@@ -13,10 +13,10 @@ typedef struct lg_csweep {
     size_t captures;         /* scratch buffers of a tile */
 } lg_csweep;
 
-/* codegen.c: the plan's source, defining lg_sweep_fn *const lg_sweeps[]; fills
+/* codegen.c: the plan's source for table k, defining lg_sweep_fn *const lg_sweeps[]; fills
  * plan->csweeps and their operand lists (allocated by the caller). NULL when
  * out of memory. */
-char *lg_codegen(lg_plan *p, size_t *len);
+char *lg_codegen(lg_plan *p, const lg_kernels *k, size_t *len);
 
 /* plan_compile.c: compiles the plan's sweeps (or finds them in the cache), or says in
  * p->jit_why why they run interpreted; fails only when out of memory. */

@@ -57,7 +57,7 @@ lg_status lg_plan_compile(lg_plan *p, const lg_graph *g)
         return LG_OK;
     }
     size_t len = 0;
-    char *src = operand_lists(p) ? lg_codegen(p, &len) : NULL;
+    char *src = operand_lists(p) ? lg_codegen(p, g->ex.k, &len) : NULL;
     if (!src) {
         lg_plan_uncompile(p);
         return lg_fail(LG_ENOMEM, "graph mode: cannot render the plan's C source: out of memory");

@@ -133,6 +133,7 @@ struct lg_plan {
      * tile's sums; per sweep, the scalars and the operands' bases. */
     void **cmemv;
     lg_mse_sums *credv;
+    size_t cmem_row, cred_row; /* bytes per worker (sweep.c: worker_row) */
     double *cscv;
     char **cbase;
     size_t *cesize;

@@ -27,6 +27,14 @@ static size_t sweep_bytes(const lg_plan *p, size_t w)
     return buffers * tile_of(sw->n) * SLOT_ELEMENT;
 }
 
+/* A worker's row of n elements of `size` bytes in a per-worker array, in bytes:
+ * whole 128-byte pairs of cache lines, so that workers writing their own rows on
+ * every tile never share a line (nor the pair an adjacent-line prefetcher takes). */
+static size_t worker_row(size_t n, size_t size)
+{
+    return (n * size + 127) / 128 * 128;
+}
+
 /* What a compiled sweep's run needs besides scratch, sized for this plan. */
 static lg_status reserve_compiled(lg_plan *p, int workers)
 {
@@ -35,8 +43,10 @@ static lg_status reserve_compiled(lg_plan *p, int workers)
     if (!p->compiled)
         return LG_OK;
     size_t w = (size_t)workers, mem = p->max_mem + 1;
-    p->cmemv = malloc(w * mem * sizeof *p->cmemv);
-    p->credv = malloc(w * (p->max_red + 1) * sizeof *p->credv);
+    p->cmem_row = worker_row(mem, sizeof *p->cmemv);
+    p->cred_row = worker_row(p->max_red + 1, sizeof *p->credv);
+    p->cmemv = aligned_alloc(128, w * p->cmem_row);
+    p->credv = aligned_alloc(128, w * p->cred_row);
     p->cscv = malloc((p->max_sc + 1) * sizeof *p->cscv);
     p->cbase = malloc(mem * sizeof *p->cbase);
     p->cesize = malloc(mem * sizeof *p->cesize);
@@ -189,8 +199,8 @@ static void compiled_block(void *ctx, int worker, size_t blk, size_t begin, size
     lg_plan *p = j->p;
     const lg_csweep *cs = j->cs;
     char *scratch = (char *)p->scratch + (size_t)worker * p->scratch_worker;
-    void **mem = p->cmemv + (size_t)worker * (p->max_mem + 1);
-    lg_mse_sums *red = p->credv + (size_t)worker * (p->max_red + 1);
+    void **mem = (void **)((char *)p->cmemv + (size_t)worker * p->cmem_row);
+    lg_mse_sums *red = (lg_mse_sums *)((char *)p->credv + (size_t)worker * p->cred_row);
     size_t stride = j->tile * SLOT_ELEMENT;
     for (size_t t = begin; t < end; t += j->tile) {
         size_t len = end - t < j->tile ? end - t : j->tile;

@@ -409,9 +409,29 @@ static void render_serial(src *s, const char *body, size_t n_red, bool f32)
     undefine_adds(s);
 }
 
-/* A block's groups of 4 * V elements, then its whole (REST) or partial (MASKED)
- * vectors of V into accumulator 0, a masked lane adding +0 as the entry's
- * zero-filled lane does; then each reduction's lanes combined. */
+/* After a block's groups: its whole (REST) or partial (MASKED) vectors of V
+ * into accumulator 0, a missing lane adding +0 as the entry's zero-filled lane
+ * does (which matters only to a lane that flushing subnormals made -0). */
+static void render_vectors(src *s, const char *body, size_t n_red, const lg_red_order *o)
+{
+    unsigned V = o->lanes;
+    if (o->kind != LG_ORDER_LANES_MASKED) {
+        put(s, "        for (; g0 + %u <= bend; g0 += %u)\n"
+               "            for (size_t l = 0; l < %u; l++) {\n                size_t i = g0 + l;\n%s"
+               "            }\n", V, V, V, body);
+        return;
+    }
+    put(s, "        for (; g0 < bend; g0 += %u) {\n"
+           "            size_t l = 0, lanes = bend - g0 < %u ? bend - g0 : %u;\n"
+           "            for (; l < lanes; l++) {\n                size_t i = g0 + l;\n%s"
+           "            }\n            for (; l < %u; l++) {\n", V, V, V, body, V);
+    for (size_t r = 0; r < n_red; r++)
+        put(s, "                acc%zu[l] = acc%zu[l] + 0;\n", r, r);
+    put(s, "            }\n        }\n");
+}
+
+/* A block's groups of 4 * V elements, then its vectors; then each reduction's
+ * lanes combined as (a0 + a1) + (a2 + a3). */
 static void render_groups(src *s, const char *body, size_t n_red, const lg_red_order *o, bool f32)
 {
     unsigned V = o->lanes, G = 4 * V;
@@ -424,19 +444,7 @@ static void render_groups(src *s, const char *body, size_t n_red, const lg_red_o
     put(s, "        size_t g0 = b0;\n        for (; g0 + %u <= bend; g0 += %u)\n"
            "            for (size_t l = 0; l < %u; l++) {\n                size_t i = g0 + l;\n%s"
            "            }\n", G, G, G, body);
-    bool masked = o->kind == LG_ORDER_LANES_MASKED;
-    if (masked)
-        put(s, "        for (; g0 < bend; g0 += %u)\n", V);
-    else
-        put(s, "        for (; g0 + %u <= bend; g0 += %u)\n", V, V);
-    put(s, "            for (size_t l = 0; l < %u; l++) {\n                size_t i = g0 + l;\n", V);
-    if (masked) {
-        put(s, "                if (i >= bend) {\n");
-        for (size_t r = 0; r < n_red; r++)
-            put(s, "                    acc%zu[l] = acc%zu[l] + 0;\n", r, r);
-        put(s, "                    continue;\n                }\n");
-    }
-    put(s, "%s            }\n", body);
+    render_vectors(s, body, n_red, o);
     undefine_adds(s);
     for (size_t r = 0; r < n_red; r++)
         put(s, "        %s lane%zu[%u];\n        for (size_t l = 0; l < %u; l++)\n"

@@ -13,6 +13,12 @@ typedef struct lg_csweep {
     size_t captures;         /* scratch buffers of a tile */
 } lg_csweep;
 
+/* A compiled sweep's scalar: what lg_scal_eval takes, but the node's tape index. */
+typedef struct lg_cscal {
+    uint32_t node;
+    lg_scal s;
+} lg_cscal;
+
 /* codegen.c: the plan's source for table k, defining lg_sweep_fn *const lg_sweeps[]; fills
  * plan->csweeps and their operand lists (allocated by the caller). NULL when
  * out of memory. */

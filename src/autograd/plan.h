@@ -78,6 +78,7 @@ typedef struct lg_sweep {
     size_t n;
     size_t first, count; /* its steps: plan->order[first .. first + count) */
     size_t buffers;      /* scratch buffers a worker needs */
+    size_t tile;         /* elements per tile (lg_plan_reserve) */
 } lg_sweep;
 
 /* What the plan knows of each tensor it touches, by order of first appearance. */
@@ -127,6 +128,7 @@ struct lg_plan {
     struct lg_csweep *csweeps;
     lg_ref *cmem;
     uint32_t *csc;
+    struct lg_cscal *cscal; /* per csc entry: its node and scalar, looked up once */
     int *cred;
     size_t max_mem, max_sc, max_red, max_captures;
     /* ... and what running it takes: per worker, the memory operands and the

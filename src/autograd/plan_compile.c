@@ -11,8 +11,8 @@ void lg_plan_uncompile(lg_plan *p)
 {
     lg_jit_release(&p->jit);
     p->compiled = NULL;
-    free(p->csweeps), free(p->cmem), free(p->csc), free(p->cred);
-    p->csweeps = NULL, p->cmem = NULL, p->csc = NULL, p->cred = NULL;
+    free(p->csweeps), free(p->cmem), free(p->csc), free(p->cred), free(p->cscal);
+    p->csweeps = NULL, p->cmem = NULL, p->csc = NULL, p->cred = NULL, p->cscal = NULL;
     p->max_mem = p->max_sc = p->max_red = p->max_captures = 0;
 }
 
@@ -33,14 +33,20 @@ static bool operand_lists(lg_plan *p)
     p->csweeps = calloc(p->n_sweeps, sizeof *p->csweeps);
     p->cmem = calloc(3 * n, sizeof *p->cmem);
     p->csc = calloc(2 * n, sizeof *p->csc);
+    p->cscal = calloc(2 * n, sizeof *p->cscal);
     p->cred = calloc(n, sizeof *p->cred);
-    return p->csweeps && p->cmem && p->csc && p->cred;
+    return p->csweeps && p->cmem && p->csc && p->cscal && p->cred;
 }
 
+/* What each sweep's scalars are, and the largest operand lists of a sweep. */
 static void sizes(lg_plan *p)
 {
     for (size_t w = 0; w < p->n_sweeps; w++) {
         const lg_csweep *cs = &p->csweeps[w];
+        for (size_t i = cs->sc_first; i < cs->sc_first + cs->n_sc; i++) {
+            const lg_step *st = &p->steps[p->order[p->sweeps[w].first + (p->csc[i] >> 1)]];
+            p->cscal[i] = (lg_cscal){st->node, p->csc[i] & 1 ? st->b : st->a};
+        }
         p->max_mem = cs->n_mem > p->max_mem ? cs->n_mem : p->max_mem;
         p->max_sc = cs->n_sc > p->max_sc ? cs->n_sc : p->max_sc;
         p->max_red = cs->n_red > p->max_red ? cs->n_red : p->max_red;

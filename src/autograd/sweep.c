@@ -59,6 +59,7 @@ lg_status lg_plan_reserve(lg_plan *p, const lg_graph *g)
 {
     size_t per_worker = 0;
     for (size_t i = 0; i < p->n_sweeps; i++) {
+        p->sweeps[i].tile = tile_of(p->sweeps[i].n);
         size_t b = sweep_bytes(p, i);
         per_worker = b > per_worker ? b : per_worker;
     }
@@ -219,12 +220,11 @@ static void compiled_block(void *ctx, int worker, size_t blk, size_t begin, size
 }
 
 /* The sweep's scalars and the bases of its memory operands, once per run. */
-static void bind_compiled(lg_plan *p, const lg_graph *g, const lg_sweep *sw, const lg_csweep *cs)
+static void bind_compiled(lg_plan *p, const lg_graph *g, const lg_csweep *cs)
 {
     for (size_t i = 0; i < cs->n_sc; i++) {
-        uint32_t e = p->csc[cs->sc_first + i];
-        const lg_step *s = &p->steps[p->order[sw->first + (e >> 1)]];
-        p->cscv[i] = lg_scal_eval(&g->ex, p->nodes[s->node], e & 1 ? s->b : s->a);
+        const lg_cscal *c = &p->cscal[cs->sc_first + i];
+        p->cscv[i] = lg_scal_eval(&g->ex, p->nodes[c->node], c->s);
     }
     for (size_t i = 0; i < cs->n_mem; i++) {
         lg_ref r = p->cmem[cs->mem_first + i];
@@ -239,12 +239,12 @@ static void run_sweep(lg_plan *p, lg_graph *g, size_t w)
     const lg_sweep *sw = &p->sweeps[w];
     if (p->compiled) {
         const lg_csweep *cs = &p->csweeps[w];
-        bind_compiled(p, g, sw, cs);
-        compiled_job j = {p, cs, p->compiled[w], g->ex.k, tile_of(sw->n)};
+        bind_compiled(p, g, cs);
+        compiled_job j = {p, cs, p->compiled[w], g->ex.k, sw->tile};
         lg_par_for(&g->ex, sw->n, compiled_block, &j);
         return;
     }
-    sweep_job j = {p, sw, &g->ex, tile_of(sw->n)};
+    sweep_job j = {p, sw, &g->ex, sw->tile};
     lg_par_for(&g->ex, sw->n, sweep_block, &j);
 }
 

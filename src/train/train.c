@@ -193,8 +193,8 @@ static lg_status gradients(trainer *t, double *gw, double *gb)
         lg_zero_grad(t->b);
         s = lg_backward(t->g, t->loss);
     }
-    *gw = lg_tensor_grad_get(t->w, 0);
-    *gb = lg_tensor_grad_get(t->b, 0);
+    *gw = lg_scalar_grad_load(t->w);
+    *gb = lg_scalar_grad_load(t->b);
     return s;
 }
 
@@ -245,10 +245,10 @@ static lg_status step(trainer *t, const lg_train_opts *o, long epoch, lg_train_r
         return s;
     double w = res->w - o->lr * gw, b = res->b - o->lr * gb;
     if (t->mode != LG_MODE_FUSED) { /* the tape reads w and b from their tensors */
-        lg_tensor_set(t->w, 0, w);
-        lg_tensor_set(t->b, 0, b);
-        w = lg_tensor_get(t->w, 0); /* as rounded */
-        b = lg_tensor_get(t->b, 0);
+        lg_scalar_store(t->w, w);   /* the trainer's own leaves: nothing to check */
+        lg_scalar_store(t->b, b);
+        w = lg_scalar_load(t->w); /* as rounded */
+        b = lg_scalar_load(t->b);
     } else { /* fused keeps them in res alone */
         w = to_dtype(t->x->dtype, w);
         b = to_dtype(t->x->dtype, b);

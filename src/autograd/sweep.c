@@ -252,7 +252,7 @@ void lg_plan_execute(lg_plan *p, lg_graph *g)
 {
     size_t w = 0;
     for (int ph = 0; ph < p->n_phases; ph++) {
-        for (size_t i = p->phase_first[ph]; i < p->phase_first[ph + 1]; i++)
+        for (size_t i = p->phase_first[ph], last = p->phase_first[ph + 1]; i < last; i++)
             run_scalar(p, g, &p->steps[p->scalar_order[i]]);
         for (; w < p->n_sweeps && p->sweeps[w].phase == ph; w++)
             run_sweep(p, g, w);

@@ -123,7 +123,7 @@ static lg_mse_sums total_of(const lg_mse_sums *part, size_t blocks)
 /* With ranks, every rank's blocks in global block order. A failed exchange
  * (another rank's failure, carried by it) gives NaN sums: training then stops on
  * every rank, and lg_train's closing vote returns the failure itself. */
-lg_mse_sums lg_par_total(const lg_exec *ex, const lg_mse_sums *part, size_t blocks)
+lg_mse_sums lg_par_total_blocks(const lg_exec *ex, const lg_mse_sums *part, size_t blocks)
 {
     if (!ex->ranks)
         return total_of(part, blocks);

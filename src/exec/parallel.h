@@ -59,8 +59,16 @@ bool lg_par_wants_team(const lg_exec *ex, size_t n);
 
 /* The total of a reduction: its blocks' partials added in block order from
  * zero. Every reduction ends here (lg_par_run, graph mode's sweeps), so that it
- * is the one place where a further level (ranks) would join. */
-lg_mse_sums lg_par_total(const lg_exec *ex, const lg_mse_sums *part, size_t blocks);
+ * is the one place where a further level (ranks) would join. One block without
+ * ranks (every small n) is added here, inline: graph mode totals three an epoch. */
+lg_mse_sums lg_par_total_blocks(const lg_exec *ex, const lg_mse_sums *part, size_t blocks);
+
+static inline lg_mse_sums lg_par_total(const lg_exec *ex, const lg_mse_sums *part, size_t blocks)
+{
+    if (blocks == 1 && !ex->ranks)
+        return (lg_mse_sums){0.0 + part->r, 0.0 + part->rx, 0.0 + part->rr};
+    return lg_par_total_blocks(ex, part, blocks);
+}
 
 /* Entry op of ex's table over [0, n) of the operands (exec/kernel_ops.h), block
  * by block; a reduction's block sums are added in block order. The functions

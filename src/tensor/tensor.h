@@ -65,6 +65,15 @@ static inline double lg_scalar_grad_load(const lg_tensor *t)
     return t->dtype == LG_F32 ? (double)((const float *)t->grad)[0] : ((const double *)t->grad)[0];
 }
 
+/* t->grad[0] = +0, in t's dtype: what lg_zero_grad does to a scalar, unchecked. */
+static inline void lg_scalar_grad_zero(lg_tensor *t)
+{
+    if (t->dtype == LG_F32)
+        ((float *)t->grad)[0] = 0.0f;
+    else
+        ((double *)t->grad)[0] = 0.0;
+}
+
 /* t->data[0] = v, rounded to t's dtype: the ops' own store, which works on a
  * pending output (lg_tensor_set refuses those). */
 void lg_scalar_store(lg_tensor *t, double v);

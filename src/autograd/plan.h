@@ -24,6 +24,7 @@
 
 #include "autograd/graph.h"
 #include "exec/kernel_ops.h"
+#include "exec/parallel.h"
 #include "jit/jit.h"
 
 typedef enum lg_ref_kind {
@@ -79,6 +80,7 @@ typedef struct lg_sweep {
     size_t first, count; /* its steps: plan->order[first .. first + count) */
     size_t buffers;      /* scratch buffers a worker needs */
     size_t tile;         /* elements per tile (lg_plan_reserve) */
+    lg_blocks blocks;    /* its blocks (lg_plan_reserve) */
 } lg_sweep;
 
 /* What the plan knows of each tensor it touches, by order of first appearance. */

@@ -60,6 +60,7 @@ lg_status lg_plan_reserve(lg_plan *p, const lg_graph *g)
     size_t per_worker = 0;
     for (size_t i = 0; i < p->n_sweeps; i++) {
         p->sweeps[i].tile = tile_of(p->sweeps[i].n);
+        p->sweeps[i].blocks = lg_exec_blocks(&g->ex, p->sweeps[i].n);
         size_t b = sweep_bytes(p, i);
         per_worker = b > per_worker ? b : per_worker;
     }
@@ -241,11 +242,11 @@ static void run_sweep(lg_plan *p, lg_graph *g, size_t w)
         const lg_csweep *cs = &p->csweeps[w];
         bind_compiled(p, g, cs);
         compiled_job j = {p, cs, p->compiled[w], g->ex.k, sw->tile};
-        lg_par_for(&g->ex, sw->n, compiled_block, &j);
+        lg_par_for_blocks(&g->ex, &sw->blocks, compiled_block, &j);
         return;
     }
     sweep_job j = {p, sw, &g->ex, sw->tile};
-    lg_par_for(&g->ex, sw->n, sweep_block, &j);
+    lg_par_for_blocks(&g->ex, &sw->blocks, sweep_block, &j);
 }
 
 void lg_plan_execute(lg_plan *p, lg_graph *g)

@@ -32,16 +32,15 @@ bool lg_par_wants_team(const lg_exec *ex, size_t n)
     return ex->threads > 1 && n >= g;
 }
 
-void lg_par_for(const lg_exec *ex, size_t n, lg_block_fn *fn, void *ctx)
+void lg_par_for_blocks(const lg_exec *ex, const lg_blocks *b, lg_block_fn *fn, void *ctx)
 {
-    lg_blocks b = lg_exec_blocks(ex, n);
-    int threads = (size_t)ex->threads < b.count ? ex->threads : (int)b.count;
-    if (threads <= 1 || n < lg_par_grain(ex)) {
-        lg_blocks_run(&b, 0, 0, b.count, fn, ctx); /* no share to work out: two divisions saved */
+    int threads = (size_t)ex->threads < b->count ? ex->threads : (int)b->count;
+    if (threads <= 1 || b->n < lg_par_grain(ex)) {
+        lg_blocks_run(b, 0, 0, b->count, fn, ctx); /* no share to work out: two divisions saved */
         return;
     }
     if (ex->team) {
-        lg_team_dispatch(ex->team, &b, fn, ctx);
+        lg_team_dispatch(ex->team, b, fn, ctx);
         return;
     }
     /* A plain region: inside a caller's own parallel region it simply runs on
@@ -49,8 +48,14 @@ void lg_par_for(const lg_exec *ex, size_t n, lg_block_fn *fn, void *ctx)
 #pragma omp parallel num_threads(threads)
     {
         lg_topology_pin(omp_get_thread_num());
-        lg_blocks_run_share(&b, omp_get_thread_num(), omp_get_num_threads(), fn, ctx);
+        lg_blocks_run_share(b, omp_get_thread_num(), omp_get_num_threads(), fn, ctx);
     }
+}
+
+void lg_par_for(const lg_exec *ex, size_t n, lg_block_fn *fn, void *ctx)
+{
+    lg_blocks b = lg_exec_blocks(ex, n);
+    lg_par_for_blocks(ex, &b, fn, ctx);
 }
 
 /* ---- one kernel-table entry over [0, n), block by block --------------------------- */

@@ -51,6 +51,9 @@ void lg_blocks_run(const lg_blocks *b, int worker, size_t first, size_t last, lg
 /* Runs fn on every block of [0, n): serially when n is below the grain or one
  * thread is asked for, else on ex->threads threads (or on the running team). */
 void lg_par_for(const lg_exec *ex, size_t n, lg_block_fn *fn, void *ctx);
+/* The same over blocks b that lg_exec_blocks(ex, b->n) gave earlier (graph mode
+ * keeps its sweeps' layout with its plan). */
+void lg_par_for_blocks(const lg_exec *ex, const lg_blocks *b, lg_block_fn *fn, void *ctx);
 /* The smallest n that lg_par_for runs on several threads. */
 size_t lg_par_grain(const lg_exec *ex);
 /* Whether a loop of kernel calls over n elements should run inside a persistent

@@ -55,6 +55,11 @@ int main(void)
     char text[4096];
     size_t len = lg_graph_plan_describe(g, text, sizeof text);
     CHECK(len > 0 && len < sizeof text && strncmp(text, "1 sweep over 2 phases", 21) == 0);
+    /* Compiled (as it is wherever the JIT works), the tutorial's sweep adds its
+     * three reductions in its loop and stores nothing: no scratch at all. */
+    if (p->compiled)
+        CHECK(strstr(text, "(compiled, its reductions in the loop)") != NULL &&
+              strstr(text, " 0 scratch buffers per worker") != NULL);
     printf("The tutorial's graph at n = %d, f32:\n%s", N, text);
     lg_graph_free(g);
     lg_tensor_free(x), lg_tensor_free(y), lg_tensor_free(w), lg_tensor_free(b);

@@ -527,6 +527,7 @@ static bool render_sweep(gen *g, size_t w, src *out)
     src loop = {0}, calls = {0};
     g->s = &loop;
     g->order = loop_order(p, sw, g->k, &g->red_dtype);
+    g->cs->in_loop = g->order != NULL;
     mark_signed_zeros(g, sw);
     for (g->pos = 0; g->pos < sw->count; g->pos++) {
         size_t idx = p->order[sw->first + g->pos];

@@ -11,6 +11,7 @@ typedef struct lg_csweep {
     size_t sc_first, n_sc;   /* scalars: (place in the sweep << 1) | (0: a, 1: b) */
     size_t red_first, n_red; /* reductions, by their plan index */
     size_t captures;         /* scratch buffers of a tile */
+    bool in_loop;            /* its reductions are added in its loop (lg_red_order) */
 } lg_csweep;
 
 /* A compiled sweep's scalar: what lg_scal_eval takes, but the node's tape index. */

@@ -123,9 +123,11 @@ static void phase(text *t, const lg_plan *p, const lg_exec *ex, int ph)
         lg_blocks b = lg_exec_blocks(ex, sw->n);
         size_t tile = b.len < LG_TILE ? b.len : LG_TILE;
         size_t buffers = p->compiled ? p->csweeps[w].captures : sw->buffers;
+        const char *how = !p->compiled ? "interpreted"
+                          : p->csweeps[w].in_loop ? "compiled, its reductions in the loop" : "compiled";
         put(t, "  sweep %zu (%s): n = %zu, %zu block%s of %zu in tiles of %zu, %zu scratch buffer%s "
-            "per worker\n", w, p->compiled ? "compiled" : "interpreted", sw->n, b.count,
-            b.count == 1 ? "" : "s", b.len, tile, buffers, buffers == 1 ? "" : "s");
+            "per worker\n", w, how, sw->n, b.count, b.count == 1 ? "" : "s", b.len, tile, buffers,
+            buffers == 1 ? "" : "s");
         for (size_t i = sw->first; i < sw->first + sw->count; i++)
             put(t, "    "), kernel_step(t, p, &p->steps[p->order[i]]), put(t, "\n");
     }

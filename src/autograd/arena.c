@@ -11,8 +11,7 @@
 
 struct lg_arena_block {
     struct lg_arena_block *next;
-    size_t cap;  /* payload bytes */
-    size_t used;
+    size_t cap; /* payload bytes */
 };
 
 static unsigned char *payload(struct lg_arena_block *b)
@@ -29,24 +28,31 @@ static struct lg_arena_block *block_new(lg_arena *a, size_t cap)
         return NULL;
     b->next = NULL;
     b->cap = cap;
-    b->used = 0;
     a->blocks_allocated++;
     return b;
+}
+
+/* The head block's payload is what lg_arena_alloc bumps through. */
+static void use_head(lg_arena *a)
+{
+    a->next = a->head ? (char *)payload(a->head) : NULL;
+    a->end = a->head ? a->next + a->head->cap : NULL;
 }
 
 void lg_arena_init(lg_arena *a)
 {
     a->head = NULL;
+    a->next = a->end = NULL;
     a->blocks_allocated = 0;
 }
 
-void *lg_arena_alloc(lg_arena *a, size_t bytes)
+void *lg_arena_alloc_block(lg_arena *a, size_t bytes)
 {
     if (bytes > SIZE_MAX - 2 * ALIGN)
         return NULL;
     size_t need = (bytes + ALIGN - 1) / ALIGN * ALIGN;
     struct lg_arena_block *b = a->head;
-    if (!b || b->cap - b->used < need) {
+    if (!b || (size_t)(a->end - a->next) < need) {
         size_t cap = b && b->cap <= SIZE_MAX / 4 ? 2 * b->cap : MIN_BLOCK;
         if (cap < need)
             cap = need;
@@ -54,10 +60,11 @@ void *lg_arena_alloc(lg_arena *a, size_t bytes)
         if (!nb)
             return NULL;
         nb->next = b;
-        a->head = b = nb;
+        a->head = nb;
+        use_head(a);
     }
-    void *p = payload(b) + b->used;
-    b->used += need;
+    void *p = a->next;
+    a->next += need;
     return p;
 }
 
@@ -81,14 +88,13 @@ void lg_arena_reset(lg_arena *a)
             total += i->cap;
         free_blocks(b);
         a->head = block_new(a, total);
-        return;
     }
-    if (b)
-        b->used = 0;
+    use_head(a);
 }
 
 void lg_arena_free(lg_arena *a)
 {
     free_blocks(a->head);
     a->head = NULL;
+    use_head(a);
 }

@@ -86,26 +86,9 @@ static void kop_block(void *ctx, int worker, size_t blk, size_t begin, size_t en
     j->part[blk] = t;
 }
 
-/* One block of one tile is what lg_par_for would run on this thread, minus the
- * job: at the tutorial's n = 100 that is a third of a fused epoch's instructions.
- * The sums are added to zero as the general path adds them (0 + (0 + p) is 0 + p),
- * so the bits are the same. */
-static lg_mse_sums run_one_block(const lg_exec *ex, lg_dtype dt, lg_kop op,
-                                 const lg_kop_args *args, size_t n)
+lg_mse_sums lg_par_run_blocks(const lg_exec *ex, lg_dtype dt, lg_kop op, const lg_kop_args *args,
+                              size_t n)
 {
-    lg_fpmode mode = lg_fpmode_enter();
-    lg_mse_sums p = lg_kop_call(ex->k, dt, op, args, 0, n);
-    lg_fpmode_leave(mode);
-    if (!lg_kop_reduces(op))
-        return (lg_mse_sums){0.0, 0.0, 0.0};
-    return (lg_mse_sums){0.0 + p.r, 0.0 + p.rx, 0.0 + p.rr};
-}
-
-lg_mse_sums lg_par_run(const lg_exec *ex, lg_dtype dt, lg_kop op, const lg_kop_args *args,
-                       size_t n)
-{
-    if (n <= LG_BLOCK_MIN && !ex->ranks) /* with ranks every reduction is an exchange */
-        return run_one_block(ex, dt, op, args, n);
     kop_job j; /* not `= {...}`: that would zero 24 KiB of partials on every call */
     j.k = ex->k, j.dt = dt, j.op = op, j.args = *args;
     lg_par_for(ex, n, kop_block, &j);

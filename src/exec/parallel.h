@@ -13,6 +13,7 @@
 #define LG_PARALLEL_H
 
 #include "exec/exec.h"
+#include "exec/fpmode.h"
 #include "exec/kernel_ops.h"
 
 /* Blocks are 2,048 to 16,384 elements (a multiple of 64) and there are at most
@@ -76,8 +77,25 @@ static inline lg_mse_sums lg_par_total(const lg_exec *ex, const lg_mse_sums *par
 /* Entry op of ex's table over [0, n) of the operands (exec/kernel_ops.h), block
  * by block; a reduction's block sums are added in block order. The functions
  * below are this, one per entry. */
-lg_mse_sums lg_par_run(const lg_exec *ex, lg_dtype dt, lg_kop op, const lg_kop_args *args,
-                       size_t n);
+lg_mse_sums lg_par_run_blocks(const lg_exec *ex, lg_dtype dt, lg_kop op, const lg_kop_args *args,
+                              size_t n);
+
+/* One block (n <= LG_BLOCK_MIN, no ranks: every reduction over ranks is an
+ * exchange) is one call on this thread, inline: eager mode makes sixteen an
+ * epoch. Its sums are added to zero as the blocks' are (0 + (0 + p) is 0 + p),
+ * so the bits are the same. */
+static inline lg_mse_sums lg_par_run(const lg_exec *ex, lg_dtype dt, lg_kop op,
+                                     const lg_kop_args *args, size_t n)
+{
+    if (n > LG_BLOCK_MIN || ex->ranks)
+        return lg_par_run_blocks(ex, dt, op, args, n);
+    lg_fpmode mode = lg_fpmode_enter();
+    lg_mse_sums p = lg_kop_call(ex->k, dt, op, args, 0, n);
+    lg_fpmode_leave(mode);
+    if (!lg_kop_reduces(op))
+        return (lg_mse_sums){0.0, 0.0, 0.0};
+    return (lg_mse_sums){0.0 + p.r, 0.0 + p.rx, 0.0 + p.rr};
+}
 
 typedef enum lg_binop { LG_BIN_ADD, LG_BIN_SUB, LG_BIN_MUL } lg_binop;
 

@@ -36,13 +36,14 @@ static struct lg_arena_block *block_new(lg_arena *a, size_t cap)
 static void use_head(lg_arena *a)
 {
     a->next = a->head ? (char *)payload(a->head) : NULL;
-    a->end = a->head ? a->next + a->head->cap : NULL;
+    a->room = a->head ? a->head->cap : 0;
 }
 
 void lg_arena_init(lg_arena *a)
 {
     a->head = NULL;
-    a->next = a->end = NULL;
+    a->next = NULL;
+    a->room = 0;
     a->blocks_allocated = 0;
 }
 
@@ -52,7 +53,7 @@ void *lg_arena_alloc_block(lg_arena *a, size_t bytes)
         return NULL;
     size_t need = (bytes + ALIGN - 1) / ALIGN * ALIGN;
     struct lg_arena_block *b = a->head;
-    if (!b || (size_t)(a->end - a->next) < need) {
+    if (!b || a->room < need) {
         size_t cap = b && b->cap <= SIZE_MAX / 4 ? 2 * b->cap : MIN_BLOCK;
         if (cap < need)
             cap = need;
@@ -65,6 +66,7 @@ void *lg_arena_alloc_block(lg_arena *a, size_t bytes)
     }
     void *p = a->next;
     a->next += need;
+    a->room -= need;
     return p;
 }
 

@@ -8,7 +8,8 @@ struct lg_arena_block;
 
 typedef struct lg_arena {
     struct lg_arena_block *head; /* newest block first */
-    char *next, *end;            /* the head block's free bytes: allocations bump next */
+    char *next;                  /* the head block's free bytes: allocations bump next */
+    size_t room;                 /* bytes from next to the head block's end (0: none) */
     size_t blocks_allocated;     /* lifetime count, for tests and diagnostics */
 } lg_arena;
 
@@ -23,9 +24,10 @@ void *lg_arena_alloc_block(lg_arena *a, size_t bytes);
 static inline void *lg_arena_alloc(lg_arena *a, size_t bytes)
 {
     size_t need = (bytes + 63) & ~(size_t)63;
-    if (need >= bytes && need - 1 < (size_t)(a->end - a->next)) {
+    if (need >= bytes && need - 1 < a->room) {
         void *p = a->next;
         a->next += need;
+        a->room -= need;
         return p;
     }
     return lg_arena_alloc_block(a, bytes);

@@ -132,13 +132,6 @@ static double to_dtype(lg_dtype dt, double v)
     return dt == LG_F32 ? round_f32(v) : v;
 }
 
-/* This epoch's loss. Eager builds the tutorial's graph op by op. Graph mode
- * records the same ops once and runs them with their backward as one plan,
- * replayed each later epoch (the graph is the same, only w and b change), so
- * the loss comes with the gradients (unused after the last epoch). Fused needs no
- * tape: one kernel call gives the sums that lg_mse_linear would, and the loss is
- * rounded as the op rounds it, so the bits are the op's at a third of the cost
- * per epoch at tiny n (tests/test_train.c compares with the op). */
 /* The trainer's own scalars: their gradients and the loss are read and
  * written directly, without the public accessors' checks. */
 static lg_status replay(trainer *t, double *loss)
@@ -150,6 +143,13 @@ static lg_status replay(trainer *t, double *loss)
     return s;
 }
 
+/* This epoch's loss. Eager builds the tutorial's graph op by op. Graph mode
+ * records the same ops once and runs them with their backward as one plan,
+ * replayed each later epoch (the graph is the same, only w and b change), so
+ * the loss comes with the gradients (unused after the last epoch). Fused needs no
+ * tape: one kernel call gives the sums that lg_mse_linear would, and the loss is
+ * rounded as the op rounds it, so the bits are the op's at a third of the cost
+ * per epoch at tiny n (tests/test_train.c compares with the op). */
 static lg_status evaluate(trainer *t, double w, double b, double *loss)
 {
     const lg_tensor *x = t->x;

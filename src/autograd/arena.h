@@ -32,6 +32,7 @@ static inline void *lg_arena_alloc(lg_arena *a, size_t bytes)
     }
     return lg_arena_alloc_block(a, bytes);
 }
+
 /* Forgets every allocation. After a step that needed several blocks, they are
  * merged into one so that the next identical step allocates nothing. */
 void lg_arena_reset(lg_arena *a);

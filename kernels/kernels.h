@@ -45,7 +45,7 @@ typedef double lg_dot_f64_fn(const double *p, const double *q, size_t n);
  * The order in which a table's sum and dot add their terms, as data. Graph
  * mode's generated loops follow it to add a tile's terms in the loop that
  * computes them, and so get the entry's bits without storing the terms
- * (test_kernels checks every table's entries against its stated order).
+ * (test_red_order checks every table's entries against its stated order).
  *
  * LG_ORDER_SERIAL: one double, term by term from the first (f32: p, or p*q
  *   exact in double; f64: p, or p*q rounded, then added).

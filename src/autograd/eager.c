@@ -74,15 +74,19 @@ static void scalar(lg_emit *e, void (*fn)(const lg_exec *ex, lg_node *node))
 
 static const lg_emit_ops eager_ops = {map, reduce, reduce_grad, scalar};
 
-void lg_eager_forward(const lg_exec *ex, lg_node *node)
+void lg_eager_run(const lg_exec *ex, lg_node *node, lg_emit_fn *steps)
 {
     eager m = {{&eager_ops, node}, ex};
-    lg_op_about(node->op)->forward(&m.e, node);
-    node->out->pending = false;
+    steps(&m.e, node);
+    node->out->pending = false; /* after a forward; a backward finds it false already */
+}
+
+void lg_eager_forward(const lg_exec *ex, lg_node *node)
+{
+    lg_eager_run(ex, node, lg_op_about(node->op)->forward);
 }
 
 void lg_eager_backward(const lg_exec *ex, lg_node *node)
 {
-    eager m = {{&eager_ops, node}, ex};
-    lg_op_about(node->op)->backward(&m.e, node);
+    lg_eager_run(ex, node, lg_op_about(node->op)->backward);
 }

@@ -1,4 +1,4 @@
-/* Graph lifetime and recording nodes on the tape. */
+/* Graph lifetime, and the checks that keep a tape healthy. */
 #include <assert.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -161,42 +161,6 @@ bool lg_graph_inputs_ok(lg_graph *g, const char *op, lg_tensor *const in[], size
         if (!lg_graph_owns_live(g, op, in[i], i + 1))
             return false;
     return true;
-}
-
-/* An output's values: inline for one element; none yet for a vector in graph
- * mode (lg_plan_run gives one it must keep); else from the arena. */
-static bool give_data(lg_graph *g, lg_tensor *t)
-{
-    if (t->n == 1)
-        t->data = &t->inline_data;
-    else if (!g->deferred && t->n <= SIZE_MAX / lg_esize(t->dtype))
-        t->data = lg_arena_alloc(&g->arena, t->n * lg_esize(t->dtype));
-    return t->data || g->deferred;
-}
-
-lg_node *lg_graph_record(lg_graph *g, lg_op op, lg_tensor *const in[], size_t n_in,
-                         lg_dtype dt, size_t n)
-{
-    lg_node *node = lg_arena_alloc(&g->arena, sizeof *node);
-    lg_tensor *t = lg_tensor_pool_take(&g->headers[g->generation & 1]);
-    if (t) { /* field by field: a compound literal would zero the whole header first */
-        t->dtype = dt, t->n = n, t->data = NULL, t->grad = NULL, t->requires_grad = false;
-        t->owner = g, t->generation = g->generation, t->owner_generation = &g->generation;
-        t->borrowed = false, t->pending = g->deferred, t->tape_pos = g->n_nodes + 1;
-    }
-    if (!node || !t || !give_data(g, t)) {
-        lg_graph_fail(g, LG_ENOMEM, "lg_%s: cannot allocate %zu %s values: out of memory",
-                      lg_op_name(op), n, lg_dtype_name(dt));
-        return NULL;
-    }
-    g->n_nodes++;
-    node->op = op, node->n_in = n_in, node->out = t, node->prev = g->tail;
-    for (size_t i = 0; i < LG_MAX_INPUTS; i++) {
-        node->in[i] = i < n_in ? in[i] : NULL;
-        t->requires_grad = t->requires_grad || (i < n_in && in[i]->requires_grad);
-    }
-    g->tail = node;
-    return node;
 }
 
 lg_status lg_graph_ensure_grad(lg_graph *g, lg_tensor *t)

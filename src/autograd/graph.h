@@ -39,20 +39,14 @@ bool lg_graph_owns_live(lg_graph *g, const char *op, const lg_tensor *t, size_t 
  * from this step. On failure records it (unless an input is NULL: that failure
  * was recorded already). */
 bool lg_graph_inputs_ok(lg_graph *g, const char *op, lg_tensor *const in[], size_t n_in);
-/* A new tensor in g's arena, with requires_grad taken from the inputs, and the node
- * that produced it appended to the tape. */
-lg_node *lg_graph_record(lg_graph *g, lg_op op, lg_tensor *const in[], size_t n_in,
-                         lg_dtype dt, size_t n);
 /* Gives t a zeroed gradient buffer (from g's arena, or inline for one element)
  * if it has none. */
 lg_status lg_graph_ensure_grad(lg_graph *g, lg_tensor *t);
 
-/* op_api.c: checks the inputs by the op's shape rule, records the node and, in
- * eager mode, computes it; the op's output, or NULL on failure. */
-lg_tensor *lg_op_apply(lg_graph *g, lg_op op, lg_tensor *const in[]);
-
-/* eager.c: runs the op's forward steps (its output is then computed), or its
- * backward steps (every input that requires a gradient has its buffer). */
+/* eager.c: runs the steps of one of the node's definitions at once: its op's
+ * forward (the output is then computed) or backward (every input that requires
+ * a gradient has its buffer). The public ops pass their forward directly. */
+void lg_eager_run(const lg_exec *ex, lg_node *node, lg_emit_fn *steps);
 void lg_eager_forward(const lg_exec *ex, lg_node *node);
 void lg_eager_backward(const lg_exec *ex, lg_node *node);
 /* A step's scalar argument for this node, in double. */

@@ -1,22 +1,80 @@
 /* The public ops (lg_add ...), one per row of LG_OPS, and what they share:
- * check the inputs, record a node, and in eager mode compute it. */
-#include "autograd/graph.h"
+ * check the inputs, record a node on the tape, and in eager mode compute it.
+ *
+ * Each public function is apply() with its row's arity, shape rule and forward
+ * as constants, inlined: at the tutorial's n = 100 an eager op's bookkeeping
+ * costs more than its arithmetic, and the calls, loops and indirect calls of a
+ * generic path were a third of it. */
+#include <stdint.h>
 
-lg_tensor *lg_op_apply(lg_graph *g, lg_op op, lg_tensor *const in[])
+#include "autograd/graph.h"
+#include "core/dtype.h"
+
+/* Every input present, each a leaf or this step's output of g, and g healthy:
+ * the common case, without a call. lg_graph_inputs_ok says what is wrong. */
+static inline bool inputs_live(const lg_graph *g, lg_tensor *const in[], size_t arity)
 {
-    const lg_op_def *def = lg_op_about(op);
-    if (!lg_graph_inputs_ok(g, def->name, in, def->arity))
+    bool ok = g->status == LG_OK && !g->backward_done;
+    for (size_t i = 0; i < arity; i++)
+        ok = ok && in[i] &&
+             (!in[i]->owner || (in[i]->owner == g && in[i]->generation == g->generation));
+    return ok;
+}
+
+/* An output's values: inline for one element; none yet for a vector in graph
+ * mode (lg_plan_run gives one it must keep); else from the arena. */
+static inline bool give_data(lg_graph *g, lg_tensor *t)
+{
+    if (t->n == 1)
+        t->data = &t->inline_data;
+    else if (!g->deferred && t->n <= SIZE_MAX / lg_esize(t->dtype))
+        t->data = lg_arena_alloc(&g->arena, t->n * lg_esize(t->dtype));
+    return t->data || g->deferred;
+}
+
+/* A new output of n elements, requires_grad if any input does, and the node
+ * that makes it appended to the tape. */
+static inline lg_node *record(lg_graph *g, lg_op op, lg_tensor *const in[], size_t arity, size_t n)
+{
+    lg_dtype dt = in[0]->dtype;
+    lg_node *node = lg_arena_alloc(&g->arena, sizeof *node);
+    lg_tensor *t = lg_tensor_pool_take(&g->headers[g->generation & 1]);
+    if (t) { /* field by field: a compound literal would zero the whole header first */
+        t->dtype = dt, t->n = n, t->data = NULL, t->grad = NULL, t->requires_grad = false;
+        t->owner = g, t->generation = g->generation, t->owner_generation = &g->generation;
+        t->borrowed = false, t->pending = g->deferred, t->tape_pos = g->n_nodes + 1;
+    }
+    if (!node || !t || !give_data(g, t)) {
+        lg_graph_fail(g, LG_ENOMEM, "lg_%s: cannot allocate %zu %s values: out of memory",
+                      lg_op_name(op), n, lg_dtype_name(dt));
+        return NULL;
+    }
+    g->n_nodes++;
+    node->op = op, node->n_in = arity, node->out = t, node->prev = g->tail;
+    for (size_t i = 0; i < LG_MAX_INPUTS; i++)
+        node->in[i] = i < arity ? in[i] : NULL;
+    for (size_t i = 0; i < arity; i++)
+        t->requires_grad = t->requires_grad || in[i]->requires_grad;
+    g->tail = node;
+    return node;
+}
+
+static inline __attribute__((always_inline)) lg_tensor *
+apply(lg_graph *g, lg_op op, lg_tensor *const in[], size_t arity, lg_shape_fn *shape,
+      lg_emit_fn *forward)
+{
+    if (!inputs_live(g, in, arity) && !lg_graph_inputs_ok(g, lg_op_name(op), in, arity))
         return NULL;
     char why[200]; /* not `= ""`: zeroing 200 bytes per op shows in the tutorial's epoch */
     why[0] = '\0';
-    size_t n = def->shape(in, why, sizeof why);
+    size_t n = shape(in, why, sizeof why);
     if (n == 0)
-        return lg_graph_fail(g, LG_EINVAL, "lg_%s: %s", def->name, why);
-    lg_node *node = lg_graph_record(g, op, in, def->arity, in[0]->dtype, n);
+        return lg_graph_fail(g, LG_EINVAL, "lg_%s: %s", lg_op_name(op), why);
+    lg_node *node = record(g, op, in, arity, n);
     if (!node)
         return NULL;
     if (!g->deferred)
-        lg_eager_forward(&g->ex, node);
+        lg_eager_run(&g->ex, node, forward);
     return node->out;
 }
 
@@ -34,6 +92,6 @@ lg_tensor *lg_op_apply(lg_graph *g, lg_op op, lg_tensor *const in[])
             lg_fail(LG_EINVAL, "lg_" #name ": the graph is NULL");         \
             return NULL;                                                   \
         }                                                                  \
-        return lg_op_apply(g, LG_OP_##E, in);                              \
+        return apply(g, LG_OP_##E, in, arity, shape, fwd);                 \
     }
 LG_OPS(LG_OP_PUBLIC)

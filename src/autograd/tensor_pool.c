@@ -10,28 +10,27 @@ struct lg_pool_chunk {
     lg_tensor slot[CHUNK];
 };
 
-lg_tensor *lg_tensor_pool_take(lg_tensor_pool *p)
+lg_tensor *lg_tensor_pool_take_chunk(lg_tensor_pool *p)
 {
-    if (!p->cur || p->used == CHUNK) {
-        struct lg_pool_chunk *next = p->cur ? p->cur->next : p->first;
-        if (!next) {
-            if (!(next = calloc(1, sizeof *next)))
-                return NULL;
-            if (p->cur)
-                p->cur->next = next;
-            else
-                p->first = next;
-        }
-        p->cur = next;
-        p->used = 0;
+    struct lg_pool_chunk *next = p->cur ? p->cur->next : p->first;
+    if (!next) {
+        if (!(next = calloc(1, sizeof *next)))
+            return NULL;
+        if (p->cur)
+            p->cur->next = next;
+        else
+            p->first = next;
     }
-    return &p->cur->slot[p->used++];
+    p->cur = next;
+    p->next = next->slot + 1;
+    p->end = next->slot + CHUNK;
+    return next->slot;
 }
 
 void lg_tensor_pool_rewind(lg_tensor_pool *p)
 {
     p->cur = NULL;
-    p->used = 0;
+    p->next = p->end = NULL;
 }
 
 void lg_tensor_pool_free(lg_tensor_pool *p)

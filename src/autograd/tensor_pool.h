@@ -11,11 +11,17 @@ struct lg_pool_chunk;
  * dropped step reads a live header whose generation says so, never freed memory. */
 typedef struct lg_tensor_pool {
     struct lg_pool_chunk *first, *cur;
-    size_t used; /* headers taken from cur */
+    lg_tensor *next, *end; /* cur's headers not yet handed out (NULL, NULL: none) */
 } lg_tensor_pool;
 
-/* Contents undefined; NULL when out of memory. */
-lg_tensor *lg_tensor_pool_take(lg_tensor_pool *p);
+/* What lg_tensor_pool_take does when cur has no header left: the next chunk. */
+lg_tensor *lg_tensor_pool_take_chunk(lg_tensor_pool *p);
+
+/* Contents undefined; NULL when out of memory. Inline: every eager op takes one. */
+static inline lg_tensor *lg_tensor_pool_take(lg_tensor_pool *p)
+{
+    return p->next != p->end ? p->next++ : lg_tensor_pool_take_chunk(p);
+}
 /* Every header can be handed out again; nothing is freed. */
 void lg_tensor_pool_rewind(lg_tensor_pool *p);
 void lg_tensor_pool_free(lg_tensor_pool *p);

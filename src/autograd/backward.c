@@ -30,7 +30,7 @@ static lg_status prepare_inputs(lg_graph *g, lg_node *node)
 {
     for (size_t i = 0; i < node->n_in; i++) {
         lg_tensor *t = node->in[i];
-        if (t->requires_grad) {
+        if (t->requires_grad && !t->grad) {
             lg_status s = lg_graph_ensure_grad(g, t);
             if (s != LG_OK)
                 return s;

@@ -43,6 +43,10 @@ bool lg_graph_inputs_ok(lg_graph *g, const char *op, lg_tensor *const in[], size
  * if it has none. */
 lg_status lg_graph_ensure_grad(lg_graph *g, lg_tensor *t);
 
+/* op_api.c: op `op` on inputs in, as its public function applies it (its output,
+ * or NULL with the failure recorded in g). */
+lg_tensor *lg_op_apply(lg_graph *g, lg_op op, lg_tensor *const in[]);
+
 /* eager.c: runs the steps of one of the node's definitions at once: its op's
  * forward (the output is then computed) or backward (every input that requires
  * a gradient has its buffer). The public ops pass their forward directly. */

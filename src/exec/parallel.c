@@ -180,12 +180,8 @@ static void zero_block(void *ctx, int worker, size_t blk, size_t begin, size_t e
     memset((char *)j->p + begin * size, 0, (end - begin) * size);
 }
 
-void lg_par_zero(const lg_exec *ex, lg_dtype dt, void *p, size_t n)
+void lg_par_zero_blocks(const lg_exec *ex, lg_dtype dt, void *p, size_t n)
 {
-    if (n <= LG_BLOCK_MIN) { /* one block, on this thread: what lg_par_for would do */
-        memset(p, 0, n * lg_esize(dt));
-        return;
-    }
     zero_job j = {.dt = dt, .p = p};
     lg_par_for(ex, n, zero_block, &j);
 }

@@ -133,11 +133,19 @@ static double to_dtype(lg_dtype dt, double v)
 }
 
 /* The trainer's own scalars: their gradients and the loss are read and
- * written directly, without the public accessors' checks. */
+ * written directly, without the public accessors' checks. lg_zero_grad's
+ * effect: a gradient that exists becomes +0. */
+static void zero_param_grads(trainer *t)
+{
+    if (t->w->grad)
+        lg_scalar_grad_zero(t->w);
+    if (t->b->grad)
+        lg_scalar_grad_zero(t->b);
+}
+
 static lg_status replay(trainer *t, double *loss)
 {
-    lg_scalar_grad_zero(t->w);
-    lg_scalar_grad_zero(t->b);
+    zero_param_grads(t);
     lg_status s = lg_graph_replay(t->g);
     *loss = lg_scalar_load(t->loss);
     return s;
@@ -167,8 +175,7 @@ static lg_status evaluate(trainer *t, double w, double b, double *loss)
     if (!t->loss)
         return lg_graph_status(g);
     if (t->mode == LG_MODE_GRAPH) {
-        lg_zero_grad(t->w);
-        lg_zero_grad(t->b);
+        zero_param_grads(t);
         lg_status s = lg_backward(g, t->loss);
         if (s != LG_OK)
             return s;
@@ -191,8 +198,7 @@ static lg_status gradients(trainer *t, double *gw, double *gb)
     }
     lg_status s = LG_OK;
     if (t->mode == LG_MODE_EAGER) {
-        lg_zero_grad(t->w);
-        lg_zero_grad(t->b);
+        zero_param_grads(t);
         s = lg_backward(t->g, t->loss);
     }
     *gw = lg_scalar_grad_load(t->w);

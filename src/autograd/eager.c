@@ -35,35 +35,47 @@ double lg_scal_eval(const lg_exec *ex, const lg_node *node, lg_scal s)
     return 0.0;
 }
 
-static lg_mse_sums run(eager *m, lg_kop kop, lg_opnd p, lg_opnd q, lg_opnd out, lg_scal a,
-                       lg_scal b)
+/* Step kop over `over`'s elements. */
+static lg_mse_sums run(eager *m, const lg_tensor *over, lg_kop kop, lg_kop_args *args,
+                       lg_scal a, lg_scal b)
 {
     lg_node *node = m->e.node;
-    const lg_tensor *over = tensor_of(node, out.kind ? out : p);
-    lg_kop_args args = {.p = memory_of(node, p), .q = memory_of(node, q),
-                        .out = memory_of(node, out),
-                        .a = a.kind == LG_SCAL_CONST ? a.c : lg_scal_eval(m->ex, node, a),
-                        .b = b.kind == LG_SCAL_CONST ? b.c : lg_scal_eval(m->ex, node, b)};
-    return lg_par_run(m->ex, over->dtype, kop, &args, over->n);
+    args->a = a.kind == LG_SCAL_CONST ? a.c : lg_scal_eval(m->ex, node, a);
+    args->b = b.kind == LG_SCAL_CONST ? b.c : lg_scal_eval(m->ex, node, b);
+    return lg_par_run(m->ex, over->dtype, kop, args, over->n);
 }
 
+/* A map's output operand is never NONE and names the elements it runs over. */
 static void map(lg_emit *e, lg_kop kop, lg_opnd p, lg_opnd q, lg_opnd out, lg_scal a, lg_scal b)
 {
-    run((eager *)e, kop, p, q, out, a, b);
+    lg_node *node = e->node;
+    lg_tensor *o = tensor_of(node, out);
+    lg_kop_args args = {.p = memory_of(node, p), .q = memory_of(node, q),
+                        .out = out.kind & 1 ? o->data : o->grad};
+    run((eager *)e, o, kop, &args, a, b);
+}
+
+/* A reduction runs over its first operand's elements. */
+static lg_mse_sums reduction(lg_emit *e, lg_kop kop, lg_opnd p, lg_opnd q, lg_scal a, lg_scal b)
+{
+    lg_node *node = e->node;
+    lg_tensor *t = tensor_of(node, p);
+    lg_kop_args args = {.p = p.kind & 1 ? t->data : t->grad, .q = memory_of(node, q)};
+    return run((eager *)e, t, kop, &args, a, b);
 }
 
 static void reduce(lg_emit *e, lg_kop kop, lg_opnd p, lg_opnd q, lg_scal a, lg_scal b,
                    lg_fin_fn *fin)
 {
     eager *m = (eager *)e;
-    lg_mse_sums s = run(m, kop, p, q, lg_none(), a, b);
+    lg_mse_sums s = reduction(e, kop, p, q, a, b);
     lg_node *node = e->node;
     lg_scalar_store(node->out, fin(node, &s, lg_exec_count(m->ex, node->in[0]->n)));
 }
 
 static void reduce_grad(lg_emit *e, lg_kop kop, lg_opnd p, lg_opnd q, size_t k, double c)
 {
-    lg_mse_sums s = run((eager *)e, kop, p, q, lg_none(), lg_const(0.0), lg_const(0.0));
+    lg_mse_sums s = reduction(e, kop, p, q, lg_const(0.0), lg_const(0.0));
     lg_grad_add_scalar(e->node->in[k], c * s.r);
 }
 

@@ -373,12 +373,16 @@ typedef struct lg_train_result {
     double w, b;           /* parameters at the end */
     bool stopped_early;    /* loss < tol was reached */
     bool interrupted;      /* on_epoch asked to stop */
-    double seconds;        /* wall time of the epoch loop */
+    double seconds;        /* wall time of the epoch loop, start_seconds not included */
     /* Graph mode: the part of seconds spent planning and compiling (one-time
      * costs, in the first epoch), and how the sweeps ran, as
      * lg_graph_exec_describe says it; 0 and "" in the other modes. */
     double setup_seconds;
     char graph_exec[224];
+    /* Starting the threads before the first epoch (a one-time cost): the team,
+     * and in the process's first team the topology's discovery (hwloc loads its
+     * plugins: milliseconds) and pinning. 0 when the loop ran on one thread. */
+    double start_seconds;
 } lg_train_result;
 
 /* The tutorial's settings: lr 0.1, 500 epochs, tol 5e-5, fused, w = b = 0. */

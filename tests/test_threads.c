@@ -129,7 +129,10 @@ static int omp_callback(void *ctx, const lg_epoch_record *rec)
     return 0;
 }
 
-static void check_caller_untouched(const lg_tensor *x, const lg_tensor *y)
+/* The team holds the caller on its core while it runs: afterwards the caller's
+ * binding is what it was, whether it was the whole machine or one CPU the
+ * application chose. */
+static void train_keeps_affinity(const lg_tensor *x, const lg_tensor *y)
 {
     cpu_set_t before, after;
     CHECK(sched_getaffinity(0, sizeof before, &before) == 0);
@@ -140,9 +143,31 @@ static void check_caller_untouched(const lg_tensor *x, const lg_tensor *y)
     lg_train_result r;
     CHECK_OK(lg_train(x, y, &o, &r));
     CHECK(good == 5);
+    CHECK(r.start_seconds >= 0.0 && r.seconds >= 0.0);
     lg_train_result_free(&r);
     CHECK(sched_getaffinity(0, sizeof after, &after) == 0);
     CHECK(CPU_EQUAL(&before, &after));
+}
+
+/* The caller's affinity when main began: every lg_train before this one (with
+ * teams, at the larger sizes) must have left it so. */
+static cpu_set_t initial_affinity;
+
+static void check_caller_untouched(const lg_tensor *x, const lg_tensor *y)
+{
+    cpu_set_t all, one;
+    CHECK(sched_getaffinity(0, sizeof all, &all) == 0);
+    CHECK(CPU_EQUAL(&all, &initial_affinity));
+    train_keeps_affinity(x, y);
+    int last = -1;
+    for (int c = 0; c < CPU_SETSIZE; c++)
+        if (CPU_ISSET(c, &all))
+            last = c;
+    CPU_ZERO(&one);
+    CPU_SET(last, &one);
+    CHECK(sched_setaffinity(0, sizeof one, &one) == 0);
+    train_keeps_affinity(x, y);
+    CHECK(sched_setaffinity(0, sizeof all, &all) == 0);
 }
 
 static void check_topology(void)
@@ -162,6 +187,7 @@ static void check_topology(void)
 int main(void)
 {
     check_isa_or_skip("test_threads");
+    CHECK(sched_getaffinity(0, sizeof initial_affinity, &initial_affinity) == 0);
     check_topology();
     check_blocks();
     lg_exec ex;

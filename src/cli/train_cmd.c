@@ -221,16 +221,19 @@ static void print_timing(const train_args *a, const lg_train_result *r, size_t n
     if (a->dist)
         snprintf(ranks, sizeof ranks, " per rank, %d rank%s", a->dist->size,
                  a->dist->size == 1 ? "" : "s");
-    /* Graph mode's planning and compiling happen once: said apart, never spread
-     * over the epochs. */
+    /* One-time costs are said apart, never spread over the epochs: starting
+     * the threads (the team; the topology's discovery in a process's first one),
+     * and graph mode's planning and compiling. */
     double epochs_s = r->seconds - r->setup_seconds;
-    char mode[sizeof r->graph_exec + 16], setup[64] = "";
+    char mode[sizeof r->graph_exec + 16], setup[64] = "", start[64] = "";
     snprintf(mode, sizeof mode, r->graph_exec[0] ? "%s (%s)" : "%s", a->mode, r->graph_exec);
     if (r->setup_seconds > 0)
         snprintf(setup, sizeof setup, "; planning and compiling once: %.6f s", r->setup_seconds);
+    if (threads > 1 && r->start_seconds > 0)
+        snprintf(start, sizeof start, "; starting the threads once: %.6f s", r->start_seconds);
     fprintf(stderr, "lingrad: %ld epochs in %.6f s: %.3f us/epoch (n=%zu, %s, %s, %s kernels, "
-            "%d thread%s%s)%s\n", evals, epochs_s, 1e6 * epochs_s / (double)evals, n, a->dtype,
-            mode, isa, threads, threads == 1 ? "" : "s", ranks, setup);
+            "%d thread%s%s)%s%s\n", evals, epochs_s, 1e6 * epochs_s / (double)evals, n, a->dtype,
+            mode, isa, threads, threads == 1 ? "" : "s", ranks, start, setup);
 }
 
 /* The history file and the plots, written whether or not training finished. On

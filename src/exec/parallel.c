@@ -45,9 +45,10 @@ void lg_par_for_blocks(const lg_exec *ex, const lg_blocks *b, lg_block_fn *fn, v
     }
     /* A plain region: inside a caller's own parallel region it simply runs on
      * that thread (nested parallelism is off by default). */
+    int first = lg_topology_current_core(); /* the workers start off the caller's core */
 #pragma omp parallel num_threads(threads)
     {
-        lg_topology_pin(omp_get_thread_num());
+        lg_topology_pin(omp_get_thread_num(), first);
         lg_blocks_run_share(b, omp_get_thread_num(), omp_get_num_threads(), fn, ctx);
     }
 }

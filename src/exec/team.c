@@ -96,10 +96,13 @@ void lg_team_run(lg_exec *ex, void (*body)(void *arg), void *arg)
     atomic_init(&t->posted, 0);
     atomic_init(&t->remaining, 0);
     atomic_init(&t->quit, 0);
+    /* The caller stays on the core it is on, and the workers take the others. */
+    int first = lg_topology_current_core();
+    lg_binding *caller = lg_topology_hold_caller(first);
 #pragma omp parallel num_threads(ex->threads)
     {
         int tid = omp_get_thread_num();
-        lg_topology_pin(tid);
+        lg_topology_pin(tid, first);
 #pragma omp single
         t->threads = omp_get_num_threads(); /* the single's barrier publishes it */
         if (tid == 0) {
@@ -112,4 +115,5 @@ void lg_team_run(lg_exec *ex, void (*body)(void *arg), void *arg)
             worker(t, tid);
         }
     }
+    lg_topology_release_caller(caller);
 }

@@ -8,7 +8,8 @@
  * our code runs, so the library cannot set them. If the user sets either, the
  * placement is theirs and lingrad does not pin.
  */
-#define _POSIX_C_SOURCE 200809L
+#define _GNU_SOURCE /* sched_getcpu */
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <pthread.h>
@@ -99,7 +100,28 @@ const lg_topology_info *lg_topology_get(void)
     return &topo;
 }
 
-void lg_topology_pin(int tid)
+#ifdef LG_HAVE_HWLOC
+static hwloc_obj_t core_obj(int core)
+{
+    return hwloc_get_obj_by_type(hw, HWLOC_OBJ_CORE, (unsigned)core);
+}
+#endif
+
+int lg_topology_current_core(void)
+{
+    const lg_topology_info *t = lg_topology_get();
+#if defined(LG_HAVE_HWLOC) && defined(__linux__)
+    int cpu = t->pinning ? sched_getcpu() : -1;
+    hwloc_obj_t pu = cpu >= 0 ? hwloc_get_pu_obj_by_os_index(hw, (unsigned)cpu) : NULL;
+    hwloc_obj_t core = pu ? hwloc_get_ancestor_obj_by_type(hw, HWLOC_OBJ_CORE, pu) : NULL;
+    return core ? (int)core->logical_index : 0;
+#else
+    (void)t;
+    return 0;
+#endif
+}
+
+void lg_topology_pin(int tid, int first)
 {
     const lg_topology_info *t = lg_topology_get();
     if (!t->pinning || tid < 1)
@@ -107,15 +129,58 @@ void lg_topology_pin(int tid)
 #ifdef LG_HAVE_HWLOC
     /* A syscall per region would cost as much as the fork; remember per thread. */
     static _Thread_local int pinned_core = -1;
-    int core = tid % t->cores;
+    int core = (first + tid) % t->cores;
     if (core == pinned_core)
         return;
-    hwloc_obj_t obj = hwloc_get_obj_by_type(hw, HWLOC_OBJ_CORE, (unsigned)core);
+    hwloc_obj_t obj = core_obj(core);
     if (obj && hwloc_set_cpubind(hw, obj->cpuset, HWLOC_CPUBIND_THREAD) == 0)
         pinned_core = core;
 #else
-    (void)tid;
+    (void)first;
 #endif
+}
+
+struct lg_binding {
+#ifdef LG_HAVE_HWLOC
+    hwloc_bitmap_t before;
+#else
+    int unused;
+#endif
+};
+
+lg_binding *lg_topology_hold_caller(int first)
+{
+#ifdef LG_HAVE_HWLOC
+    if (!lg_topology_get()->pinning)
+        return NULL;
+    hwloc_obj_t obj = core_obj(first);
+    lg_binding *b = malloc(sizeof *b);
+    if (!obj || !b || !(b->before = hwloc_bitmap_alloc())) {
+        free(b);
+        return NULL;
+    }
+    if (hwloc_get_cpubind(hw, b->before, HWLOC_CPUBIND_THREAD) != 0 ||
+        hwloc_set_cpubind(hw, obj->cpuset, HWLOC_CPUBIND_THREAD) != 0) {
+        hwloc_bitmap_free(b->before);
+        free(b);
+        return NULL;
+    }
+    return b;
+#else
+    (void)first;
+    return NULL;
+#endif
+}
+
+void lg_topology_release_caller(lg_binding *b)
+{
+    if (!b)
+        return;
+#ifdef LG_HAVE_HWLOC
+    hwloc_set_cpubind(hw, b->before, HWLOC_CPUBIND_THREAD);
+    hwloc_bitmap_free(b->before);
+#endif
+    free(b);
 }
 
 void lg_topology(lg_topology_info *out)

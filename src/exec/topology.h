@@ -7,9 +7,26 @@
 /* Discovered once per process; the result is read-only afterwards. */
 const lg_topology_info *lg_topology_get(void);
 
-/* Binds a worker thread (tid >= 1) to core (tid mod cores), once per thread and
- * core. Thread 0 is the caller's own thread and is never moved: its affinity
- * belongs to the application. */
-void lg_topology_pin(int tid);
+/* The core (its logical index) the calling thread runs on now; 0 where that is
+ * unknown or lingrad does not pin. */
+int lg_topology_current_core(void);
+
+/* Binds a worker thread (tid >= 1) to core (first + tid) mod cores, once per
+ * thread and core: `first` is the core of thread 0, the caller, so no worker
+ * starts on the caller's core. Two threads on one core of a 2-core VM made the
+ * first epoch of a 2-thread run take 4 or 8 ms (one or two scheduler ticks)
+ * until the kernel moved one of them. */
+void lg_topology_pin(int tid, int first);
+
+/* The caller's binding as it was before lg_topology_hold_caller. */
+typedef struct lg_binding lg_binding;
+
+/* Holds the calling thread on core `first` while a team runs, so that the
+ * scheduler cannot move it onto a worker's core; returns its binding before,
+ * for lg_topology_release_caller (NULL where lingrad does not pin, or the
+ * binding could not be read: then the thread is left as it is). */
+lg_binding *lg_topology_hold_caller(int first);
+/* Gives the caller its binding back: its affinity belongs to the application. */
+void lg_topology_release_caller(lg_binding *b);
 
 #endif

@@ -315,23 +315,32 @@ typedef struct run_args {
     const lg_train_opts *o;
     lg_train_result *res;
     lg_status status;
+    double started; /* when the loop began, the team (if any) up */
 } run_args;
 
 static void run_body(void *arg)
 {
     run_args *a = arg;
+    a->started = lg_seconds();
     a->status = run(a->t, a->o, a->res);
 }
 
 /* With threads, the whole loop runs inside one persistent team: an epoch then
- * costs a few cache-line handoffs per kernel call, not a fork/join each. */
+ * costs a few cache-line handoffs per kernel call, not a fork/join each. The
+ * team's start is timed apart from the epochs: it is paid once per run, and in
+ * a process's first team it includes the topology's discovery (milliseconds),
+ * which folded into the first epoch made short threaded runs look slower than
+ * one thread. */
 static lg_status run_loop(trainer *t, const lg_train_opts *o, lg_train_result *res)
 {
-    run_args a = {t, o, res, LG_OK};
+    run_args a = {t, o, res, LG_OK, 0.0};
+    double t0 = lg_seconds();
     if (lg_par_wants_team(&t->g->ex, t->x->n))
         lg_team_run(&t->g->ex, run_body, &a);
     else
         run_body(&a);
+    res->seconds = lg_seconds() - a.started;
+    res->start_seconds = a.started - t0;
     return a.status;
 }
 
@@ -351,9 +360,7 @@ static lg_status train(const lg_tensor *x, const lg_tensor *y, const lg_train_op
     if (s == LG_OK) {
         res->w = lg_tensor_get(t.w, 0); /* as rounded to the dtype */
         res->b = lg_tensor_get(t.b, 0);
-        double t0 = lg_seconds();
         s = run_loop(&t, opts, res);
-        res->seconds = lg_seconds() - t0;
         res->setup_seconds = lg_graph_setup_seconds(t.g);
         if (opts->mode == LG_MODE_GRAPH)
             lg_graph_exec_describe(t.g, res->graph_exec, sizeof res->graph_exec);

@@ -262,9 +262,21 @@ static void *thread_load(void *arg)
     return (void *)ok;
 }
 
-/* Two processes, then four threads, compiling one source at the same moment. */
-static void scenario_concurrent(void)
+/* Two processes, then four threads, compiling one source at the same moment.
+ * Not under an emulator: qemu-user can deadlock in a process that forks while
+ * its own threads hold a lock, and here both the forked children and the
+ * spawns from four threads do that (a child of fork hung for good, and a
+ * compiler spawned from a thread never ran until the 60 s timeout stopped it,
+ * about once in 30 runs under load). The scenario tests the cache's files and
+ * locking, which are the same on every architecture; make test runs it. */
+static int scenario_concurrent(void)
 {
+    const char *emulated = getenv("LINGRAD_TEST_EMULATOR");
+    if (emulated && *emulated) {
+        printf("test_jit: concurrent: skipped under %s: qemu-user can deadlock when an "
+               "emulated process forks or spawns from several threads\n", emulated);
+        return 77;
+    }
     static const char src[] = "int f(int x) { return x + 7; }\n";
     int go[2];
     CHECK(pipe(go) == 0);
@@ -305,6 +317,7 @@ static void scenario_concurrent(void)
         CHECK(pthread_join(t[i], &ok) == 0 && ok);
     }
     CHECK(count_files("", ".so") == 2 && count_files("tmp-", "") == 0);
+    return 0;
 }
 
 /* A cached object that is a link, or that others could write, is never loaded. */
@@ -538,8 +551,10 @@ static int run(const char *name)
     make_base();
     if (!strcmp(name, "basic"))
         scenario_basic();
-    else if (!strcmp(name, "concurrent"))
-        scenario_concurrent();
+    else if (!strcmp(name, "concurrent")) {
+        if (scenario_concurrent() == 77)
+            return 77;
+    }
     else if (!strcmp(name, "symlink_object"))
         scenario_symlink_object();
     else if (!strcmp(name, "damaged"))

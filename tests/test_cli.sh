@@ -266,6 +266,14 @@ cmp -s "$tmp/g1.csv" "$tmp/g3.csv" || fail "gen output differs between 1 and 3 t
   "$bin" train --size 300000 --tol 0 --epochs 30 --every 0 --threads 3 --history "$tmp/t3.csv" >/dev/null ||
   fail "train --threads"
 cmp -s "$tmp/t1.csv" "$tmp/t3.csv" || fail "training history differs between 1 and 3 threads"
+# --timing says the threads' start apart from the epochs, and only where a team ran.
+"$bin" train --size 300000 --tol 0 --epochs 3 --every 0 --threads 2 --timing >/dev/null 2>"$tmp/t2.err" ||
+  fail "train --timing --threads 2"
+grep -Eq '^lingrad: 3 epochs in [0-9.]+ s: .*2 threads\); starting the threads once: [0-9.]+ s$' "$tmp/t2.err" ||
+  fail "--timing with 2 threads does not say the threads' start apart: $(cat "$tmp/t2.err")"
+"$bin" train --size 300000 --tol 0 --epochs 3 --every 0 --threads 1 --timing >/dev/null 2>"$tmp/t1.err" ||
+  fail "train --timing --threads 1"
+grep -q 'starting the threads' "$tmp/t1.err" && fail "--timing with 1 thread speaks of starting threads: $(cat "$tmp/t1.err")"
 # info --modes: names alone, one per line, nothing on stderr, and the same list
 # in the same order as info's modes line, --help and what train accepts.
 "$bin" info --modes >"$tmp/modes" 2>"$tmp/modes.err" || fail "info --modes failed"

@@ -89,7 +89,8 @@ static void add_topology_context(void)
              t->from_hwloc ? "hwloc" : "sysconf");
     lg_bench_context("lingrad_topology", buf);
     if (t->pinning)
-        snprintf(buf, sizeof buf, "worker thread i -> core i mod %d (hwloc_set_cpubind)", t->cores);
+        snprintf(buf, sizeof buf, "worker i -> core (the caller's + i) mod %d (hwloc_set_cpubind)",
+                 t->cores);
     else
         snprintf(buf, sizeof buf, "none: %s", t->pinning_why);
     lg_bench_context("lingrad_pinning", buf);

@@ -32,9 +32,12 @@
  *    own parallel regions then nest: with OpenMP's default of one active level
  *    they run on the calling thread alone. Results are bitwise the same either way.
  *  - With pinning on (lg_topology(): pinning), lingrad binds its worker thread i
- *    to core i mod cores when a parallel call starts, and does not undo it: those
- *    are OpenMP's pooled threads, so the caller's own later parallel regions run
- *    with the same bindings. The calling thread is never bound. Setting
+ *    to core (c + i) mod cores, c the core the calling thread is on, when a
+ *    parallel call starts, and does not undo it: those are OpenMP's pooled
+ *    threads, so the caller's own later parallel regions run with the same
+ *    bindings. While lg_train runs its epochs on several threads, the calling
+ *    thread is held on core c (so the scheduler cannot put it on a worker's
+ *    core), and its own binding is given back before lg_train returns. Setting
  *    OMP_PROC_BIND or OMP_PLACES turns lingrad's pinning off (OpenMP's then rules).
  *  - Process defaults (the kernel table, the thread count, the topology) are fixed
  *    once, race-free; see lg_set_default_threads.
@@ -454,7 +457,7 @@ typedef struct lg_topology_info {
     size_t l1d, l2, l3;      /* bytes; 0 = unknown */
     bool from_hwloc;         /* false: counts from sysconf, caches unknown */
     bool implausible_caches; /* sizes a real core cannot have (some VMs report them) */
-    bool pinning;            /* lingrad binds thread i to core i mod cores */
+    bool pinning;            /* lingrad binds worker i to core (caller's + i) mod cores */
     char pinning_why[96];    /* why not, when pinning is false */
 } lg_topology_info;
 

@@ -36,7 +36,8 @@ static void print_topology(void)
         printf("threads:  %d (%s)\n", threads,
                env && *env ? "from LINGRAD_THREADS" : "one per core; set LINGRAD_THREADS or --threads");
     if (t.pinning)
-        printf("pinning:  thread i -> core i mod %d (hwloc_set_cpubind)\n", t.cores);
+        printf("pinning:  worker i -> core (the caller's + i) mod %d (hwloc_set_cpubind)\n",
+               t.cores);
     else
         printf("pinning:  none: %s\n", t.pinning_why);
 }

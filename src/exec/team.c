@@ -98,7 +98,8 @@ void lg_team_run(lg_exec *ex, void (*body)(void *arg), void *arg)
     atomic_init(&t->quit, 0);
     /* The caller stays on the core it is on, and the workers take the others. */
     int first = lg_topology_current_core();
-    lg_binding *caller = lg_topology_hold_caller(first);
+    lg_binding caller;
+    lg_topology_hold_caller(first, &caller);
 #pragma omp parallel num_threads(ex->threads)
     {
         int tid = omp_get_thread_num();
@@ -115,5 +116,5 @@ void lg_team_run(lg_exec *ex, void (*body)(void *arg), void *arg)
             worker(t, tid);
         }
     }
-    lg_topology_release_caller(caller);
+    lg_topology_release_caller(&caller);
 }

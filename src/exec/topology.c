@@ -12,6 +12,7 @@
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <pthread.h>
 #include <unistd.h>
 
@@ -140,48 +141,49 @@ void lg_topology_pin(int tid, int first)
 #endif
 }
 
-struct lg_binding {
-#ifdef LG_HAVE_HWLOC
-    hwloc_bitmap_t before;
-#else
-    int unused;
-#endif
-};
+#if defined(LG_HAVE_HWLOC) && defined(__linux__)
+_Static_assert(sizeof(cpu_set_t) == sizeof(((lg_binding *)0)->mask), "lg_binding holds a cpu_set_t");
 
-lg_binding *lg_topology_hold_caller(int first)
+/* sched_*affinity on a mask on the stack: hwloc's own calls may allocate. */
+void lg_topology_hold_caller(int first, lg_binding *saved)
 {
-#ifdef LG_HAVE_HWLOC
-    if (!lg_topology_get()->pinning)
-        return NULL;
-    hwloc_obj_t obj = core_obj(first);
-    lg_binding *b = malloc(sizeof *b);
-    if (!obj || !b || !(b->before = hwloc_bitmap_alloc())) {
-        free(b);
-        return NULL;
-    }
-    if (hwloc_get_cpubind(hw, b->before, HWLOC_CPUBIND_THREAD) != 0 ||
-        hwloc_set_cpubind(hw, obj->cpuset, HWLOC_CPUBIND_THREAD) != 0) {
-        hwloc_bitmap_free(b->before);
-        free(b);
-        return NULL;
-    }
-    return b;
-#else
-    (void)first;
-    return NULL;
-#endif
-}
-
-void lg_topology_release_caller(lg_binding *b)
-{
-    if (!b)
+    saved->held = false;
+    hwloc_obj_t obj = lg_topology_get()->pinning ? core_obj(first) : NULL;
+    cpu_set_t before, core;
+    if (!obj || sched_getaffinity(0, sizeof before, &before) != 0)
         return;
-#ifdef LG_HAVE_HWLOC
-    hwloc_set_cpubind(hw, b->before, HWLOC_CPUBIND_THREAD);
-    hwloc_bitmap_free(b->before);
-#endif
-    free(b);
+    CPU_ZERO(&core);
+    unsigned pu;
+    hwloc_bitmap_foreach_begin(pu, obj->cpuset)
+        if (pu < CPU_SETSIZE)
+            CPU_SET(pu, &core);
+    hwloc_bitmap_foreach_end();
+    if (sched_setaffinity(0, sizeof core, &core) != 0)
+        return;
+    memcpy(saved->mask, &before, sizeof before);
+    saved->held = true;
 }
+
+void lg_topology_release_caller(const lg_binding *saved)
+{
+    cpu_set_t before;
+    if (!saved->held)
+        return;
+    memcpy(&before, saved->mask, sizeof before);
+    (void)sched_setaffinity(0, sizeof before, &before);
+}
+#else
+void lg_topology_hold_caller(int first, lg_binding *saved)
+{
+    (void)first;
+    saved->held = false;
+}
+
+void lg_topology_release_caller(const lg_binding *saved)
+{
+    (void)saved;
+}
+#endif
 
 void lg_topology(lg_topology_info *out)
 {

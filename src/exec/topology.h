@@ -18,15 +18,20 @@ int lg_topology_current_core(void);
  * until the kernel moved one of them. */
 void lg_topology_pin(int tid, int first);
 
-/* The caller's binding as it was before lg_topology_hold_caller. */
-typedef struct lg_binding lg_binding;
+/* The caller's binding as it was before lg_topology_hold_caller: a CPU mask
+ * kept on the caller's frame, as holding the caller must not allocate (a
+ * failed allocation there would have to be reported, for a placement hint). */
+typedef struct lg_binding {
+    unsigned long mask[1024 / (8 * sizeof(unsigned long))];
+    bool held;
+} lg_binding;
 
 /* Holds the calling thread on core `first` while a team runs, so that the
- * scheduler cannot move it onto a worker's core; returns its binding before,
- * for lg_topology_release_caller (NULL where lingrad does not pin, or the
- * binding could not be read: then the thread is left as it is). */
-lg_binding *lg_topology_hold_caller(int first);
+ * scheduler cannot move it onto a worker's core; saves its binding before in
+ * *saved. Where lingrad does not pin, or the binding cannot be read, the thread
+ * is left as it is (saved->held false). */
+void lg_topology_hold_caller(int first, lg_binding *saved);
 /* Gives the caller its binding back: its affinity belongs to the application. */
-void lg_topology_release_caller(lg_binding *b);
+void lg_topology_release_caller(const lg_binding *saved);
 
 #endif

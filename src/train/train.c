@@ -335,12 +335,13 @@ static lg_status run_loop(trainer *t, const lg_train_opts *o, lg_train_result *r
 {
     run_args a = {t, o, res, LG_OK, 0.0};
     double t0 = lg_seconds();
-    if (lg_par_wants_team(&t->g->ex, t->x->n))
+    bool team = lg_par_wants_team(&t->g->ex, t->x->n);
+    if (team)
         lg_team_run(&t->g->ex, run_body, &a);
     else
         run_body(&a);
     res->seconds = lg_seconds() - a.started;
-    res->start_seconds = a.started - t0;
+    res->start_seconds = team ? a.started - t0 : 0.0; /* exactly 0: no team started */
     return a.status;
 }
 

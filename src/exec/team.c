@@ -96,13 +96,17 @@ void lg_team_run(lg_exec *ex, void (*body)(void *arg), void *arg)
     atomic_init(&t->posted, 0);
     atomic_init(&t->remaining, 0);
     atomic_init(&t->quit, 0);
-    /* The caller stays on the core it is on, and the workers take the others. */
+    /* The caller stays on the core it is on, and the workers take the others.
+     * The caller is held inside the region, once its threads exist: a thread
+     * OpenMP creates inherits the caller's binding, and one whose own pinning
+     * failed must not be left on the caller's core. */
     int first = lg_topology_current_core();
-    lg_binding caller;
-    lg_topology_hold_caller(first, &caller);
+    lg_binding caller = {.held = false};
 #pragma omp parallel num_threads(ex->threads)
     {
         int tid = omp_get_thread_num();
+        if (tid == 0)
+            lg_topology_hold_caller(first, &caller);
         lg_topology_pin(tid, first);
 #pragma omp single
         t->threads = omp_get_num_threads(); /* the single's barrier publishes it */

@@ -90,12 +90,14 @@ void lg_eager_run(const lg_exec *ex, lg_node *node, lg_emit_fn *steps)
 {
     eager m = {{&eager_ops, node}, ex};
     steps(&m.e, node);
-    node->out->pending = false; /* after a forward; a backward finds it false already */
 }
 
+/* Graph mode's forward of a scalar op: its output is computed from here on. (An
+ * eager op's output is never pending.) */
 void lg_eager_forward(const lg_exec *ex, lg_node *node)
 {
     lg_eager_run(ex, node, lg_op_about(node->op)->forward);
+    node->out->pending = false;
 }
 
 void lg_eager_backward(const lg_exec *ex, lg_node *node)

@@ -48,8 +48,9 @@ lg_status lg_graph_ensure_grad(lg_graph *g, lg_tensor *t);
 lg_tensor *lg_op_apply(lg_graph *g, lg_op op, lg_tensor *const in[]);
 
 /* eager.c: runs the steps of one of the node's definitions at once: its op's
- * forward (the output is then computed) or backward (every input that requires
- * a gradient has its buffer). The public ops pass their forward directly. */
+ * forward (lg_eager_forward also marks the output computed) or backward (every
+ * input that requires a gradient has its buffer). The public ops pass their
+ * forward directly. */
 void lg_eager_run(const lg_exec *ex, lg_node *node, lg_emit_fn *steps);
 void lg_eager_forward(const lg_exec *ex, lg_node *node);
 void lg_eager_backward(const lg_exec *ex, lg_node *node);

@@ -4,7 +4,7 @@
 
 #include "autograd/arena.h"
 
-#define ALIGN 64
+#define ALIGN LG_ARENA_ALIGN
 #define MIN_BLOCK ((size_t)64 * 1024)
 /* The header takes one aligned slot so the payload stays 64-byte aligned. */
 #define HEADER ALIGN

@@ -6,6 +6,9 @@
 
 struct lg_arena_block;
 
+/* Every allocation's alignment, and the granule sizes are rounded up to. */
+#define LG_ARENA_ALIGN ((size_t)64)
+
 typedef struct lg_arena {
     struct lg_arena_block *head; /* newest block first */
     char *next;                  /* the head block's free bytes: allocations bump next */
@@ -23,7 +26,7 @@ void *lg_arena_alloc_block(lg_arena *a, size_t bytes);
  * room) to the slow path; need < bytes is a size that wrapped. */
 static inline void *lg_arena_alloc(lg_arena *a, size_t bytes)
 {
-    size_t need = (bytes + 63) & ~(size_t)63;
+    size_t need = (bytes + LG_ARENA_ALIGN - 1) & ~(LG_ARENA_ALIGN - 1);
     if (need >= bytes && need - 1 < a->room) {
         void *p = a->next;
         a->next += need;

@@ -15,12 +15,15 @@ static lg_tensor *tensor_of(const lg_node *node, lg_opnd o)
     return o.kind >= LG_OPND_OUT ? node->out : node->in[o.k];
 }
 
+/* Of t, the tensor o names: its values or its gradient. */
+static void *memory_in(const lg_tensor *t, lg_opnd o)
+{
+    return o.kind & 1 ? t->data : t->grad;
+}
+
 static void *memory_of(const lg_node *node, lg_opnd o)
 {
-    if (o.kind == LG_OPND_NONE)
-        return NULL;
-    lg_tensor *t = tensor_of(node, o);
-    return o.kind & 1 ? t->data : t->grad;
+    return o.kind == LG_OPND_NONE ? NULL : memory_in(tensor_of(node, o), o);
 }
 
 double lg_scal_eval(const lg_exec *ex, const lg_node *node, lg_scal s)
@@ -51,7 +54,7 @@ static void map(lg_emit *e, lg_kop kop, lg_opnd p, lg_opnd q, lg_opnd out, lg_sc
     lg_node *node = e->node;
     lg_tensor *o = tensor_of(node, out);
     lg_kop_args args = {.p = memory_of(node, p), .q = memory_of(node, q),
-                        .out = out.kind & 1 ? o->data : o->grad};
+                        .out = memory_in(o, out)};
     run((eager *)e, o, kop, &args, a, b);
 }
 
@@ -60,7 +63,7 @@ static lg_mse_sums reduction(lg_emit *e, lg_kop kop, lg_opnd p, lg_opnd q, lg_sc
 {
     lg_node *node = e->node;
     lg_tensor *t = tensor_of(node, p);
-    lg_kop_args args = {.p = p.kind & 1 ? t->data : t->grad, .q = memory_of(node, q)};
+    lg_kop_args args = {.p = memory_in(t, p), .q = memory_of(node, q)};
     return run((eager *)e, t, kop, &args, a, b);
 }
 

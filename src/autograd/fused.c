@@ -1,7 +1,7 @@
 /* The fused MSE-linear op: mean((w*x + b - y)^2) and its gradient from one pass. */
 #include <stdio.h>
 
-#include "autograd/op.h"
+#include "autograd/op_steps.h"
 #include "exec/parallel.h"
 
 /* Returns the reason the inputs cannot form the op, or NULL if they can. */
@@ -41,19 +41,13 @@ void lg_mse_linear_increments(const lg_mse_sums *s, size_t n, double g, double *
 }
 
 /* The backward needs the three sums, not just the loss: the node keeps them. */
-static double fin_mse(lg_node *node, const lg_mse_sums *s, size_t count)
+double lg_fin_mse(lg_node *node, const lg_mse_sums *s, size_t count)
 {
     node->sums = *s;
     return lg_mse_linear_loss(s, count);
 }
 
-void lg_fwd_mse(lg_emit *e, lg_node *node)
-{
-    (void)node;
-    e->ops->reduce(e, LG_KOP_MSE, lg_in(0), lg_in(1), lg_value(2, 1.0), lg_value(3, 1.0), fin_mse);
-}
-
-static void mse_backward(const lg_exec *ex, lg_node *node)
+void lg_mse_backward(const lg_exec *ex, lg_node *node)
 {
     lg_tensor *w = node->in[2], *b = node->in[3];
     double dw, db;
@@ -63,11 +57,4 @@ static void mse_backward(const lg_exec *ex, lg_node *node)
         lg_grad_add_scalar(w, dw);
     if (b->requires_grad)
         lg_grad_add_scalar(b, db);
-}
-
-/* Every gradient it adds is a scalar made from the forward's sums. */
-void lg_bwd_mse(lg_emit *e, lg_node *node)
-{
-    (void)node;
-    e->ops->scalar(e, mse_backward);
 }

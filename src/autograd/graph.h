@@ -47,11 +47,10 @@ lg_status lg_graph_ensure_grad(lg_graph *g, lg_tensor *t);
  * or NULL with the failure recorded in g). */
 lg_tensor *lg_op_apply(lg_graph *g, lg_op op, lg_tensor *const in[]);
 
-/* eager.c: runs the steps of one of the node's definitions at once: its op's
- * forward (lg_eager_forward also marks the output computed) or backward (every
- * input that requires a gradient has its buffer). The public ops pass their
- * forward directly. */
-void lg_eager_run(const lg_exec *ex, lg_node *node, lg_emit_fn *steps);
+/* eager.c: runs one of the node's op's step lists at once: its forward (which
+ * also marks the output computed) or its backward (every input that requires a
+ * gradient has its buffer). The public ops inline their forward instead
+ * (eager_steps.h). */
 void lg_eager_forward(const lg_exec *ex, lg_node *node);
 void lg_eager_backward(const lg_exec *ex, lg_node *node);
 /* A step's scalar argument for this node, in double. */

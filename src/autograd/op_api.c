@@ -7,7 +7,8 @@
  * generic path were a third of it. */
 #include <stdint.h>
 
-#include "autograd/graph.h"
+#include "autograd/eager_steps.h"
+#include "autograd/op_steps.h"
 #include "core/dtype.h"
 
 /* Every input present, each a leaf or this step's output of g, and g healthy:
@@ -61,7 +62,7 @@ static inline lg_node *record(lg_graph *g, lg_op op, lg_tensor *const in[], size
 
 static inline __attribute__((always_inline)) lg_tensor *
 apply(lg_graph *g, lg_op op, lg_tensor *const in[], size_t arity, lg_shape_fn *shape,
-      lg_emit_fn *forward)
+      const lg_op_steps *forward)
 {
     if (!inputs_live(g, in, arity) && !lg_graph_inputs_ok(g, lg_op_name(op), in, arity))
         return NULL;
@@ -74,7 +75,7 @@ apply(lg_graph *g, lg_op op, lg_tensor *const in[], size_t arity, lg_shape_fn *s
     if (!node)
         return NULL;
     if (!g->deferred)
-        lg_eager_run(&g->ex, node, forward);
+        lg_eager_steps(&g->ex, node, forward);
     return node->out;
 }
 
@@ -83,7 +84,7 @@ lg_tensor *lg_op_apply(lg_graph *g, lg_op op, lg_tensor *const in[])
 {
     switch (op) {
 #define LG_OP_CASE(E, name, arity, shape, fwd, bwd) \
-    case LG_OP_##E: return apply(g, LG_OP_##E, in, arity, shape, fwd);
+    case LG_OP_##E: return apply(g, LG_OP_##E, in, arity, shape, &fwd);
         LG_OPS(LG_OP_CASE)
 #undef LG_OP_CASE
     case LG_OP_COUNT: break;
@@ -105,6 +106,6 @@ lg_tensor *lg_op_apply(lg_graph *g, lg_op op, lg_tensor *const in[])
             lg_fail(LG_EINVAL, "lg_" #name ": the graph is NULL");         \
             return NULL;                                                   \
         }                                                                  \
-        return apply(g, LG_OP_##E, in, arity, shape, fwd);                 \
+        return apply(g, LG_OP_##E, in, arity, shape, &fwd);                 \
     }
 LG_OPS(LG_OP_PUBLIC)

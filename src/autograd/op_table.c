@@ -2,10 +2,10 @@
  * and backward, in enum order. */
 #include <assert.h>
 
-#include "autograd/op.h"
+#include "autograd/op_steps.h"
 
 const lg_op_def lg_op_table[LG_OP_COUNT] = {
-#define LG_OP_ROW(E, name, arity, shape, fwd, bwd) [LG_OP_##E] = {#name, arity, shape, fwd, bwd},
+#define LG_OP_ROW(E, name, arity, shape, fwd, bwd) [LG_OP_##E] = {#name, arity, shape, &fwd, &bwd},
     LG_OPS(LG_OP_ROW)
 #undef LG_OP_ROW
 };

@@ -303,7 +303,7 @@ static void plan_reduce_grad(lg_emit *e, lg_kop kop, lg_opnd p, lg_opnd q, size_
 static void lower_scalar_backward(builder *b, uint32_t j, const uint32_t *id);
 
 /* A backward of scalars only runs whole, as eager runs it. */
-static void plan_scalar(lg_emit *e, void (*fn)(const lg_exec *ex, lg_node *node))
+static void plan_scalar(lg_emit *e, lg_scalar_fn *fn)
 {
     (void)fn;
     planner *m = (planner *)e;
@@ -326,7 +326,7 @@ static void lower_forward(builder *b, uint32_t j)
         return;
     }
     planner m = {{&planner_ops, node}, b, j};
-    lg_op_about(node->op)->forward(&m.e, node);
+    lg_emit_steps(&m.e, lg_op_about(node->op)->forward);
 }
 
 /* ---- backward ------------------------------------------------------------------ */
@@ -395,7 +395,7 @@ static void lower_backward(builder *b, uint32_t j)
         return;
     }
     planner m = {{&planner_ops, node}, b, j};
-    lg_op_about(node->op)->backward(&m.e, node);
+    lg_emit_steps(&m.e, lg_op_about(node->op)->backward);
 }
 
 /* ---- cutting the steps into sweeps -------------------------------------------- */

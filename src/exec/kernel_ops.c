@@ -1,4 +1,4 @@
-/* Calling a kernel-table entry by its enum: the one typed switch per dtype. */
+/* The kernel-table entries' descriptions, and calls at an offset. */
 #include <assert.h>
 
 #include "core/dtype.h"
@@ -24,49 +24,6 @@ const lg_kop_info *lg_kop_about(lg_kop op)
     return &info[op];
 }
 
-static lg_mse_sums sums1(double v)
-{
-    return (lg_mse_sums){v, 0.0, 0.0};
-}
-
-static lg_mse_sums call_f32(const lg_kernels_f32 *k, lg_kop op, const float *p, const float *q,
-                            float *o, size_t n, float a, float b)
-{
-    switch (op) {
-    case LG_KOP_MSE: return k->mse(p, q, n, a, b);
-    case LG_KOP_AXPB: k->axpb(p, n, a, b, o); break;
-    case LG_KOP_ADD: k->add(p, q, n, o); break;
-    case LG_KOP_SUB: k->sub(p, q, n, o); break;
-    case LG_KOP_MUL: k->mul(p, q, n, o); break;
-    case LG_KOP_SQUARE: k->square(p, n, o); break;
-    case LG_KOP_AXPY: k->axpy(p, n, a, o); break;
-    case LG_KOP_MULACC: k->mulacc(p, q, n, a, o); break;
-    case LG_KOP_SUM: return sums1(k->sum(p, n));
-    case LG_KOP_DOT: return sums1(k->dot(p, q, n));
-    case LG_KOP_COUNT: break;
-    }
-    return sums1(0.0);
-}
-
-static lg_mse_sums call_f64(const lg_kernels_f64 *k, lg_kop op, const double *p, const double *q,
-                            double *o, size_t n, double a, double b)
-{
-    switch (op) {
-    case LG_KOP_MSE: return k->mse(p, q, n, a, b);
-    case LG_KOP_AXPB: k->axpb(p, n, a, b, o); break;
-    case LG_KOP_ADD: k->add(p, q, n, o); break;
-    case LG_KOP_SUB: k->sub(p, q, n, o); break;
-    case LG_KOP_MUL: k->mul(p, q, n, o); break;
-    case LG_KOP_SQUARE: k->square(p, n, o); break;
-    case LG_KOP_AXPY: k->axpy(p, n, a, o); break;
-    case LG_KOP_MULACC: k->mulacc(p, q, n, a, o); break;
-    case LG_KOP_SUM: return sums1(k->sum(p, n));
-    case LG_KOP_DOT: return sums1(k->dot(p, q, n));
-    case LG_KOP_COUNT: break;
-    }
-    return sums1(0.0);
-}
-
 /* p + off bytes; NULL stays NULL (an operand the entry ignores). */
 static const void *at(const void *p, size_t off)
 {
@@ -82,7 +39,5 @@ lg_mse_sums lg_kop_call(const lg_kernels *k, lg_dtype dt, lg_kop op, const lg_ko
         size_t off = begin * lg_esize(dt);
         p = at(p, off), q = at(q, off), o = (void *)at(o, off);
     }
-    if (dt == LG_F32)
-        return call_f32(&k->f32, op, p, q, o, n, (float)a->a, (float)a->b);
-    return call_f64(&k->f64, op, p, q, o, n, a->a, a->b);
+    return lg_kop_call_here(k, dt, op, &(lg_kop_args){p, q, o, a->a, a->b}, n);
 }

@@ -84,16 +84,16 @@ lg_mse_sums lg_par_run_blocks(const lg_exec *ex, lg_dtype dt, lg_kop op, const l
                               size_t n);
 
 /* One block (n <= LG_BLOCK_MIN, no ranks: every reduction over ranks is an
- * exchange) is one call on this thread, inline: eager mode makes sixteen an
- * epoch. Its sums are added to zero as the blocks' are (0 + (0 + p) is 0 + p),
- * so the bits are the same. */
-static inline lg_mse_sums lg_par_run(const lg_exec *ex, lg_dtype dt, lg_kop op,
+ * exchange) is one call on this thread, inline: eager mode makes eleven an
+ * epoch, each with a constant op, so the call is direct. Its sums are added to
+ * zero as the blocks' are (0 + (0 + p) is 0 + p), so the bits are the same. */
+static inline __attribute__((always_inline)) lg_mse_sums lg_par_run(const lg_exec *ex, lg_dtype dt, lg_kop op,
                                      const lg_kop_args *args, size_t n)
 {
     if (n > LG_BLOCK_MIN || ex->ranks)
         return lg_par_run_blocks(ex, dt, op, args, n);
     lg_fpmode mode = lg_fpmode_enter();
-    lg_mse_sums p = lg_kop_call(ex->k, dt, op, args, 0, n);
+    lg_mse_sums p = lg_kop_call_here(ex->k, dt, op, args, n);
     lg_fpmode_leave(mode);
     if (!lg_kop_reduces(op))
         return (lg_mse_sums){0.0, 0.0, 0.0};

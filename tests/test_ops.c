@@ -94,11 +94,54 @@ static bool run_form(lg_graph *g, setup *s, unsigned form, bool vector_grads)
     return ok;
 }
 
+/* Operand o names a tensor the op has: an input below its arity, the output
+ * in slot LG_MAX_INPUTS (op.h), or none. */
+static bool opnd_ok(lg_opnd o, size_t arity)
+{
+    switch ((lg_opnd_kind)o.kind) {
+    case LG_OPND_NONE: return o.k == 0;
+    case LG_OPND_IN:
+    case LG_OPND_IN_GRAD: return o.k < arity;
+    case LG_OPND_OUT:
+    case LG_OPND_OUT_GRAD: return o.k == LG_MAX_INPUTS;
+    }
+    return false;
+}
+
+/* Every step of a list reads and writes only what the op has, tests only guard
+ * bits of inputs it has, and carries what its kind needs: a list that named
+ * input 2 of a binary op would read past the node's inputs. */
+static void check_steps(const char *name, const lg_op_steps *list, size_t arity)
+{
+    CHECK(list && list->count > 0);
+    uint16_t known = arity > 1 ? LG_WHEN_SAME : 0;
+    for (size_t k = 0; k < arity; k++)
+        known |= (uint16_t)(LG_WHEN_FULL(k) | LG_WHEN_GRAD(k));
+    for (size_t i = 0; list && i < list->count; i++) {
+        const lg_op_step *s = &list->step[i];
+        bool ok = (s->mask & ~known) == 0 && (s->want & ~s->mask) == 0 &&
+                  opnd_ok(s->p, arity) && opnd_ok(s->q, arity) && opnd_ok(s->out, arity);
+        switch ((lg_step_how)s->how) {
+        case LG_DO_MAP: ok = ok && s->kop < LG_KOP_COUNT && s->out.kind != LG_OPND_NONE; break;
+        case LG_DO_REDUCE: ok = ok && s->kop < LG_KOP_COUNT && s->fin; break;
+        case LG_DO_REDUCE_GRAD: ok = ok && s->kop < LG_KOP_COUNT && s->out.kind == LG_OPND_IN_GRAD; break;
+        case LG_DO_SCALAR: ok = ok && s->fn; break;
+        default: ok = false;
+        }
+        if (!ok)
+            fprintf(stderr, "test_ops: %s: step %zu names an operand, guard or kind it cannot have\n",
+                    name, i);
+        CHECK(ok);
+    }
+}
+
 static void test_op(lg_op op, int mode)
 {
     const lg_op_def *def = lg_op_about(op);
     CHECK(def && def->name && def->shape && def->forward && def->backward);
     CHECK(def->arity >= 1 && def->arity <= MAX_IN);
+    check_steps(def->name, def->forward, def->arity);
+    check_steps(def->name, def->backward, def->arity);
     lg_graph *g;
     CHECK_OK(lg_graph_new(&g));
     CHECK_OK(lg_graph_set_deferred(g, mode > 0));

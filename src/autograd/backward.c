@@ -1,8 +1,9 @@
 /* Reverse-mode pass: walk the tape from the tail, each node's backward from the
  * op table. Gradients accumulate with += so a tensor used twice receives both
  * contributions. Graph mode hands the whole tape to its planner instead. */
-#include "core/error.h"
+#include "autograd/eager_steps.h"
 #include "autograd/graph.h"
+#include "core/error.h"
 
 lg_status lg_backward_check(lg_graph *g, const lg_tensor *loss)
 {
@@ -25,13 +26,29 @@ lg_status lg_backward_check(lg_graph *g, const lg_tensor *loss)
     return LG_OK;
 }
 
+/* A zeroed gradient of one block, inline: eager's backward gives one to each of
+ * the tutorial's four intermediates an epoch. The rest (a scalar, a larger
+ * vector, out of memory) is lg_graph_ensure_grad's. */
+static inline lg_status give_grad(lg_graph *g, lg_tensor *t)
+{
+    if (t->n > 1 && t->n <= LG_BLOCK_MIN) {
+        size_t bytes = t->n * lg_esize(t->dtype);
+        void *p = lg_arena_alloc(&g->arena, bytes);
+        if (p) {
+            t->grad = memset(p, 0, bytes);
+            return LG_OK;
+        }
+    }
+    return lg_graph_ensure_grad(g, t);
+}
+
 /* Gives the node's differentiable inputs somewhere to accumulate. */
-static lg_status prepare_inputs(lg_graph *g, lg_node *node)
+static inline lg_status prepare_inputs(lg_graph *g, lg_node *node)
 {
     for (size_t i = 0; i < node->n_in; i++) {
         lg_tensor *t = node->in[i];
         if (t->requires_grad && !t->grad) {
-            lg_status s = lg_graph_ensure_grad(g, t);
+            lg_status s = give_grad(g, t);
             if (s != LG_OK)
                 return s;
         }
@@ -59,7 +76,7 @@ lg_status lg_backward(lg_graph *g, lg_tensor *loss)
             g->status = s;
             return s;
         }
-        lg_eager_backward(&g->ex, node);
+        lg_eager_backward_steps(&g->ex, node);
     }
     return LG_OK;
 }

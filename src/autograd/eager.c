@@ -1,7 +1,6 @@
-/* Eager mode's entries for one node at a time: its op's forward or backward
- * (eager_steps.h), each op's list inlined into its own case. */
+/* Eager mode's entries for one node at a time, for graph mode's scalar steps:
+ * its op's forward or backward (eager_steps.h), and a step's scalar argument. */
 #include "autograd/eager_steps.h"
-#include "autograd/op_steps.h"
 
 double lg_scal_eval(const lg_exec *ex, const lg_node *node, lg_scal s)
 {
@@ -19,23 +18,11 @@ double lg_scal_eval(const lg_exec *ex, const lg_node *node, lg_scal s)
  * eager op's output is never pending.) */
 void lg_eager_forward(const lg_exec *ex, lg_node *node)
 {
-    switch (node->op) {
-#define LG_OP_CASE(E, name, arity, shape, fwd, bwd) \
-    case LG_OP_##E: lg_eager_steps(ex, node, &fwd); break;
-        LG_OPS(LG_OP_CASE)
-#undef LG_OP_CASE
-    case LG_OP_COUNT: break;
-    }
+    lg_eager_forward_steps(ex, node);
     node->out->pending = false;
 }
 
 void lg_eager_backward(const lg_exec *ex, lg_node *node)
 {
-    switch (node->op) {
-#define LG_OP_CASE(E, name, arity, shape, fwd, bwd) \
-    case LG_OP_##E: lg_eager_steps(ex, node, &bwd); break;
-        LG_OPS(LG_OP_CASE)
-#undef LG_OP_CASE
-    case LG_OP_COUNT: break;
-    }
+    lg_eager_backward_steps(ex, node);
 }

@@ -11,6 +11,7 @@
 #define LG_EAGER_STEPS_H
 
 #include "autograd/graph.h"
+#include "autograd/op_steps.h"
 #include "exec/parallel.h"
 
 /* Of the tensor in slot o.k (op.h: the inputs, then the output), the memory o
@@ -55,6 +56,31 @@ lg_eager_steps(const lg_exec *ex, lg_node *node, const lg_op_steps *steps)
     for (size_t i = 0; i < steps->count; i++)
         if (lg_step_runs(node, &steps->step[i]))
             lg_eager_step(ex, node, t, &steps->step[i]);
+}
+
+/* The node's op's forward or backward list, each inlined into its own case. */
+static inline __attribute__((always_inline)) void lg_eager_forward_steps(const lg_exec *ex,
+                                                                         lg_node *node)
+{
+    switch (node->op) {
+#define LG_OP_CASE(E, name, arity, shape, fwd, bwd) \
+    case LG_OP_##E: lg_eager_steps(ex, node, &fwd); break;
+        LG_OPS(LG_OP_CASE)
+#undef LG_OP_CASE
+    case LG_OP_COUNT: break;
+    }
+}
+
+static inline __attribute__((always_inline)) void lg_eager_backward_steps(const lg_exec *ex,
+                                                                          lg_node *node)
+{
+    switch (node->op) {
+#define LG_OP_CASE(E, name, arity, shape, fwd, bwd) \
+    case LG_OP_##E: lg_eager_steps(ex, node, &bwd); break;
+        LG_OPS(LG_OP_CASE)
+#undef LG_OP_CASE
+    case LG_OP_COUNT: break;
+    }
 }
 
 #endif

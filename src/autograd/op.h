@@ -5,14 +5,14 @@
  * which inputs want a gradient).
  *
  * Nothing else says what an op computes. Eager mode runs a list's steps at once
- * (eager.c, one flat loop); graph mode hands them to its planner through an
- * emitter (lg_emit_steps) and records them as plan steps, which the graph
- * compiler (codegen.c) turns into one loop. So the modes cannot drift.
+ * (eager_steps.h, inlined into each op); graph mode hands them to its planner
+ * through an emitter (lg_emit_steps) and records them as plan steps, which the
+ * graph compiler (codegen.c) turns into one loop. So the modes cannot drift.
  *
- * Adding an op: one row below, its two step lists (op_defs.c, or a file of its
- * own), its declaration in lingrad.h. A row that names no backward does not
- * compile; a backward that adds the wrong gradient, or none, fails
- * test_autograd's finite-difference check, which runs over every row.
+ * Adding an op: one row below, its two step lists (op_steps.h), its declaration
+ * in lingrad.h. A row that names no backward does not compile; a backward that
+ * adds the wrong gradient, or none, fails test_ops's finite-difference check,
+ * which runs over every row, and test_ops checks every step's operands.
  */
 #ifndef LG_OP_H
 #define LG_OP_H
@@ -58,7 +58,7 @@ typedef struct lg_node {
 /* ---- what a step reads and writes ------------------------------------------------ */
 
 /* A vector operand: input k's values or gradient, or the output's. Values are
- * odd, gradients even, inputs below the output (the eager emitter relies on it). */
+ * odd, gradients even (eager mode relies on it). */
 typedef enum lg_opnd_kind {
     LG_OPND_NONE = 0,
     LG_OPND_IN = 1,
@@ -194,10 +194,6 @@ static inline const lg_op_def *lg_op_about(lg_op op)
 }
 
 const char *lg_op_name(lg_op op);
-
-#define LG_OP_DECLARE(E, name, arity, shape, fwd, bwd) lg_shape_fn shape;
-LG_OPS(LG_OP_DECLARE)
-#undef LG_OP_DECLARE
 
 /* Shorthands for the definitions (constant expressions, for static lists). */
 #define LG_IN(k) {LG_OPND_IN, (k)}

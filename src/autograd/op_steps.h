@@ -12,6 +12,35 @@
 
 #include "autograd/op.h"
 
+/* ---- shape rules (lg_shape_fn) ------------------------------------------------------ */
+
+/* The rules the tutorial's ops check every epoch are inline; their refusals
+ * and the fused op's rule are not. */
+lg_shape_fn lg_shape_mse, lg_shape_binary_why;
+
+static inline size_t lg_shape_same(lg_tensor *const in[], char *why, size_t why_len)
+{
+    (void)why, (void)why_len;
+    return in[0]->n;
+}
+
+static inline size_t lg_shape_reduce(lg_tensor *const in[], char *why, size_t why_len)
+{
+    (void)in, (void)why, (void)why_len;
+    return 1;
+}
+
+/* Equal sizes, or one side a scalar that broadcasts; same dtype. */
+static inline size_t lg_shape_binary(lg_tensor *const in[], char *why, size_t why_len)
+{
+    const lg_tensor *a = in[0], *b = in[1];
+    if (a->dtype != b->dtype || (a->n != b->n && a->n != 1 && b->n != 1))
+        return lg_shape_binary_why(in, why, why_len);
+    return a->n > b->n ? a->n : b->n;
+}
+
+/* ---- steps -------------------------------------------------------------------------- */
+
 /* What a reduction's sums become (op_defs.c, fused.c), and the fused op's
  * backward, whose every operand is a scalar (fused.c). */
 lg_fin_fn lg_fin_mean, lg_fin_sum, lg_fin_mse;

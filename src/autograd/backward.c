@@ -76,7 +76,7 @@ lg_status lg_backward(lg_graph *g, lg_tensor *loss)
             g->status = s;
             return s;
         }
-        lg_eager_backward_steps(&g->ex, node);
+        lg_eager_op_steps(&g->ex, node, true);
     }
     return LG_OK;
 }

@@ -18,11 +18,11 @@ double lg_scal_eval(const lg_exec *ex, const lg_node *node, lg_scal s)
  * eager op's output is never pending.) */
 void lg_eager_forward(const lg_exec *ex, lg_node *node)
 {
-    lg_eager_forward_steps(ex, node);
+    lg_eager_op_steps(ex, node, false);
     node->out->pending = false;
 }
 
 void lg_eager_backward(const lg_exec *ex, lg_node *node)
 {
-    lg_eager_backward_steps(ex, node);
+    lg_eager_op_steps(ex, node, true);
 }

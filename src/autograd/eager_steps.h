@@ -58,25 +58,14 @@ lg_eager_steps(const lg_exec *ex, lg_node *node, const lg_op_steps *steps)
             lg_eager_step(ex, node, t, &steps->step[i]);
 }
 
-/* The node's op's forward or backward list, each inlined into its own case. */
-static inline __attribute__((always_inline)) void lg_eager_forward_steps(const lg_exec *ex,
-                                                                         lg_node *node)
+/* The node's op's backward list, or its forward, each op's inlined into its own
+ * case (backward is a constant where this is inlined). */
+static inline __attribute__((always_inline)) void lg_eager_op_steps(const lg_exec *ex,
+                                                                    lg_node *node, bool backward)
 {
     switch (node->op) {
 #define LG_OP_CASE(E, name, arity, shape, fwd, bwd) \
-    case LG_OP_##E: lg_eager_steps(ex, node, &fwd); break;
-        LG_OPS(LG_OP_CASE)
-#undef LG_OP_CASE
-    case LG_OP_COUNT: break;
-    }
-}
-
-static inline __attribute__((always_inline)) void lg_eager_backward_steps(const lg_exec *ex,
-                                                                          lg_node *node)
-{
-    switch (node->op) {
-#define LG_OP_CASE(E, name, arity, shape, fwd, bwd) \
-    case LG_OP_##E: lg_eager_steps(ex, node, &bwd); break;
+    case LG_OP_##E: lg_eager_steps(ex, node, backward ? &bwd : &fwd); break;
         LG_OPS(LG_OP_CASE)
 #undef LG_OP_CASE
     case LG_OP_COUNT: break;

@@ -56,47 +56,37 @@ static inline lg_mse_sums lg_kop_sums1(double v)
 }
 
 /* Entry op of table k, in dtype dt, on elements [0, n) of the operands: the one
- * typed switch per dtype. Inline, for callers whose op is a constant (eager
+ * typed switch, written once for both dtypes. Inline, for callers whose op is a constant (eager
  * mode's inlined step lists), where the switch folds to one direct call. */
-static inline __attribute__((always_inline)) lg_mse_sums lg_kop_call_here(const lg_kernels *k, lg_dtype dt, lg_kop op,
-                                           const lg_kop_args *a, size_t n)
+static inline __attribute__((always_inline)) lg_mse_sums
+lg_kop_call_here(const lg_kernels *k, lg_dtype dt, lg_kop op, const lg_kop_args *a, size_t n)
 {
+/* The switch over the entries for table t of element type T; x and y are the
+ * scalars rounded to T. */
+#define LG_KOP_SWITCH(t, T)                                                     \
+    const T *p = a->p, *q = a->q;                                               \
+    T *o = a->out, x = (T)a->a, y = (T)a->b;                                    \
+    switch (op) {                                                               \
+    case LG_KOP_MSE: return t->mse(p, q, n, x, y);                              \
+    case LG_KOP_AXPB: t->axpb(p, n, x, y, o); break;                            \
+    case LG_KOP_ADD: t->add(p, q, n, o); break;                                 \
+    case LG_KOP_SUB: t->sub(p, q, n, o); break;                                 \
+    case LG_KOP_MUL: t->mul(p, q, n, o); break;                                 \
+    case LG_KOP_SQUARE: t->square(p, n, o); break;                              \
+    case LG_KOP_AXPY: t->axpy(p, n, x, o); break;                               \
+    case LG_KOP_MULACC: t->mulacc(p, q, n, x, o); break;                        \
+    case LG_KOP_SUM: return lg_kop_sums1(t->sum(p, n));                         \
+    case LG_KOP_DOT: return lg_kop_sums1(t->dot(p, q, n));                      \
+    case LG_KOP_COUNT: break;                                                   \
+    }                                                                           \
+    return lg_kop_sums1(0.0)
     if (dt == LG_F32) {
         const lg_kernels_f32 *t = &k->f32;
-        const float *p = a->p, *q = a->q;
-        float *o = a->out, x = (float)a->a, y = (float)a->b;
-        switch (op) {
-        case LG_KOP_MSE: return t->mse(p, q, n, x, y);
-        case LG_KOP_AXPB: t->axpb(p, n, x, y, o); break;
-        case LG_KOP_ADD: t->add(p, q, n, o); break;
-        case LG_KOP_SUB: t->sub(p, q, n, o); break;
-        case LG_KOP_MUL: t->mul(p, q, n, o); break;
-        case LG_KOP_SQUARE: t->square(p, n, o); break;
-        case LG_KOP_AXPY: t->axpy(p, n, x, o); break;
-        case LG_KOP_MULACC: t->mulacc(p, q, n, x, o); break;
-        case LG_KOP_SUM: return lg_kop_sums1(t->sum(p, n));
-        case LG_KOP_DOT: return lg_kop_sums1(t->dot(p, q, n));
-        case LG_KOP_COUNT: break;
-        }
-        return lg_kop_sums1(0.0);
+        LG_KOP_SWITCH(t, float);
     }
     const lg_kernels_f64 *t = &k->f64;
-    const double *p = a->p, *q = a->q;
-    double *o = a->out, x = a->a, y = a->b;
-    switch (op) {
-    case LG_KOP_MSE: return t->mse(p, q, n, x, y);
-    case LG_KOP_AXPB: t->axpb(p, n, x, y, o); break;
-    case LG_KOP_ADD: t->add(p, q, n, o); break;
-    case LG_KOP_SUB: t->sub(p, q, n, o); break;
-    case LG_KOP_MUL: t->mul(p, q, n, o); break;
-    case LG_KOP_SQUARE: t->square(p, n, o); break;
-    case LG_KOP_AXPY: t->axpy(p, n, x, o); break;
-    case LG_KOP_MULACC: t->mulacc(p, q, n, x, o); break;
-    case LG_KOP_SUM: return lg_kop_sums1(t->sum(p, n));
-    case LG_KOP_DOT: return lg_kop_sums1(t->dot(p, q, n));
-    case LG_KOP_COUNT: break;
-    }
-    return lg_kop_sums1(0.0);
+    LG_KOP_SWITCH(t, double);
+#undef LG_KOP_SWITCH
 }
 
 /* Entry op of table k, in dtype dt, on elements [begin, begin + n) of the

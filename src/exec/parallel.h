@@ -87,8 +87,8 @@ lg_mse_sums lg_par_run_blocks(const lg_exec *ex, lg_dtype dt, lg_kop op, const l
  * exchange) is one call on this thread, inline: eager mode makes eleven an
  * epoch, each with a constant op, so the call is direct. Its sums are added to
  * zero as the blocks' are (0 + (0 + p) is 0 + p), so the bits are the same. */
-static inline __attribute__((always_inline)) lg_mse_sums lg_par_run(const lg_exec *ex, lg_dtype dt, lg_kop op,
-                                     const lg_kop_args *args, size_t n)
+static inline __attribute__((always_inline)) lg_mse_sums
+lg_par_run(const lg_exec *ex, lg_dtype dt, lg_kop op, const lg_kop_args *args, size_t n)
 {
     if (n > LG_BLOCK_MIN || ex->ranks)
         return lg_par_run_blocks(ex, dt, op, args, n);

@@ -7,6 +7,9 @@
  * (lg_train_opts.interpret). items/s = epochs/s. Each row names the table it
  * runs, and runs the table it names: both come from one variable.
  *
+ * And what threads buy a training run against n, per mode (train/threads/: 1
+ * thread and 2, 4, ... up to the cores, from 2^10 to 10^8).
+ *
  * The per-epoch rows exclude graph mode's one-time costs: they report lingrad's
  * own clock of the epoch loop less the planning and compiling it sets apart
  * (lg_train_result.seconds - setup_seconds), as manual time. bench/run.sh
@@ -19,8 +22,16 @@
 #include "bench.h"
 #include "exec/topology.h"
 
+/* A size's data, made when its first row runs: the thread sweep's eleven sizes
+ * (1.1 GB of x and y in all) cost nothing to a run filtered to other rows. */
+typedef struct lazy_data {
+    size_t n;
+    lg_tensor *x, *y;
+} lazy_data;
+
 typedef struct tbench {
     lg_tensor *x, *y;
+    lazy_data *lazy; /* x and y come from here when set */
     lg_train_opts o;
     size_t need; /* bytes the run allocates beyond x and y; 0 if negligible */
     bool steady; /* time the epochs alone (manual time), not the whole call */
@@ -57,9 +68,28 @@ static bool ran_as_asked(lg_bench_state *st, const lg_train_opts *o, const lg_tr
     return false;
 }
 
+static bool have_data(lg_bench_state *st, tbench *b)
+{
+    lazy_data *d = b->lazy;
+    if (!d || b->x)
+        return true;
+    if (!d->x) { /* the size's first row: the rows after it share the data */
+        if (lg_make_linear(0.3, 0.5, d->n, 0.01, 1, LG_F32, &d->x, &d->y) != LG_OK) {
+            lg_bench_skip(st, lg_last_error());
+            return false;
+        }
+        lg_bench_keep_tensor(d->x);
+        lg_bench_keep_tensor(d->y);
+    }
+    b->x = d->x, b->y = d->y;
+    return true;
+}
+
 static void bm_train(lg_bench_state *st, void *arg)
 {
     tbench *b = arg;
+    if (!have_data(st, b))
+        return;
     /* Checked when the row runs, not when it is registered, so that the data of
      * every row (made at start-up) is already counted as used. A row skipped here
      * says why in the JSON, where the kernel's out-of-memory kill would have
@@ -204,8 +234,62 @@ static void per_epoch(int quick)
     }
 }
 
+/* The thread counts the sweep compares with one: powers of two below the cores,
+ * and the cores. Returns how many, at most cap. */
+static int thread_counts(int cores, int *t, int cap)
+{
+    int count = 0;
+    for (int k = 2; k < cores && count < cap - 1; k *= 2)
+        t[count++] = k;
+    if (cores > 1)
+        t[count++] = cores;
+    return count;
+}
+
+/* What threads buy a training run, per mode, against n: time per epoch in
+ * steady state (the team's one-time start is reported apart by lg_train, as
+ * graph mode's planning is), on 1 thread and on each count of thread_counts(),
+ * f32, the process's table. The report divides the rows of one mode and size
+ * (tools/bench_report.py: the threads table and thread-speedup-vs-n.png); the
+ * suite interleaves its repetitions at random, so load hits both sides alike.
+ * Eager stops at 2^24: at 10^8 it needs 3 GB and seconds an epoch, and
+ * train/epoch/ has it there. */
+static void thread_sweep(int quick)
+{
+    const size_t ns[] = {1u << 10, 1u << 12, 1u << 14, 1u << 15, 1u << 16, 1u << 17,
+                         1u << 18, 1u << 20, 1u << 22, 1u << 24, 100000000};
+    const lg_mode modes[] = {LG_MODE_FUSED, LG_MODE_GRAPH, LG_MODE_EAGER};
+    const char *isa = lg_isa_default();
+    int t[16], nt = thread_counts(lg_topology_get()->cores, t, 16);
+    if (quick || nt == 0) /* one core: nothing to compare */
+        return;
+    for (size_t s = 0; s < sizeof ns / sizeof ns[0]; s++) {
+        lazy_data *d = lg_bench_alloc(sizeof *d);
+        *d = (lazy_data){ns[s], NULL, NULL};
+        for (size_t m = 0; m < sizeof modes / sizeof modes[0]; m++) {
+            if (modes[m] == LG_MODE_EAGER && ns[s] > (1u << 24))
+                continue;
+            for (int i = -1; i < nt; i++) {
+                tbench *b = make(NULL, NULL, 1, modes[m]);
+                b->lazy = d;
+                size_t epochs = ((size_t)1 << 25) / ns[s];
+                b->o.tol = 0;
+                b->o.max_epochs = epochs < 5 ? 5 : epochs > 2000 ? 2000 : (long)epochs;
+                b->o.threads = i < 0 ? 1 : t[i];
+                b->o.isa = isa;
+                b->steady = true;
+                char name[120];
+                snprintf(name, sizeof name, "train/threads/%s/f32/%s/threads:%d/n:%zu",
+                         lg_mode_name(modes[m]), isa, b->o.threads, ns[s]);
+                lg_bench_use_manual_time(lg_bench_register(name, bm_train, b));
+            }
+        }
+    }
+}
+
 void lg_bench_register_train(int quick)
 {
     tutorial(quick);
     per_epoch(quick);
+    thread_sweep(quick);
 }

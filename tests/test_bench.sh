@@ -127,6 +127,29 @@ assert nojit["graph"].get("error_occurred") and "asked for compiled sweeps, ran 
 assert not nojit["graph-interp"].get("error_occurred"), nojit["graph-interp"]
 print("train/epoch rows ok:", ", ".join(sorted(by)), "; with LINGRAD_JIT=0:", nojit["graph"]["error_message"])
 PY
+# The thread sweep (train/threads/): every mode from 2^10 to 10^8 (eager to
+# 2^24) on one thread and on the cores, where there are two or more; rows of
+# one size and mode that the report divides.
+cores=$("$(dirname "$bench")/lingrad" info 2>/dev/null | sed -n 's/^topology: *[0-9]* packages*, \([0-9]*\) cores.*/\1/p')
+threads_rows=$("$bench" --benchmark_list_tests --benchmark_filter='train/threads/' 2>&1)
+if [ "${cores:-0}" -ge 2 ]; then
+  for mode in fused graph eager; do
+    for n in 1024 131072 16777216 100000000; do
+      for t in 1 "$cores"; do
+        want=yes; [ "$mode" = eager ] && [ "$n" = 100000000 ] && want=no
+        if grep -q "^train/threads/$mode/f32/[a-z0-9]*/threads:$t/n:$n/" <<<"$threads_rows"; then got=yes; else got=no; fi
+        [ "$got" = "$want" ] || fail "train/threads/$mode at $t threads, n = $n: listed $got, want $want"
+      done
+    done
+  done
+  "$bench" --benchmark_filter="train/threads/(fused|graph)/f32/[a-z0-9]+/threads:(1|$cores)/n:1024/" \
+    --benchmark_min_time=0.01 --benchmark_out="$tmp/threads.json" --benchmark_out_format=json >/dev/null 2>&1 ||
+    fail "train/threads rows failed"
+  echo "ok  thread sweep: $(wc -l <<<"$threads_rows") rows listed on $cores cores, n = 1,024 run"
+else
+  grep -q '^train/threads/' <<<"$threads_rows" && fail "one core, but thread-sweep rows: $threads_rows"
+  echo "ok  thread sweep: none on one core"
+fi
 # Graph mode's one-time costs, each in its own process and cache (bench/jit_setup.py)
 "$python" "$src/bench/jit_setup.py" "$(dirname "$bench")" "$tmp/graph_setup.json" --reps 1 >/dev/null ||
   fail "jit_setup.py failed"
@@ -197,10 +220,11 @@ PY
   echo "ok  summary: a PyTorch row that could not run says why in its cell"
   # the per-epoch rows (copied in from their own run), their ratios, the line
   # plot, and the one-time costs
-  "$python" - "$tmp/lingrad.json" "$tmp/epoch.json" <<'PY' || fail "cannot merge the epoch rows"
+  "$python" - "$tmp/lingrad.json" "$tmp/epoch.json" $([ -s "$tmp/threads.json" ] && echo "$tmp/threads.json") <<'PY' || fail "cannot merge the epoch rows"
 import json, sys
 d = json.load(open(sys.argv[1]))
-d["benchmarks"] += json.load(open(sys.argv[2]))["benchmarks"]
+for extra in sys.argv[2:]:
+    d["benchmarks"] += json.load(open(extra))["benchmarks"]
 json.dump(d, open(sys.argv[1], "w"))
 PY
   "$python" "$src/tools/bench_report.py" "$tmp" >/dev/null || fail "bench_report.py failed with epoch rows"
@@ -213,5 +237,27 @@ PY
   grep -q '^| planning and compiling, cold cache' "$tmp/summary.md" || fail "summary has no cold compile"
   grep -q '^| planning and loading the compiled sweeps from the cache' "$tmp/summary.md" || fail "summary has no cache hit"
   echo "ok  summary: graph compiled and interpreted beside fused, their ratios, the plot, the one-time costs"
+  if [ -s "$tmp/threads.json" ]; then
+    grep -q "^| 1,024 | [0-9.]*\( (loses)\)\? | [0-9.]*\( (loses)\)\? |" "$tmp/summary.md" ||
+      fail "summary has no threads row at n = 1,024: $(grep -A4 '^## What threads buy' "$tmp/summary.md")"
+    [ -s "$tmp/thread-speedup-vs-n.png" ] || fail "no thread-speedup-vs-n plot"
+    echo "ok  summary: the threads table and its plot"
+  fi
+  # A speed-up under 0.95 is marked as a loss, and the worst cell is named
+  # (rows made up here: the verdict is on the report, not on this machine).
+  "$python" - "$src/tools" <<'PY' || fail "the threads table misreads its rows"
+import sys
+sys.path.insert(0, sys.argv[1])
+import bench_report
+row = lambda us: {"real_time": us * 1000, "time_unit": "ns", "epochs": 1}
+th = bench_report.thread_rows({"train/threads/fused/f32/avx2/threads:1/n:1024": row(10),
+                               "train/threads/fused/f32/avx2/threads:2/n:1024": row(20),
+                               "train/threads/fused/f32/avx2/threads:1/n:131072": row(100),
+                               "train/threads/fused/f32/avx2/threads:2/n:131072": row(50)})
+lines = bench_report.thread_table(th)
+assert "| 1,024 | 0.50 (loses) |" in lines and "| 131,072 | 2.00 |" in lines, lines
+assert any("The worst cell here: 0.50." in ln for ln in lines), lines
+PY
+  echo "ok  summary: the threads table marks a loss and names the worst cell"
 fi
 echo "test_bench: all checks passed"

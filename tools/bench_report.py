@@ -8,7 +8,8 @@ when present, RESULTS_DIR/pytorch.json, pytorch_epoch_times.csv and
 graph_setup.json (bench/jit_setup.py: graph mode's one-time costs). Writes
 RESULTS_DIR/summary.md (also printed) and PNG plots (peers-rate-vs-error.png:
 lingrad's tables against the compiler's loops, when the run has peer/ rows;
-epoch-time-vs-n.png: time per epoch of each mode and of PyTorch against n). Every number in the summary
+epoch-time-vs-n.png: time per epoch of each mode and of PyTorch against n;
+thread-speedup-vs-n.png: what threads buy each mode's epoch). Every number in the summary
 comes from this one run; ratios are of rows measured side by side.
 Exit status 3: matplotlib is missing.
 """
@@ -290,6 +291,51 @@ def epoch_table(ep, torch_rows):
     return lines
 
 
+def thread_rows(rows):
+    """{(mode, threads, n): row} of the train/threads/ rows."""
+    out = {}
+    for name, r in train_rows(rows, "train/threads/").items():
+        p = name.split("/")
+        out[(p[2], int(p[5].split(":")[1]), int(p[6].split(":")[1]))] = r
+    return out
+
+
+def thread_speedups(th):
+    """{(mode, threads, n): time per epoch on 1 thread over on `threads`}, for
+    every row with more than one thread whose 1-thread twin ran."""
+    out = {}
+    for (mode, t, n), r in th.items():
+        one = th.get((mode, 1, n))
+        if t > 1 and one:
+            out[(mode, t, n)] = per_epoch_s(one) / per_epoch_s(r)
+    return out
+
+
+def thread_table(th):
+    sp = thread_speedups(th)
+    if not sp:
+        return []
+    modes = modes_of({(m, n): None for m, _, n in sp})
+    counts = sorted({t for _, t, _ in sp})
+    cols = [(m, t) for m in modes for t in counts]
+    worst = min(sp.values())
+    lines = ["## What threads buy a training run (f32)", "",
+             "Speed-up of T threads over one: the median time per epoch on one thread over the "
+             "median on T, both in steady state (the team's one-time start and graph mode's "
+             "planning are reported apart, not in an epoch), rows of one run with their "
+             "repetitions interleaved at random. Below 0.95 two threads lose: lingrad's driver "
+             f"should have run one. The worst cell here: {worst:.2f}.", "",
+             "| n | " + " | ".join(f"{m} {t}T/1T" for m, t in cols) + " |",
+             "|" + "---:|" * (len(cols) + 1)]
+    for n in sorted({n for _, _, n in sp}):
+        cells = []
+        for m, t in cols:
+            v = sp.get((m, t, n))
+            cells.append("—" if v is None else f"{v:.2f}" + (" (loses)" if v < 0.95 else ""))
+        lines.append(f"| {n:,} | " + " | ".join(cells) + " |")
+    return lines
+
+
 SETUP_WHAT = (("cold_compile", "planning and compiling, cold cache (a new cache directory)"),
               ("cache_hit", "planning and loading the compiled sweeps from the cache (a second process)"),
               ("plan_only", "planning alone (--interpret)"))
@@ -366,6 +412,9 @@ def summary(ctx, rows, torch_rows, torch_ctx=None, setup=None):
     ep = train_rows(rows, "train/epoch/")
     if ep:
         out += epoch_table(ep, torch_rows) + [""]
+    table = thread_table(thread_rows(rows))
+    if table:
+        out += table + [""]
     table = setup_table(*(setup or ({}, {})))
     if table:
         out += table + [""]
@@ -429,6 +478,26 @@ def plot_scaling(k, path):
     ax.set_xlabel("n (elements)")
     ax.set_ylabel(f"speed-up, {tmax} threads over 1")
     ax.set_title("Thread scaling of the fused kernel")
+    ax.legend(fontsize=8)
+    save(fig, path)
+
+
+def plot_thread_speedup(th, path):
+    sp = thread_speedups(th)
+    modes = modes_of({(m, n): None for m, _, n in sp})
+    tmax = max((t for _, t, _ in sp), default=1)
+    fig, ax = plt.subplots(figsize=(10, 5))
+    for m in modes:
+        for t in sorted({t for mm, t, _ in sp if mm == m}):
+            pts = sorted((n, v) for (mm, tt, n), v in sp.items() if mm == m and tt == t)
+            ax.plot(*zip(*pts), marker="o", color=mode_colour(m, modes),
+                    linestyle="-" if t == tmax else ":", label=f"{m}, {t} threads")
+    ax.axhline(1.0, color="grey", linewidth=0.8)
+    ax.axhline(0.95, color="red", linewidth=0.8, linestyle="--", label="0.95: threads lose below")
+    ax.set_xscale("log")
+    ax.set_xlabel("n (elements of x and of y)")
+    ax.set_ylabel("speed-up over one thread (time per epoch)")
+    ax.set_title("What threads buy a training run, per mode (f32)")
     ax.legend(fontsize=8)
     save(fig, path)
 
@@ -589,6 +658,8 @@ def main(argv):
     if train_rows(rows, "train/epoch/"):
         plot_fused_eager(rows, os.path.join(d, "fused-vs-eager.png"))
         plot_epoch_vs_n(rows, torch_rows, os.path.join(d, "epoch-time-vs-n.png"))
+    if thread_speedups(thread_rows(rows)):
+        plot_thread_speedup(thread_rows(rows), os.path.join(d, "thread-speedup-vs-n.png"))
     if train_rows(rows, "train/tutorial/"):
         plot_pytorch(rows, torch_rows, os.path.join(d, "pytorch_epoch_times.csv"),
                      os.path.join(d, "tutorial-vs-pytorch.png"))

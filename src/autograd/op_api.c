@@ -106,6 +106,6 @@ lg_tensor *lg_op_apply(lg_graph *g, lg_op op, lg_tensor *const in[])
             lg_fail(LG_EINVAL, "lg_" #name ": the graph is NULL");         \
             return NULL;                                                   \
         }                                                                  \
-        return apply(g, LG_OP_##E, in, arity, shape, &fwd);                 \
+        return apply(g, LG_OP_##E, in, arity, shape, &fwd);                \
     }
 LG_OPS(LG_OP_PUBLIC)

@@ -3,9 +3,10 @@
  * place that says what an op computes.
  *
  * The lists are static, so each file that runs them sees their contents: eager
- * mode inlines them (op_api.c, eager.c), and the compiler folds each op's guards
- * and operands into direct calls; op_table.c puts them in the table that graph
- * mode's planner reads. Unused lists cost nothing.
+ * mode inlines them (eager_steps.h, in op_api.c, backward.c and eager.c), and
+ * the compiler folds each op's guards and operands into direct calls;
+ * op_table.c puts them in the table that graph mode's planner reads. Unused
+ * lists cost nothing.
  */
 #ifndef LG_OP_STEPS_H
 #define LG_OP_STEPS_H
@@ -52,13 +53,13 @@ lg_scalar_fn lg_mse_backward;
 #define ALWAYS 0, 0
 #define ZERO LG_CONST(0.0)
 /* out = kop(p, q; a, b) */
-#define MAP(when, kop, p, q, out, a, b) \
+#define MAP(when, kop, p, q, out, a, b)                                                            \
     {when, LG_DO_MAP, LG_KOP_##kop, p, q, out, a, b, 0.0, NULL, NULL}
 /* The output's value = fin(reduction kop over p) */
-#define REDUCE(kop, p, fin) \
+#define REDUCE(kop, p, fin)                                                                        \
     {ALWAYS, LG_DO_REDUCE, LG_KOP_##kop, p, LG_NONE, LG_NONE, ZERO, ZERO, 0.0, fin, NULL}
 /* Input k's (scalar) gradient += c * reduction kop over p (and q). */
-#define REDUCE_GRAD(when, kop, p, q, k, c) \
+#define REDUCE_GRAD(when, kop, p, q, k, c)                                                         \
     {when, LG_DO_REDUCE_GRAD, LG_KOP_##kop, p, q, LG_IN_GRAD(k), ZERO, ZERO, c, NULL, NULL}
 
 #define SAME LG_WHEN_SAME
@@ -80,9 +81,9 @@ static const lg_op_step fwd_sub[] = {
 };
 
 /* d(a +- b)/d(input k) = sign; a broadcast scalar input receives the sum. */
-#define BACK_ADDSUB(k, sign)                                                                 \
-    MAP(IF(GRAD(k) | FULL(k), GRAD(k) | FULL(k)), AXPY, LG_OUT_GRAD, LG_NONE, LG_IN_GRAD(k),      \
-        LG_CONST(sign), ZERO),                                                               \
+#define BACK_ADDSUB(k, sign)                                                                       \
+    MAP(IF(GRAD(k) | FULL(k), GRAD(k) | FULL(k)), AXPY, LG_OUT_GRAD, LG_NONE, LG_IN_GRAD(k),       \
+        LG_CONST(sign), ZERO),                                                                     \
     REDUCE_GRAD(IF(GRAD(k) | FULL(k), GRAD(k)), SUM, LG_OUT_GRAD, LG_NONE, k, sign)
 
 static const lg_op_step bwd_add[] = {BACK_ADDSUB(0, 1.0), BACK_ADDSUB(1, 1.0)};
@@ -101,11 +102,11 @@ static const lg_op_step fwd_mul[] = {
 
 /* d(x*y)/dx = y: a dot for a scalar x, else an elementwise product, or a scaled
  * copy for a scalar y. */
-#define BACK_MUL(x, y)                                                                       \
-    REDUCE_GRAD(IF(GRAD(x) | FULL(x), GRAD(x)), DOT, LG_OUT_GRAD, LG_IN(y), x, 1.0),              \
-    MAP(IF(GRAD(x) | FULL(x) | FULL(y), GRAD(x) | FULL(x) | FULL(y)), MULACC, LG_OUT_GRAD,    \
-        LG_IN(y), LG_IN_GRAD(x), LG_CONST(1.0), ZERO),                                       \
-    MAP(IF(GRAD(x) | FULL(x) | FULL(y), GRAD(x) | FULL(x)), AXPY, LG_OUT_GRAD, LG_NONE,       \
+#define BACK_MUL(x, y)                                                                             \
+    REDUCE_GRAD(IF(GRAD(x) | FULL(x), GRAD(x)), DOT, LG_OUT_GRAD, LG_IN(y), x, 1.0),               \
+    MAP(IF(GRAD(x) | FULL(x) | FULL(y), GRAD(x) | FULL(x) | FULL(y)), MULACC, LG_OUT_GRAD,         \
+        LG_IN(y), LG_IN_GRAD(x), LG_CONST(1.0), ZERO),                                             \
+    MAP(IF(GRAD(x) | FULL(x) | FULL(y), GRAD(x) | FULL(x)), AXPY, LG_OUT_GRAD, LG_NONE,            \
         LG_IN_GRAD(x), LG_VALUE(y, 1.0), ZERO)
 
 static const lg_op_step bwd_mul[] = {BACK_MUL(0, 1), BACK_MUL(1, 0)};

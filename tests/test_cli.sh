@@ -292,6 +292,12 @@ LINGRAD_ISA=bogus "$bin" info --modes >/dev/null 2>&1 || fail "info --modes depe
 echo "ok  info --modes: $(paste -sd' ' "$tmp/modes"), as info, --help and train have them"
 "$bin" info | grep -q '^topology: ' || fail "info shows no topology"
 "$bin" info | grep -q '^pinning: ' || fail "info shows no pinning"
+# the grain of the chosen table, and the scalar table's is lower (its kernels are slower)
+"$bin" info | grep -q "^grain:    threads from [0-9]* elements a call (a training run's team), [0-9]* otherwise (a fork); fixed, for the [a-z0-9]* table$" ||
+  fail "info shows no grain line: $("$bin" info 2>&1 | grep grain)"
+g_best=$("$bin" info 2>/dev/null | sed -n 's/^grain:    threads from \([0-9]*\) .*/\1/p')
+g_scalar=$(LINGRAD_ISA=scalar "$bin" info 2>/dev/null | sed -n 's/^grain:    threads from \([0-9]*\) .*/\1/p')
+[ "$g_scalar" -le "$g_best" ] || fail "the scalar table's grain ($g_scalar) is above the best table's ($g_best)"
 
 # ---- kernel tables --------------------------------------------------------------
 LINGRAD_ISA=bogus expect_error 1 "LINGRAD_ISA names no table" train --every 0

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "exec/parallel.h"
 #include "jit/jit.h"
 
 static void print_size(const char *name, size_t bytes)
@@ -51,6 +52,18 @@ static int print_modes(void)
     return CLI_OK;
 }
 
+/* From what size a call splits over threads with the chosen table: fixed
+ * sizes, set from a hand-off's and a fork's cost (docs/threads.md). */
+static void print_grain(const char *isa)
+{
+    const lg_kernels *k = lg_kernels_find(isa);
+    if (!k)
+        return;
+    printf("grain:    threads from %zu elements a call (a training run's team), %zu otherwise "
+           "(a fork); fixed, for the %s table\n",
+           lg_par_grain_of(k, true), lg_par_grain_of(k, false), isa);
+}
+
 /* Where graph mode's compiled sweeps come from, or why there are none. */
 static void print_jit(void)
 {
@@ -94,6 +107,7 @@ int cli_info(int argc, char **argv)
                m == (int)defaults.mode ? " (default)" : "");
     printf(" (train --mode; bitwise equal: graph and eager)\n");
     print_topology();
+    print_grain(chosen);
     print_jit();
     return lg_default_threads() ? CLI_OK : cli_error(CLI_FAILED, "%s", lg_last_error());
 }

@@ -20,16 +20,20 @@
 #define GRAIN_TEAM ((size_t)1 << 15)
 #define SCALAR_GRAIN_DIVISOR 16
 
+size_t lg_par_grain_of(const lg_kernels *k, bool team)
+{
+    size_t g = team ? GRAIN_TEAM : GRAIN_FORK;
+    return k == &lg_kernels_scalar ? g / SCALAR_GRAIN_DIVISOR : g;
+}
+
 size_t lg_par_grain(const lg_exec *ex)
 {
-    size_t g = ex->team ? GRAIN_TEAM : GRAIN_FORK;
-    return ex->k == &lg_kernels_scalar ? g / SCALAR_GRAIN_DIVISOR : g;
+    return lg_par_grain_of(ex->k, ex->team != NULL);
 }
 
 bool lg_par_wants_team(const lg_exec *ex, size_t n)
 {
-    size_t g = ex->k == &lg_kernels_scalar ? GRAIN_TEAM / SCALAR_GRAIN_DIVISOR : GRAIN_TEAM;
-    return ex->threads > 1 && n >= g;
+    return ex->threads > 1 && n >= lg_par_grain_of(ex->k, true);
 }
 
 void lg_par_for_blocks(const lg_exec *ex, const lg_blocks *b, lg_block_fn *fn, void *ctx)

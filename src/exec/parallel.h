@@ -60,6 +60,8 @@ void lg_par_for(const lg_exec *ex, size_t n, lg_block_fn *fn, void *ctx);
 void lg_par_for_blocks(const lg_exec *ex, const lg_blocks *b, lg_block_fn *fn, void *ctx);
 /* The smallest n that lg_par_for runs on several threads. */
 size_t lg_par_grain(const lg_exec *ex);
+/* The same for table k, inside a running team (a training run's) or not. */
+size_t lg_par_grain_of(const lg_kernels *k, bool team);
 /* Whether a loop of kernel calls over n elements should run inside a persistent
  * team (lg_team_run): more than one thread, and n large enough to split. */
 bool lg_par_wants_team(const lg_exec *ex, size_t n);

@@ -12,18 +12,24 @@
 #include "exec/topology.h"
 
 /* Below these sizes a call runs on one thread. Forking an OpenMP team costs about
- * 1.5-4 us here; posting to a running team about 0.3 us. With the fastest SIMD
- * kernel (~50 G elements/s in cache) one thread does 2^18 elements in ~5 us, so
- * two threads win clearly above it; scalar kernels (~1-3 G/s) win 16x earlier.
- * Checked by the thread-scaling benchmark: 2 threads are never slower than 1. */
+ * 1.5-4 us; handing a call to a running team (a training run's) about 0.3-0.5
+ * us all told. Two threads win once half the call's work clearly outweighs
+ * that: a SIMD table's fused kernel does ~50 G elements/s in cache, so 2^15
+ * elements are 0.65 us, and two threads lost there (0.80-0.86x in every mode,
+ * 2^16 even, 2^17 1.4-2.4x: make bench's train/threads/ sweep, Turin-like VM,
+ * AVX-512, 2026-12-07); the scalar table's are 10-20x slower, and two threads
+ * gave 1.3-1.8x at 4,096 elements there. The block layout does not depend on
+ * these: they decide how many threads run, never the bits. */
 #define GRAIN_FORK ((size_t)1 << 18)
-#define GRAIN_TEAM ((size_t)1 << 15)
-#define SCALAR_GRAIN_DIVISOR 16
+#define GRAIN_TEAM ((size_t)1 << 17)
+#define GRAIN_FORK_SCALAR ((size_t)1 << 14)
+#define GRAIN_TEAM_SCALAR ((size_t)1 << 11)
 
 size_t lg_par_grain_of(const lg_kernels *k, bool team)
 {
-    size_t g = team ? GRAIN_TEAM : GRAIN_FORK;
-    return k == &lg_kernels_scalar ? g / SCALAR_GRAIN_DIVISOR : g;
+    if (k == &lg_kernels_scalar)
+        return team ? GRAIN_TEAM_SCALAR : GRAIN_FORK_SCALAR;
+    return team ? GRAIN_TEAM : GRAIN_FORK;
 }
 
 size_t lg_par_grain(const lg_exec *ex)

@@ -56,8 +56,8 @@ static inline lg_mse_sums lg_kop_sums1(double v)
 }
 
 /* Entry op of table k, in dtype dt, on elements [0, n) of the operands: the one
- * typed switch, written once for both dtypes. Inline, for callers whose op is a constant (eager
- * mode's inlined step lists), where the switch folds to one direct call. */
+ * typed switch, written once for both dtypes. Inline, for callers whose op is a
+ * constant (eager mode's inlined step lists), where it folds to a direct call. */
 static inline __attribute__((always_inline)) lg_mse_sums
 lg_kop_call_here(const lg_kernels *k, lg_dtype dt, lg_kop op, const lg_kop_args *a, size_t n)
 {

@@ -7,8 +7,8 @@
  * (lg_train_opts.interpret). items/s = epochs/s. Each row names the table it
  * runs, and runs the table it names: both come from one variable.
  *
- * And what threads buy a training run against n, per mode (train/threads/: 1
- * thread and 2, 4, ... up to the cores, from 2^10 to 10^8).
+ * And what threads buy a training run against n, per mode and dtype
+ * (train/threads/: 1 thread and 2, 4, ... up to the cores, from 2^10 to 10^8).
  *
  * The per-epoch rows exclude graph mode's one-time costs: they report lingrad's
  * own clock of the epoch loop less the planning and compiling it sets apart
@@ -22,10 +22,11 @@
 #include "bench.h"
 #include "exec/topology.h"
 
-/* A size's data, made when its first row runs: the thread sweep's eleven sizes
- * (1.1 GB of x and y in all) cost nothing to a run filtered to other rows. */
+/* A size's data, made when its first row runs: the thread sweep's sizes (3.4 GB
+ * of x and y in all, f32 and f64) cost nothing to a run filtered to other rows. */
 typedef struct lazy_data {
     size_t n;
+    lg_dtype dt;
     lg_tensor *x, *y;
 } lazy_data;
 
@@ -74,7 +75,7 @@ static bool have_data(lg_bench_state *st, tbench *b)
     if (!d || b->x)
         return true;
     if (!d->x) { /* the size's first row: the rows after it share the data */
-        if (lg_make_linear(0.3, 0.5, d->n, 0.01, 1, LG_F32, &d->x, &d->y) != LG_OK) {
+        if (lg_make_linear(0.3, 0.5, d->n, 0.01, 1, d->dt, &d->x, &d->y) != LG_OK) {
             lg_bench_skip(st, lg_last_error());
             return false;
         }
@@ -246,10 +247,10 @@ static int thread_counts(int cores, int *t, int cap)
     return count;
 }
 
-/* What threads buy a training run, per mode, against n: time per epoch in
- * steady state (the team's one-time start is reported apart by lg_train, as
- * graph mode's planning is), on 1 thread and on each count of thread_counts(),
- * f32, the process's table. The report divides the rows of one mode and size
+/* What threads buy a training run, per mode and dtype, against n: time per
+ * epoch in steady state (the team's one-time start is reported apart by
+ * lg_train, as graph mode's planning is), on 1 thread and on each count of
+ * thread_counts(), the process's table. The report divides the rows of one mode and size
  * (tools/bench_report.py: the threads table and thread-speedup-vs-n.png); the
  * suite interleaves its repetitions at random, so load hits both sides alike.
  * Eager stops at 2^24: at 10^8 it needs 3 GB and seconds an epoch, and
@@ -263,24 +264,25 @@ static void thread_sweep(int quick)
     int t[16], nt = thread_counts(lg_topology_get()->cores, t, 16);
     if (quick || nt == 0) /* one core: nothing to compare */
         return;
-    for (size_t s = 0; s < sizeof ns / sizeof ns[0]; s++) {
+    for (size_t s = 0; s < sizeof ns / sizeof ns[0] * 2; s++) {
         lazy_data *d = lg_bench_alloc(sizeof *d);
-        *d = (lazy_data){ns[s], NULL, NULL};
+        size_t n = ns[s / 2];
+        *d = (lazy_data){n, s % 2 ? LG_F64 : LG_F32, NULL, NULL};
         for (size_t m = 0; m < sizeof modes / sizeof modes[0]; m++) {
-            if (modes[m] == LG_MODE_EAGER && ns[s] > (1u << 24))
+            if (modes[m] == LG_MODE_EAGER && n > (1u << 24))
                 continue;
             for (int i = -1; i < nt; i++) {
                 tbench *b = make(NULL, NULL, 1, modes[m]);
                 b->lazy = d;
-                size_t epochs = ((size_t)1 << 25) / ns[s];
+                size_t epochs = ((size_t)1 << 25) / n;
                 b->o.tol = 0;
                 b->o.max_epochs = epochs < 5 ? 5 : epochs > 2000 ? 2000 : (long)epochs;
                 b->o.threads = i < 0 ? 1 : t[i];
                 b->o.isa = isa;
                 b->steady = true;
                 char name[120];
-                snprintf(name, sizeof name, "train/threads/%s/f32/%s/threads:%d/n:%zu",
-                         lg_mode_name(modes[m]), isa, b->o.threads, ns[s]);
+                snprintf(name, sizeof name, "train/threads/%s/%s/%s/threads:%d/n:%zu",
+                         lg_mode_name(modes[m]), lg_dtype_name(d->dt), isa, b->o.threads, n);
                 lg_bench_use_manual_time(lg_bench_register(name, bm_train, b));
             }
         }

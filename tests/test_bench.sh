@@ -137,12 +137,14 @@ if [ "${cores:-0}" -ge 2 ]; then
     for n in 1024 131072 16777216 100000000; do
       for t in 1 "$cores"; do
         want=yes; [ "$mode" = eager ] && [ "$n" = 100000000 ] && want=no
-        if grep -q "^train/threads/$mode/f32/[a-z0-9]*/threads:$t/n:$n/" <<<"$threads_rows"; then got=yes; else got=no; fi
-        [ "$got" = "$want" ] || fail "train/threads/$mode at $t threads, n = $n: listed $got, want $want"
+        for dt in f32 f64; do
+          if grep -q "^train/threads/$mode/$dt/[a-z0-9]*/threads:$t/n:$n/" <<<"$threads_rows"; then got=yes; else got=no; fi
+          [ "$got" = "$want" ] || fail "train/threads/$mode $dt at $t threads, n = $n: listed $got, want $want"
+        done
       done
     done
   done
-  "$bench" --benchmark_filter="train/threads/(fused|graph)/f32/[a-z0-9]+/threads:(1|$cores)/n:1024/" \
+  "$bench" --benchmark_filter="train/threads/(fused|graph)/f(32|64)/[a-z0-9]+/threads:(1|$cores)/n:1024/" \
     --benchmark_min_time=0.01 --benchmark_out="$tmp/threads.json" --benchmark_out_format=json >/dev/null 2>&1 ||
     fail "train/threads rows failed"
   echo "ok  thread sweep: $(wc -l <<<"$threads_rows") rows listed on $cores cores, n = 1,024 run"
@@ -238,7 +240,7 @@ PY
   grep -q '^| planning and loading the compiled sweeps from the cache' "$tmp/summary.md" || fail "summary has no cache hit"
   echo "ok  summary: graph compiled and interpreted beside fused, their ratios, the plot, the one-time costs"
   if [ -s "$tmp/threads.json" ]; then
-    grep -q "^| 1,024 | [0-9.]*\( (loses)\)\? | [0-9.]*\( (loses)\)\? |" "$tmp/summary.md" ||
+    grep -q "^| 1,024 | [0-9.]*\( (loses)\)\? | [0-9.]*\( (loses)\)\? | [0-9.]*\( (loses)\)\? | [0-9.]*\( (loses)\)\? |$" "$tmp/summary.md" ||
       fail "summary has no threads row at n = 1,024: $(grep -A4 '^## What threads buy' "$tmp/summary.md")"
     [ -s "$tmp/thread-speedup-vs-n.png" ] || fail "no thread-speedup-vs-n plot"
     echo "ok  summary: the threads table and its plot"

@@ -292,22 +292,22 @@ def epoch_table(ep, torch_rows):
 
 
 def thread_rows(rows):
-    """{(mode, threads, n): row} of the train/threads/ rows."""
+    """{(mode, dtype, threads, n): row} of the train/threads/ rows."""
     out = {}
     for name, r in train_rows(rows, "train/threads/").items():
         p = name.split("/")
-        out[(p[2], int(p[5].split(":")[1]), int(p[6].split(":")[1]))] = r
+        out[(p[2], p[3], int(p[5].split(":")[1]), int(p[6].split(":")[1]))] = r
     return out
 
 
 def thread_speedups(th):
-    """{(mode, threads, n): time per epoch on 1 thread over on `threads`}, for
-    every row with more than one thread whose 1-thread twin ran."""
+    """{(mode, dtype, threads, n): time per epoch on 1 thread over on
+    `threads`}, for every row with more than one thread whose 1-thread twin ran."""
     out = {}
-    for (mode, t, n), r in th.items():
-        one = th.get((mode, 1, n))
+    for (mode, dt, t, n), r in th.items():
+        one = th.get((mode, dt, 1, n))
         if t > 1 and one:
-            out[(mode, t, n)] = per_epoch_s(one) / per_epoch_s(r)
+            out[(mode, dt, t, n)] = per_epoch_s(one) / per_epoch_s(r)
     return out
 
 
@@ -315,22 +315,23 @@ def thread_table(th):
     sp = thread_speedups(th)
     if not sp:
         return []
-    modes = modes_of({(m, n): None for m, _, n in sp})
-    counts = sorted({t for _, t, _ in sp})
-    cols = [(m, t) for m in modes for t in counts]
+    modes = modes_of({(m, n): None for m, _, _, n in sp})
+    dtypes = sorted({dt for _, dt, _, _ in sp})
+    counts = sorted({t for _, _, t, _ in sp})
+    cols = [(m, dt, t) for dt in dtypes for m in modes for t in counts]
     worst = min(sp.values())
-    lines = ["## What threads buy a training run (f32)", "",
+    lines = ["## What threads buy a training run", "",
              "Speed-up of T threads over one: the median time per epoch on one thread over the "
              "median on T, both in steady state (the team's one-time start and graph mode's "
              "planning are reported apart, not in an epoch), rows of one run with their "
              "repetitions interleaved at random. Below 0.95 two threads lose: lingrad's driver "
              f"should have run one. The worst cell here: {worst:.2f}.", "",
-             "| n | " + " | ".join(f"{m} {t}T/1T" for m, t in cols) + " |",
+             "| n | " + " | ".join(f"{m} {dt} {t}T/1T" for m, dt, t in cols) + " |",
              "|" + "---:|" * (len(cols) + 1)]
-    for n in sorted({n for _, _, n in sp}):
+    for n in sorted({n for _, _, _, n in sp}):
         cells = []
-        for m, t in cols:
-            v = sp.get((m, t, n))
+        for m, dt, t in cols:
+            v = sp.get((m, dt, t, n))
             cells.append("—" if v is None else f"{v:.2f}" + (" (loses)" if v < 0.95 else ""))
         lines.append(f"| {n:,} | " + " | ".join(cells) + " |")
     return lines
@@ -484,20 +485,22 @@ def plot_scaling(k, path):
 
 def plot_thread_speedup(th, path):
     sp = thread_speedups(th)
-    modes = modes_of({(m, n): None for m, _, n in sp})
-    tmax = max((t for _, t, _ in sp), default=1)
+    modes = modes_of({(m, n): None for m, _, _, n in sp})
+    tmax = max((t for _, _, t, _ in sp), default=1)
     fig, ax = plt.subplots(figsize=(10, 5))
     for m in modes:
-        for t in sorted({t for mm, t, _ in sp if mm == m}):
-            pts = sorted((n, v) for (mm, tt, n), v in sp.items() if mm == m and tt == t)
-            ax.plot(*zip(*pts), marker="o", color=mode_colour(m, modes),
-                    linestyle="-" if t == tmax else ":", label=f"{m}, {t} threads")
+        for dt in sorted({dt for mm, dt, _, _ in sp if mm == m}):
+            for t in sorted({t for mm, d, t, _ in sp if mm == m and d == dt}):
+                pts = sorted((n, v) for (mm, d, tt, n), v in sp.items() if (mm, d, tt) == (m, dt, t))
+                ax.plot(*zip(*pts), marker="o" if dt == "f32" else "s", color=mode_colour(m, modes),
+                        linestyle=("-" if dt == "f32" else "--") if t == tmax else ":",
+                        label=f"{m} {dt}, {t} threads")
     ax.axhline(1.0, color="grey", linewidth=0.8)
     ax.axhline(0.95, color="red", linewidth=0.8, linestyle="--", label="0.95: threads lose below")
     ax.set_xscale("log")
     ax.set_xlabel("n (elements of x and of y)")
     ax.set_ylabel("speed-up over one thread (time per epoch)")
-    ax.set_title("What threads buy a training run, per mode (f32)")
+    ax.set_title("What threads buy a training run, per mode and dtype")
     ax.legend(fontsize=8)
     save(fig, path)
 

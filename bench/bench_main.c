@@ -159,6 +159,7 @@ static lg_bench_data make_data(int quick)
 int main(int argc, char **argv)
 {
     int quick = 0, kept = 1;
+    lg_skip_hwloc_plugins(); /* before any thread: it sets an environment variable */
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--quick") == 0)
             quick = 1;

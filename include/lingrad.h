@@ -333,10 +333,10 @@ typedef struct lg_train_opts {
     double init_w, init_b;
     const char *isa;  /* kernel table by name; NULL for the default */
     int threads;      /* 0 for the default (lg_default_threads()) */
-    /* Called after each recorded epoch; a non-zero return stops training. With
-     * threads > 1 it runs on the calling thread inside lingrad's OpenMP region:
-     * it must not use OpenMP worksharing constructs or barriers (a parallel
-     * region of its own runs on one thread). It runs in the caller's
+    /* Called after each recorded epoch; a non-zero return stops training. It runs
+     * on the calling thread; once a team has started (threads > 1), inside
+     * lingrad's OpenMP region: it must not use OpenMP worksharing constructs or
+     * barriers (a parallel region of its own runs on one thread). It runs in the caller's
      * floating-point mode, not lingrad's (docs/numerics.md). */
     int (*on_epoch)(void *ctx, const lg_epoch_record *rec);
     void *ctx;
@@ -349,6 +349,12 @@ typedef struct lg_train_opts {
     /* Graph mode: run the sweeps interpreted, never compiled
      * (lg_graph_set_compile(g, false)); the bits are the same either way. */
     bool interpret;
+    /* With threads > 1 a run starts on one thread and starts its team of threads
+     * after the first epoch at which the epochs left are expected to pay back
+     * the team's start (docs/threads.md), so that no run is slower for being
+     * given threads; true starts the team before the first epoch instead (tests,
+     * and benchmarks of the team's per-epoch time). The bits are the same. */
+    bool threads_now;
 } lg_train_opts;
 
 /* What a run returns, epoch by epoch. Epoch e evaluates the loss of the current
@@ -382,10 +388,14 @@ typedef struct lg_train_result {
      * lg_graph_exec_describe says it; 0 and "" in the other modes. */
     double setup_seconds;
     char graph_exec[224];
-    /* Starting the threads before the first epoch (a one-time cost): the team,
-     * and in the process's first team the topology's discovery (hwloc loads its
-     * plugins: milliseconds) and pinning. 0 when the loop ran on one thread. */
+    /* Starting the threads (a one-time cost, paid between two epochs): the team,
+     * and in the process's first team making its threads and discovering the
+     * topology (milliseconds) and pinning. 0 when every epoch ran on one thread. */
     double start_seconds;
+    /* The first epoch the team ran (0 with threads_now); -1 when every epoch ran
+     * on one thread: one thread asked for, n below the grain, or a run too short
+     * for a team to pay back its start. */
+    long threads_from_epoch;
 } lg_train_result;
 
 /* The tutorial's settings: lr 0.1, 500 epochs, tol 5e-5, fused, w = b = 0. */
@@ -462,6 +472,13 @@ typedef struct lg_topology_info {
 } lg_topology_info;
 
 void lg_topology(lg_topology_info *out);
+/* For a program's main, before it starts any thread (it sets an environment
+ * variable, which is not thread-safe): the topology's discovery then loads none
+ * of hwloc's plugins, which look for GPUs, PCI devices and displays that lingrad
+ * never asks about, and takes ~1.7 ms instead of ~8 (a 2-vCPU VM). Does nothing
+ * where HWLOC_PLUGINS_BLACKLIST or HWLOC_PLUGINS_PATH is set, or after the
+ * topology's discovery. lingrad's own programs call it. */
+void lg_skip_hwloc_plugins(void);
 
 const char *lg_build_compiler(void);
 const char *lg_build_type(void);

@@ -266,9 +266,15 @@ cmp -s "$tmp/g1.csv" "$tmp/g3.csv" || fail "gen output differs between 1 and 3 t
   "$bin" train --size 300000 --tol 0 --epochs 30 --every 0 --threads 3 --history "$tmp/t3.csv" >/dev/null ||
   fail "train --threads"
 cmp -s "$tmp/t1.csv" "$tmp/t3.csv" || fail "training history differs between 1 and 3 threads"
-# --timing says the threads' start apart from the epochs, and only where a team ran.
-"$bin" train --size 300000 --tol 0 --epochs 3 --every 0 --threads 2 --timing >/dev/null 2>"$tmp/t2.err" ||
+# --timing says the threads' start apart from the epochs, and only where a team ran;
+# a run too short for a team to pay back its start (one epoch: none left to gain
+# on) runs on one thread, and says so.
+"$bin" train --size 300000 --tol 0 --epochs 1 --every 0 --threads 2 --timing >/dev/null 2>"$tmp/t1.err" ||
   fail "train --timing --threads 2"
+grep -Eq '^lingrad: 1 epochs in [0-9.]+ s: .*1 thread of 2: too little work for more to pay\)$' "$tmp/t1.err" ||
+  fail "--timing: a 1-epoch run does not say it kept to one thread: $(cat "$tmp/t1.err")"
+"$bin" train --size 300000 --tol 0 --epochs 3 --every 0 --threads 2 --threads-now --timing >/dev/null 2>"$tmp/t2.err" ||
+  fail "train --timing --threads 2 --threads-now"
 grep -Eq '^lingrad: 3 epochs in [0-9.]+ s: .*2 threads\); starting the threads once: [0-9.]+ s$' "$tmp/t2.err" ||
   fail "--timing with 2 threads does not say the threads' start apart: $(cat "$tmp/t2.err")"
 "$bin" train --size 300000 --tol 0 --epochs 3 --every 0 --threads 1 --timing >/dev/null 2>"$tmp/t1.err" ||

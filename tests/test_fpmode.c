@@ -90,6 +90,7 @@ static void check_training_flushes(lg_dtype dt, lg_mode mode, int threads)
     lg_train_opts o;
     lg_train_opts_default(&o);
     o.mode = mode, o.threads = threads, o.max_epochs = 0, o.tol = 0;
+    o.threads_now = true; /* the team runs the epoch, not one thread */
     o.init_w = dt == LG_F32 ? 1e30 : 1e300;
     lg_train_result r;
     CHECK_OK(lg_train(x, y, &o, &r));
@@ -119,6 +120,7 @@ static void check_training_restores(void)
         lg_train_opts o;
         lg_train_opts_default(&o);
         o.threads = threads, o.max_epochs = 5, o.tol = 0, o.on_epoch = on_epoch;
+        o.threads_now = true;
         lg_train_result r;
         seen_mode_ok = seen_epochs = 0;
         CHECK_OK(lg_train(x, y, &o, &r));

@@ -76,6 +76,7 @@ static lg_train_opts opts_of(lg_mode mode, int threads)
     lg_train_opts o;
     lg_train_opts_default(&o);
     o.max_epochs = epochs, o.tol = 0.0, o.mode = mode, o.threads = threads;
+    o.threads_now = true; /* each rank's team from the first epoch */
     o.init_w = 0.125, o.init_b = 0.75;
     return o;
 }

@@ -21,6 +21,7 @@ static lg_train_opts opts(int threads)
     o.init_w = 0.1;
     o.init_b = 0.2;
     o.threads = threads;
+    o.threads_now = true; /* the team from the first epoch: what TSan should watch */
     return o;
 }
 

@@ -10,6 +10,7 @@
 #include "check.h"
 #include "exec/exec.h"
 #include "exec/parallel.h"
+#include "exec/team.h"
 
 static const int thread_counts[] = {1, 2, 3, 4, 7};
 /* 1 and 100 stay serial; 4097 is several blocks; the last two cross the grains. */
@@ -92,14 +93,62 @@ static void check_training(const lg_tensor *x, const lg_tensor *y, lg_mode mode)
     o.mode = mode, o.tol = 0, o.max_epochs = 25, o.init_w = 0.7, o.init_b = 0.1, o.threads = 1;
     lg_train_result one, many;
     CHECK_OK(lg_train(x, y, &o, &one));
+    CHECK(one.threads_from_epoch == -1 && one.start_seconds == 0.0);
     for (size_t t = 1; t < N_T; t++) {
         o.threads = thread_counts[t];
-        CHECK_OK(lg_train(x, y, &o, &many));
-        CHECK(many.n_history == one.n_history && one.n_history == 25);
-        CHECK(memcmp(one.history, many.history, one.n_history * sizeof *one.history) == 0);
-        lg_train_result_free(&many);
+        for (int now = 0; now < 2; now++) { /* the team when it pays, and from epoch 0 */
+            o.threads_now = now;
+            CHECK_OK(lg_train(x, y, &o, &many));
+            CHECK(many.n_history == one.n_history && one.n_history == 25);
+            CHECK(memcmp(one.history, many.history, one.n_history * sizeof *one.history) == 0);
+            lg_exec ex;
+            CHECK_OK(lg_exec_default(&ex));
+            bool team = lg_tensor_size(x) >= lg_par_grain_of(ex.k, true);
+            CHECK(many.threads_from_epoch == (now && team ? 0 : many.threads_from_epoch));
+            CHECK(team || many.threads_from_epoch == -1);
+            lg_train_result_free(&many);
+        }
     }
+    o.threads_now = false;
     lg_train_result_free(&one);
+}
+
+/* A run that starts on one thread and hands the rest to its team once that pays:
+ * the same bits as one thread all along. With a team started before in this
+ * process, starting one is priced at microseconds, and 199 epochs left of at
+ * least 2^18 elements each save more than that after the first epoch. */
+static void check_hand_over(const lg_tensor *x, const lg_tensor *y)
+{
+    lg_train_opts o;
+    lg_train_opts_default(&o);
+    o.tol = 0, o.max_epochs = 200, o.threads = 1;
+    lg_train_result one, handed;
+    CHECK_OK(lg_train(x, y, &o, &one));
+    o.threads = 2;
+    CHECK_OK(lg_train(x, y, &o, &handed));
+    CHECK(lg_team_warm() && handed.threads_from_epoch >= 1);
+    CHECK(handed.threads_from_epoch < 200 && handed.start_seconds > 0.0);
+    CHECK(one.n_history == handed.n_history &&
+          memcmp(one.history, handed.history, one.n_history * sizeof *one.history) == 0);
+    o.max_epochs = 1; /* nothing left after the only epoch: never a team */
+    lg_train_result_free(&handed);
+    CHECK_OK(lg_train(x, y, &o, &handed));
+    CHECK(handed.threads_from_epoch == -1 && handed.start_seconds == 0.0);
+    lg_train_result_free(&handed);
+    lg_train_result_free(&one);
+}
+
+/* The rule itself: a start is bought only when the epochs left repay it, and
+ * where the run may stop any epoch, only once 19 starts' worth were spent. */
+static void check_team_policy(void)
+{
+    CHECK(!lg_team_pays(1e-3, 1e-3, 0, true, 1e-6));   /* nothing left */
+    CHECK(!lg_team_pays(0.0, 0.0, 1000, true, 1e-6));  /* no time measured */
+    CHECK(lg_team_pays(1e-3, 1e-3, 100, true, 1e-3));  /* saves ~33 ms for 1 ms */
+    CHECK(!lg_team_pays(1e-5, 1e-5, 100, true, 1e-3)); /* saves 0.33 ms for 1 ms */
+    CHECK(!lg_team_pays(1e-3, 1e-3, 100, false, 1e-3)); /* may stop: 1 ms spent of 19 */
+    CHECK(lg_team_pays(1e-3, 19e-3, 100, false, 1e-3));
+    CHECK(lg_team_start_estimate() > 0.0);
 }
 
 /* Blocks depend on n only: a multiple of 64 long, at most LG_MAX_BLOCKS of them,
@@ -140,10 +189,11 @@ static void train_keeps_affinity(const lg_tensor *x, const lg_tensor *y)
     lg_train_opts_default(&o);
     long good = 0;
     o.tol = 0, o.max_epochs = 5, o.threads = 2, o.on_epoch = omp_callback, o.ctx = &good;
+    o.threads_now = true;
     lg_train_result r;
     CHECK_OK(lg_train(x, y, &o, &r));
     CHECK(good == 5);
-    CHECK(r.start_seconds >= 0.0 && r.seconds >= 0.0);
+    CHECK(r.start_seconds > 0.0 && r.seconds >= 0.0 && r.threads_from_epoch == 0);
     lg_train_result_free(&r);
     CHECK(sched_getaffinity(0, sizeof after, &after) == 0);
     CHECK(CPU_EQUAL(&before, &after));
@@ -190,6 +240,7 @@ int main(void)
     CHECK(sched_getaffinity(0, sizeof initial_affinity, &initial_affinity) == 0);
     check_topology();
     check_blocks();
+    check_team_policy();
     lg_exec ex;
     CHECK_OK(lg_exec_default(&ex));
     for (int d = 0; d < 2; d++) {
@@ -208,8 +259,10 @@ int main(void)
             check_training(x, y, LG_MODE_FUSED);
             check_training(x, y, LG_MODE_EAGER);
             check_training(x, y, LG_MODE_GRAPH);
-            if (n >= ((size_t)1 << 18)) /* large enough for training to run in the team */
+            if (n >= ((size_t)1 << 18)) { /* large enough for training to run in the team */
                 check_caller_untouched(x, y);
+                check_hand_over(x, y);
+            }
             lg_tensor_free(x), lg_tensor_free(y);
         }
     }

@@ -58,10 +58,10 @@ bool cli_threads(long threads);
 bool cli_fits_memory(size_t n, lg_dtype dtype, size_t buffers);
 
 /* signals.c: SIGINT/SIGTERM set a flag that training polls once per epoch. */
-/* Installs the handler and holds the signals in the calling thread (and the
- * threads it starts) until cli_signals_accept() on that thread. */
+/* Installs the handler, holds the signals in the calling thread (and so in the
+ * threads it starts) and starts the thread that takes them: call before any
+ * thread of lingrad's starts. */
 void cli_signals_install(void);
-void cli_signals_accept(void);
 int cli_signal_pending(void); /* the signal number, or 0 */
 
 int cli_train(int argc, char **argv);

@@ -15,7 +15,7 @@ void cli_usage(FILE *out)
     lg_mode_names(modes, sizeof modes, "|");
     fprintf(out, "                [--mode %s] [--isa NAME] [--every 5]\n", modes);
     fputs("                [--history FILE.csv] [--plot PREFIX] [--timing] [--threads N]\n"
-          "                [--interpret]\n"
+          "                [--interpret] [--threads-now]\n"
           "  lingrad gen   [--w 0.3] [--b 0.5] [--size 100] [--noise 0.01] [--seed 42]\n"
           "                [--dtype f64|f32] [--threads N] [--print-init] --out FILE.csv|FILE.npy\n"
           "  lingrad info  [--modes]\n"
@@ -42,7 +42,8 @@ void cli_usage(FILE *out)
             "LINGRAD_ISA=%s or --isa says otherwise; asking for one\n"
             "this build or CPU lacks is an error. Threads: one per core unless\n"
             "LINGRAD_THREADS or --threads says otherwise; results are bitwise the same\n"
-            "for any thread count.\n",
+            "for any thread count. A run starts on one thread and starts the others once\n"
+            "the epochs left repay their start; --threads-now starts them at once.\n",
             isas);
     lg_train_opts defaults;
     lg_train_opts_default(&defaults);
@@ -85,6 +86,7 @@ static int dispatch(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+    lg_skip_hwloc_plugins(); /* before any thread: it sets an environment variable */
     int rc = dispatch(argc, argv);
     /* Output that never arrived (a full disk, a closed pipe) is a failure too. */
     if (fflush(stdout) != 0 || ferror(stdout))

@@ -68,6 +68,7 @@ static int run(int argc, char **argv, int rank, int size)
 int main(int argc, char **argv)
 {
     int provided = 0, rank = 0, size = 1;
+    lg_skip_hwloc_plugins(); /* before MPI starts its threads: it sets an environment variable */
     if (MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided) != MPI_SUCCESS) {
         fputs("lingrad: error: MPI_Init_thread failed\n", stderr);
         return CLI_FAILED;

@@ -86,6 +86,7 @@ static bool parse_args(int argc, char **argv, train_args *a, lg_train_opts *o, l
         {"every", CLI_LONG, &a->every, false},     {"history", CLI_STRING, &a->history, false},
         {"plot", CLI_STRING, &a->plot, false},     {"timing", CLI_FLAG, &a->timing, false},
         {"threads", CLI_LONG, &a->threads, false}, {"interpret", CLI_FLAG, &o->interpret, false},
+        {"threads-now", CLI_FLAG, &o->threads_now, false},
     };
     size_t n = sizeof opts / sizeof opts[0];
     if (!cli_parse(argc, argv, 2, opts, n) || !cli_dtype(a->dtype, dt) || !cli_mode(a->mode, &o->mode))
@@ -189,8 +190,6 @@ static void print_line(long epoch, double w, double b, double loss)
 static int on_epoch(void *ctx, const lg_epoch_record *r)
 {
     const train_args *a = ctx;
-    if (r->epoch == 0) /* the team's workers exist by now, holding the signals */
-        cli_signals_accept();
     if (a->every > 0 && r->epoch % a->every == 0 && speaks(a))
         print_line(r->epoch, r->w, r->b, r->loss);
     bool stop = cli_signal_pending() != 0; /* stop after this epoch */
@@ -212,6 +211,20 @@ static void warn_interpreted(const lg_train_opts *o, const lg_train_result *r)
             "slower): %s\n", why);
 }
 
+/* How many threads ran: a team starts only where it pays back its start. */
+static const char *threads_said(char *said, size_t len, int threads, long from)
+{
+    if (threads == 1)
+        snprintf(said, len, "1 thread");
+    else if (from < 0)
+        snprintf(said, len, "1 thread of %d: too little work for more to pay", threads);
+    else if (from == 0)
+        snprintf(said, len, "%d threads", threads);
+    else
+        snprintf(said, len, "%d threads from epoch %ld", threads, from);
+    return said;
+}
+
 static void print_timing(const train_args *a, const lg_train_result *r, size_t n, const char *isa,
                          int threads)
 {
@@ -225,15 +238,15 @@ static void print_timing(const train_args *a, const lg_train_result *r, size_t n
      * the threads (the team; the topology's discovery in a process's first one),
      * and graph mode's planning and compiling. */
     double epochs_s = r->seconds - r->setup_seconds;
-    char mode[sizeof r->graph_exec + 16], setup[64] = "", start[64] = "";
+    char mode[sizeof r->graph_exec + 16], setup[64] = "", start[64] = "", team[96];
     snprintf(mode, sizeof mode, r->graph_exec[0] ? "%s (%s)" : "%s", a->mode, r->graph_exec);
     if (r->setup_seconds > 0)
         snprintf(setup, sizeof setup, "; planning and compiling once: %.6f s", r->setup_seconds);
-    if (threads > 1 && r->start_seconds > 0)
+    if (r->threads_from_epoch >= 0)
         snprintf(start, sizeof start, "; starting the threads once: %.6f s", r->start_seconds);
     fprintf(stderr, "lingrad: %ld epochs in %.6f s: %.3f us/epoch (n=%zu, %s, %s, %s kernels, "
-            "%d thread%s%s)%s%s\n", evals, epochs_s, 1e6 * epochs_s / (double)evals, n, a->dtype,
-            mode, isa, threads, threads == 1 ? "" : "s", ranks, start, setup);
+            "%s%s)%s%s\n", evals, epochs_s, 1e6 * epochs_s / (double)evals, n, a->dtype,
+            mode, isa, threads_said(team, sizeof team, threads, r->threads_from_epoch), ranks, start, setup);
 }
 
 /* The history file and the plots, written whether or not training finished. On
@@ -321,7 +334,6 @@ int cli_train_dist(int argc, char **argv, const cli_dist *dist)
     o.ctx = &a;
     lg_train_result r;
     lg_status s = lg_train(x, y, &o, &r); /* over ranks, the same status on all */
-    cli_signals_accept(); /* if no epoch was recorded */
     char err[1200] = "", out_err[600] = "";
     if (s != LG_OK)
         snprintf(err, sizeof err, "%s", lg_last_error());

@@ -14,6 +14,20 @@ typedef struct lg_team lg_team;
  * region: it must not use OpenMP worksharing constructs or barriers. */
 void lg_team_run(lg_exec *ex, void (*body)(void *arg), void *arg);
 
+/* Whether a team has run in this process (its threads exist, to be reused). */
+bool lg_team_warm(void);
+
+/* What starting a team is expected to cost now, in seconds: more in a process
+ * whose topology is undiscovered or that has made no team's threads yet. */
+double lg_team_start_estimate(void);
+
+/* Whether a training run on one thread should start its team now: `epoch_seconds`
+ * is what its latest epoch took, `spent` what its epochs have taken so far,
+ * `left` how many may follow, `start` lg_team_start_estimate(). `known_length`
+ * is false where the run may end at any epoch (a tolerance): then the team must
+ * also wait until a start that went unused could cost at most 5% of the run. */
+bool lg_team_pays(double epoch_seconds, double spent, long left, bool known_length, double start);
+
 /* Runs fn on every block of b across the team; returns when all are done. */
 void lg_team_dispatch(lg_team *t, const lg_blocks *b, lg_block_fn *fn, void *ctx);
 

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <unistd.h>
 
 #include "exec/topology.h"
@@ -25,6 +26,7 @@ static hwloc_topology_t hw;
 
 static pthread_once_t discover_once = PTHREAD_ONCE_INIT;
 static lg_topology_info topo;
+static atomic_bool discovered; /* set once, by discover(): a question, never a wait */
 
 /* Cache sizes that no real core has: some hypervisors report invented ones. */
 static bool implausible(const lg_topology_info *t)
@@ -93,6 +95,21 @@ static void discover(void)
                  "left to OpenMP (OMP_PROC_BIND or OMP_PLACES is set)");
     else
         topo.pinning = true;
+    atomic_store_explicit(&discovered, true, memory_order_release);
+}
+
+void lg_skip_hwloc_plugins(void)
+{
+    if (lg_topology_ready() || getenv("HWLOC_PLUGINS_BLACKLIST") || getenv("HWLOC_PLUGINS_PATH"))
+        return;
+    (void)setenv("HWLOC_PLUGINS_BLACKLIST",
+                 "hwloc_gl,hwloc_opencl,hwloc_cuda,hwloc_nvml,hwloc_rsmi,hwloc_levelzero,"
+                 "hwloc_pci,hwloc_xml_libxml", 0);
+}
+
+bool lg_topology_ready(void)
+{
+    return atomic_load_explicit(&discovered, memory_order_acquire);
 }
 
 const lg_topology_info *lg_topology_get(void)

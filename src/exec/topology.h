@@ -6,6 +6,9 @@
 
 /* Discovered once per process; the result is read-only afterwards. */
 const lg_topology_info *lg_topology_get(void);
+/* Whether the topology has been discovered already (so lg_topology_get() costs
+ * nothing): a team's start is priced with it. Never discovers. */
+bool lg_topology_ready(void);
 
 /* The core (its logical index) the calling thread runs on now; 0 where that is
  * unknown or lingrad does not pin. */

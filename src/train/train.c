@@ -279,14 +279,46 @@ static int notify(const lg_train_opts *o, const lg_epoch_record *rec, lg_fpmode 
     return rc;
 }
 
-static lg_status run_epochs(trainer *t, const lg_train_opts *o, lg_train_result *res,
-                            lg_fpmode *mode)
+typedef struct run_args {
+    trainer *t;
+    const lg_train_opts *o;
+    lg_train_result *res;
+    lg_status status;
+    long epoch;     /* the next epoch to run */
+    bool done;      /* the last epoch ran, or the run stopped */
+    bool watch;     /* on one thread, with a team to start once it pays */
+    double spent;   /* what the epochs on one thread took */
+    double team_up; /* when the team's first epoch began */
+} run_args;
+
+/* Graph mode plans and compiles in its first epoch: a one-time cost, not what
+ * the epochs left would take. */
+static double epoch_clock(const trainer *t)
 {
+    return lg_seconds() - lg_graph_setup_seconds(t->g);
+}
+
+static bool hand_over(run_args *a, double epoch_seconds, long last)
+{
+    a->spent += epoch_seconds;
+    return lg_team_pays(epoch_seconds, a->spent, last - a->epoch + 1, !(a->o->tol > 0.0),
+                        lg_team_start_estimate());
+}
+
+/* Epochs from a->epoch on; returns before the last with a->done false when the
+ * rest should go to a team. */
+static lg_status run_epochs(run_args *a, lg_fpmode *mode)
+{
+    trainer *t = a->t;
+    const lg_train_opts *o = a->o;
+    lg_train_result *res = a->res;
     /* With no epochs to run, epoch 0 still evaluates the initial loss. */
     long last = o->max_epochs > 0 ? o->max_epochs - 1 : 0;
-    for (long epoch = 0; epoch <= last; epoch++) {
+    a->done = true;
+    while (a->epoch <= last) {
+        double began = a->watch ? epoch_clock(t) : 0.0;
         bool stop = false;
-        lg_status s = step(t, o, epoch, res, &stop);
+        lg_status s = step(t, o, a->epoch++, res, &stop);
         if (s != LG_OK || stop) {
             res->stopped_early = stop;
             return s;
@@ -296,52 +328,52 @@ static lg_status run_epochs(trainer *t, const lg_train_opts *o, lg_train_result 
             res->interrupted = true;
             return LG_OK;
         }
+        if (a->watch && a->epoch <= last && hand_over(a, epoch_clock(t) - began, last)) {
+            a->done = false;
+            return LG_OK;
+        }
     }
     return LG_OK;
 }
 
 /* The flush-to-zero mode (fpmode.h) is set once for the whole loop, so the many
  * kernel calls of an epoch each find it already on. */
-static lg_status run(trainer *t, const lg_train_opts *o, lg_train_result *res)
+static lg_status run(run_args *a)
 {
     lg_fpmode mode = lg_fpmode_enter();
-    lg_status s = run_epochs(t, o, res, &mode);
+    lg_status s = run_epochs(a, &mode);
     lg_fpmode_leave(mode);
     return s;
 }
 
-typedef struct run_args {
-    trainer *t;
-    const lg_train_opts *o;
-    lg_train_result *res;
-    lg_status status;
-    double started; /* when the loop began, the team (if any) up */
-} run_args;
-
-static void run_body(void *arg)
+static void team_body(void *arg)
 {
     run_args *a = arg;
-    a->started = lg_seconds();
-    a->status = run(a->t, a->o, a->res);
+    a->team_up = lg_seconds();
+    a->watch = false;
+    a->status = run(a);
 }
 
-/* With threads, the whole loop runs inside one persistent team: an epoch then
- * costs a few cache-line handoffs per kernel call, not a fork/join each. The
- * team's start is timed apart from the epochs: it is paid once per run, and in
- * a process's first team it includes the topology's discovery (milliseconds),
- * which folded into the first epoch made short threaded runs look slower than
- * one thread. */
+/* With threads, the epochs run inside one persistent team: an epoch then costs
+ * a few cache-line handoffs per kernel call, not a fork/join each. The team
+ * starts when it pays (team_policy.c), or at once with threads_now; its start
+ * is timed apart from the epochs, since a process's first one makes threads and
+ * may discover the topology (milliseconds). */
 static lg_status run_loop(trainer *t, const lg_train_opts *o, lg_train_result *res)
 {
-    run_args a = {t, o, res, LG_OK, 0.0};
+    lg_exec *ex = &t->g->ex;
+    bool team = lg_par_wants_team(ex, t->x->n);
+    run_args a = {t, o, res, LG_OK, 0, false, team && !o->threads_now, 0.0, 0.0};
     double t0 = lg_seconds();
-    bool team = lg_par_wants_team(&t->g->ex, t->x->n);
-    if (team)
-        lg_team_run(&t->g->ex, run_body, &a);
-    else
-        run_body(&a);
-    res->seconds = lg_seconds() - a.started;
-    res->start_seconds = team ? a.started - t0 : 0.0; /* exactly 0: no team started */
+    if (!team || !o->threads_now)
+        a.status = run(&a);
+    if (team && !a.done && a.status == LG_OK) {
+        double before = lg_seconds();
+        res->threads_from_epoch = a.epoch;
+        lg_team_run(ex, team_body, &a);
+        res->start_seconds = a.team_up - before;
+    }
+    res->seconds = lg_seconds() - t0 - res->start_seconds;
     return a.status;
 }
 
@@ -376,6 +408,7 @@ lg_status lg_train(const lg_tensor *x, const lg_tensor *y, const lg_train_opts *
                    lg_train_result *res)
 {
     memset(res, 0, sizeof *res);
+    res->threads_from_epoch = -1;
     lg_status s = train(x, y, opts, res);
     if (opts && opts->ranks)
         s = opts->ranks->vote(opts->ranks, s, false, NULL);

@@ -111,7 +111,7 @@ static void add(const lg_bench_data *d, const lg_kernels *k, const lg_kernels *b
                 lg_dtype dt, lg_kop op, bool roofline, size_t n, const char *level)
 {
     kbench *b = lg_bench_alloc(sizeof *b);
-    *b = (kbench){d, {k, threads, NULL, NULL}, {best, threads, NULL, NULL}, dt, op, roofline, n};
+    *b = (kbench){d, {.k = k, .threads = threads}, {.k = best, .threads = threads}, dt, op, roofline, n};
     char name[160];
     snprintf(name, sizeof name, "kernel/%s/%s/%s/threads:%d/n:%zu/%s", row_name(b),
              lg_dtype_name(dt), k->name, threads, n, level);

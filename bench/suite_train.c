@@ -8,7 +8,9 @@
  * runs, and runs the table it names: both come from one variable.
  *
  * And what threads buy a training run against n, per mode and dtype
- * (train/threads/: 1 thread and 2, 4, ... up to the cores, from 2^10 to 10^8).
+ * (train/threads/: 1 thread and 2, 4, ... up to the cores, from 2^10 to 10^8,
+ * per epoch with the team from the first epoch; train/whole/: whole runs of 1
+ * to 10^5 epochs on 1 thread and on all cores, as the driver chooses).
  *
  * The per-epoch rows exclude graph mode's one-time costs: they report lingrad's
  * own clock of the epoch loop less the planning and compiling it sets apart
@@ -103,7 +105,7 @@ static void bm_train(lg_bench_state *st, void *arg)
         lg_bench_skip(st, why);
         return;
     }
-    long epochs = 0;
+    long epochs = 0, teams = 0;
     double setup = 0.0;
     for (size_t k; (k = lg_bench_batch(st)) != 0;)
         for (size_t i = 0; i < k; i++) {
@@ -117,6 +119,7 @@ static void bm_train(lg_bench_state *st, void *arg)
                 return;
             }
             epochs += r.last_epoch + 1; /* loss evaluations, the stopping one included */
+            teams += r.threads_from_epoch >= 0;
             setup += r.setup_seconds;
             if (b->steady) /* one-time planning and compiling are not an epoch's */
                 lg_bench_add_time(st, r.seconds - r.setup_seconds);
@@ -129,6 +132,8 @@ static void bm_train(lg_bench_state *st, void *arg)
     lg_bench_set_bytes(st, epochs * (int64_t)(2 * lg_tensor_size(b->x) * lg_dtype_size(lg_tensor_dtype(b->x))));
     double iters = (double)lg_bench_iterations(st);
     lg_bench_counter(st, "epochs", (double)epochs / iters, 0);
+    if (b->o.threads > 1) /* the share of runs whose team started: where two threads ran */
+        lg_bench_counter(st, "team", (double)teams / iters, 0);
     if (b->o.mode == LG_MODE_GRAPH) /* per lg_train call: a new graph plans again */
         lg_bench_counter(st, "setup_seconds", setup / iters, 0);
 }
@@ -225,6 +230,7 @@ static void per_epoch(int quick)
             b->o.tol = 0;
             b->o.max_epochs = ns[s] >= 100000000 ? 5 : 20;
             b->o.threads = cores;
+            b->o.threads_now = true; /* the team's epochs, not the policy's */
             b->o.isa = isa;
             b->steady = true;
             char name[120];
@@ -278,6 +284,7 @@ static void thread_sweep(int quick)
                 b->o.tol = 0;
                 b->o.max_epochs = epochs < 5 ? 5 : epochs > 2000 ? 2000 : (long)epochs;
                 b->o.threads = i < 0 ? 1 : t[i];
+                b->o.threads_now = true; /* the team's epochs, not the policy's */
                 b->o.isa = isa;
                 b->steady = true;
                 char name[120];
@@ -289,9 +296,52 @@ static void thread_sweep(int quick)
     }
 }
 
+/* Whole runs, as a user's program calls lg_train: wall time of the call, one
+ * time costs (the team's start, graph mode's planning) and the driver's choice
+ * of when a team pays included, 1 thread and all the cores, from 1 epoch to 10^5
+ * (train/whole/, the threads table's second half). Runs longer than about a
+ * second on one thread (epochs x n above 2^28 elements, eager 2^26) are left
+ * out: their start is lost in them. */
+static void whole_runs(int quick)
+{
+    const size_t ns[] = {1u << 10, 1u << 14, 1u << 17, 1u << 20, 1u << 24, 100000000};
+    const long es[] = {1, 10, 100, 1000, 10000, 100000};
+    const lg_mode modes[] = {LG_MODE_FUSED, LG_MODE_GRAPH, LG_MODE_EAGER};
+    const char *isa = lg_isa_default();
+    int cores = lg_topology_get()->cores;
+    if (quick || cores < 2)
+        return;
+    for (size_t s = 0; s < sizeof ns / sizeof ns[0] * 2; s++) {
+        lazy_data *d = lg_bench_alloc(sizeof *d);
+        size_t n = ns[s / 2];
+        *d = (lazy_data){n, s % 2 ? LG_F64 : LG_F32, NULL, NULL};
+        for (size_t m = 0; m < sizeof modes / sizeof modes[0]; m++)
+            for (size_t e = 0; e < sizeof es / sizeof es[0]; e++) {
+                double work = (double)es[e] * (double)n;
+                if (work > (modes[m] == LG_MODE_EAGER ? 0x1p26 : 0x1p28) && es[e] > 1)
+                    continue;
+                if (modes[m] == LG_MODE_EAGER && n > (1u << 24))
+                    continue;
+                for (int threads = 1; threads <= cores; threads += cores - 1) {
+                    tbench *b = make(NULL, NULL, 1, modes[m]);
+                    b->lazy = d;
+                    b->o.tol = 0;
+                    b->o.max_epochs = es[e];
+                    b->o.threads = threads;
+                    b->o.isa = isa;
+                    char name[120];
+                    snprintf(name, sizeof name, "train/whole/%s/%s/%s/threads:%d/epochs:%ld/n:%zu",
+                             lg_mode_name(modes[m]), lg_dtype_name(d->dt), isa, threads, es[e], n);
+                    lg_bench_use_real_time(lg_bench_register(name, bm_train, b));
+                }
+            }
+    }
+}
+
 void lg_bench_register_train(int quick)
 {
     tutorial(quick);
     per_epoch(quick);
     thread_sweep(quick);
+    whole_runs(quick);
 }

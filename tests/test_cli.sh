@@ -268,11 +268,11 @@ cmp -s "$tmp/g1.csv" "$tmp/g3.csv" || fail "gen output differs between 1 and 3 t
 cmp -s "$tmp/t1.csv" "$tmp/t3.csv" || fail "training history differs between 1 and 3 threads"
 # --timing says the threads' start apart from the epochs, and only where a team ran;
 # a run too short for a team to pay back its start (one epoch: none left to gain
-# on) runs on one thread, and says so.
+# on) starts none, and says so.
 "$bin" train --size 300000 --tol 0 --epochs 1 --every 0 --threads 2 --timing >/dev/null 2>"$tmp/t1.err" ||
   fail "train --timing --threads 2"
-grep -Eq '^lingrad: 1 epochs in [0-9.]+ s: .*1 thread of 2: too little work for more to pay\)$' "$tmp/t1.err" ||
-  fail "--timing: a 1-epoch run does not say it kept to one thread: $(cat "$tmp/t1.err")"
+grep -Eq '^lingrad: 1 epochs in [0-9.]+ s: .*2 threads, no team: it would not pay back its start\)$' "$tmp/t1.err" ||
+  fail "--timing: a 1-epoch run does not say it started no team: $(cat "$tmp/t1.err")"
 "$bin" train --size 300000 --tol 0 --epochs 3 --every 0 --threads 2 --threads-now --timing >/dev/null 2>"$tmp/t2.err" ||
   fail "train --timing --threads 2 --threads-now"
 grep -Eq '^lingrad: 3 epochs in [0-9.]+ s: .*2 threads\); starting the threads once: [0-9.]+ s$' "$tmp/t2.err" ||

@@ -115,19 +115,19 @@ static void check_training(const lg_tensor *x, const lg_tensor *y, lg_mode mode)
 
 /* A run that starts on one thread and hands the rest to its team once that pays:
  * the same bits as one thread all along. With a team started before in this
- * process, starting one is priced at microseconds, and 199 epochs left of at
- * least 2^18 elements each save more than that after the first epoch. */
+ * process, starting one is priced at 250 us, and 299 epochs left of at least
+ * 2^18 f64 pairs each (4 MiB: 20 us at 200 GB/s) save more than that. */
 static void check_hand_over(const lg_tensor *x, const lg_tensor *y)
 {
     lg_train_opts o;
     lg_train_opts_default(&o);
-    o.tol = 0, o.max_epochs = 200, o.threads = 1;
+    o.tol = 0, o.max_epochs = 300, o.threads = 1;
     lg_train_result one, handed;
     CHECK_OK(lg_train(x, y, &o, &one));
     o.threads = 2;
     CHECK_OK(lg_train(x, y, &o, &handed));
-    CHECK(lg_team_warm() && handed.threads_from_epoch >= 1);
-    CHECK(handed.threads_from_epoch < 200 && handed.start_seconds > 0.0);
+    CHECK(lg_threads_warm() && handed.threads_from_epoch >= 1);
+    CHECK(handed.threads_from_epoch < 300 && handed.start_seconds > 0.0);
     CHECK(one.n_history == handed.n_history &&
           memcmp(one.history, handed.history, one.n_history * sizeof *one.history) == 0);
     o.max_epochs = 1; /* nothing left after the only epoch: never a team */
@@ -261,7 +261,8 @@ int main(void)
             check_training(x, y, LG_MODE_GRAPH);
             if (n >= ((size_t)1 << 18)) { /* large enough for training to run in the team */
                 check_caller_untouched(x, y);
-                check_hand_over(x, y);
+                if (dt == LG_F64 && n < 1000000) /* once: 600 epochs */
+                    check_hand_over(x, y);
             }
             lg_tensor_free(x), lg_tensor_free(y);
         }

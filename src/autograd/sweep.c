@@ -57,15 +57,18 @@ static lg_status reserve_compiled(lg_plan *p, int workers)
 
 lg_status lg_plan_reserve(lg_plan *p, const lg_graph *g)
 {
-    size_t per_worker = 0;
+    size_t per_worker = 0, widest = 0;
     for (size_t i = 0; i < p->n_sweeps; i++) {
         p->sweeps[i].tile = tile_of(p->sweeps[i].n);
         p->sweeps[i].blocks = lg_exec_blocks(&g->ex, p->sweeps[i].n);
         size_t b = sweep_bytes(p, i);
         per_worker = b > per_worker ? b : per_worker;
+        widest = p->sweeps[i].n > widest ? p->sweeps[i].n : widest;
     }
     per_worker = (per_worker + 63) / 64 * 64;
-    int workers = g->ex.threads;
+    /* Sweeps below every grain run on the caller alone: scratch for the others
+     * would be hundreds of KB that malloc maps, and faults in, for nothing. */
+    int workers = lg_par_workers(&g->ex, widest);
     if (per_worker > p->scratch_worker || workers > p->workers) {
         free(p->scratch);
         p->scratch = NULL;

@@ -211,13 +211,14 @@ static void warn_interpreted(const lg_train_opts *o, const lg_train_result *r)
             "slower): %s\n", why);
 }
 
-/* How many threads ran: a team starts only where it pays back its start. */
+/* How many threads ran: a team starts only where it pays back its start; before
+ * it, calls above the fork grain may still fork (docs/threads.md). */
 static const char *threads_said(char *said, size_t len, int threads, long from)
 {
     if (threads == 1)
         snprintf(said, len, "1 thread");
     else if (from < 0)
-        snprintf(said, len, "1 thread of %d: too little work for more to pay", threads);
+        snprintf(said, len, "%d threads, no team: it would not pay back its start", threads);
     else if (from == 0)
         snprintf(said, len, "%d threads", threads);
     else

@@ -1,6 +1,7 @@
 /* Blocked, deterministic execution of kernel-table entries on OpenMP threads. */
 #include <math.h>
 #include <omp.h>
+#include <stdatomic.h>
 #include <string.h>
 
 #include "core/dtype.h"
@@ -24,6 +25,23 @@
 #define GRAIN_TEAM ((size_t)1 << 17)
 #define GRAIN_FORK_SCALAR ((size_t)1 << 14)
 #define GRAIN_TEAM_SCALAR ((size_t)1 << 11)
+_Static_assert(GRAIN_TEAM <= GRAIN_FORK && GRAIN_TEAM_SCALAR <= GRAIN_FORK_SCALAR,
+               "lg_par_workers takes the team's grain for the lowest");
+
+/* Set once, never cleared: a process fact, like the topology, that a team's
+ * start is priced with (team_policy.c). */
+static atomic_bool threads_made;
+
+bool lg_par_threads_made(void)
+{
+    return atomic_load_explicit(&threads_made, memory_order_relaxed);
+}
+
+void lg_par_note_threads(void)
+{
+    if (!atomic_load_explicit(&threads_made, memory_order_relaxed)) /* no write per region */
+        atomic_store_explicit(&threads_made, true, memory_order_relaxed);
+}
 
 size_t lg_par_grain_of(const lg_kernels *k, bool team)
 {
@@ -37,6 +55,12 @@ size_t lg_par_grain(const lg_exec *ex)
     return lg_par_grain_of(ex->k, ex->team != NULL);
 }
 
+int lg_par_workers(const lg_exec *ex, size_t n)
+{
+    /* The team's grain is the lower of the two for every table. */
+    return n >= lg_par_grain_of(ex->k, true) ? ex->threads : 1;
+}
+
 bool lg_par_wants_team(const lg_exec *ex, size_t n)
 {
     return ex->threads > 1 && n >= lg_par_grain_of(ex->k, true);
@@ -45,7 +69,7 @@ bool lg_par_wants_team(const lg_exec *ex, size_t n)
 void lg_par_for_blocks(const lg_exec *ex, const lg_blocks *b, lg_block_fn *fn, void *ctx)
 {
     int threads = (size_t)ex->threads < b->count ? ex->threads : (int)b->count;
-    if (threads <= 1 || b->n < lg_par_grain(ex)) {
+    if (threads <= 1 || ex->one_thread || b->n < lg_par_grain(ex)) {
         lg_blocks_run(b, 0, 0, b->count, fn, ctx); /* no share to work out: two divisions saved */
         return;
     }
@@ -61,6 +85,7 @@ void lg_par_for_blocks(const lg_exec *ex, const lg_blocks *b, lg_block_fn *fn, v
         lg_topology_pin(omp_get_thread_num(), first);
         lg_blocks_run_share(b, omp_get_thread_num(), omp_get_num_threads(), fn, ctx);
     }
+    lg_par_note_threads();
 }
 
 void lg_par_for(const lg_exec *ex, size_t n, lg_block_fn *fn, void *ctx)

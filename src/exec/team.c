@@ -26,12 +26,6 @@
 #include "exec/team.h"
 #include "exec/topology.h"
 
-/* Whether a team's threads were ever made in this process: the first team pays
- * for creating them (1.3-4 ms on a VM, whose idle vCPUs wake slowly), later
- * ones reuse OpenMP's (7-9 us). Set once, never cleared: a process fact, like
- * the topology, that lg_team_start_estimate prices a start with. */
-static atomic_bool threads_made;
-
 struct lg_team {
     alignas(64) atomic_ulong posted; /* jobs posted so far; a change means new work */
     alignas(64) atomic_int remaining; /* workers still on the job */
@@ -127,10 +121,5 @@ void lg_team_run(lg_exec *ex, void (*body)(void *arg), void *arg)
         }
     }
     lg_topology_release_caller(&caller);
-    atomic_store_explicit(&threads_made, true, memory_order_relaxed);
-}
-
-bool lg_team_warm(void)
-{
-    return atomic_load_explicit(&threads_made, memory_order_relaxed);
+    lg_par_note_threads();
 }

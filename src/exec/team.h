@@ -14,8 +14,10 @@ typedef struct lg_team lg_team;
  * region: it must not use OpenMP worksharing constructs or barriers. */
 void lg_team_run(lg_exec *ex, void (*body)(void *arg), void *arg);
 
-/* Whether a team has run in this process (its threads exist, to be reused). */
-bool lg_team_warm(void);
+/* Whether threads start in microseconds now: lingrad's have been made and the
+ * topology discovered. Until then a training run's epochs keep to one thread
+ * (lg_exec.one_thread) rather than fork, until its team pays. */
+bool lg_threads_warm(void);
 
 /* What starting a team is expected to cost now, in seconds: more in a process
  * whose topology is undiscovered or that has made no team's threads yet. */

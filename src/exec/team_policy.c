@@ -7,15 +7,19 @@
  * Starting is priced, not measured beforehand (measuring would cost the start):
  * the first team of a process makes its threads, and the first discovery of the
  * topology loads hwloc and its plugins. Measured on 2-vCPU Zen 4 and Turin-like
- * VMs, 2026-12: a warm start 7-9 us; the first threads 1.3-4 ms; the topology
- * 8-9 ms with hwloc's plugins, 1.7 ms without (lingrad's programs skip them).
- * Each price below is the high end with room to spare: a run that starts its
- * team late loses a little speed-up, one that starts it early can lose outright.
+ * VMs, 2026-12: a warm start 7-9 us, and its first epoch 100-150 us more than
+ * the team's later ones (the worker wakes from its nap, half the data moves to
+ * its core's cache: graph mode at 2^17, 10 epochs, lost 0.74x when a start was
+ * priced at 50 us); the first threads 1.3-4 ms; the topology 8-9 ms with
+ * hwloc's plugins, 1.7 ms without (lingrad's programs skip them). Each price
+ * below is the high end with room to spare: a run that starts its team late
+ * loses a little speed-up, one that starts it early can lose outright.
  */
+#include "exec/parallel.h"
 #include "exec/team.h"
 #include "exec/topology.h"
 
-#define START_WARM 50e-6
+#define START_WARM 250e-6
 #define START_THREADS 5e-3
 #define START_TOPOLOGY 12e-3
 /* What a team is counted on to gain: two threads measured 1.35-2.6x from the
@@ -25,10 +29,15 @@
  * 1/(1 + 19) = 5% of the time already spent (the rent-or-buy rule). */
 #define SPENT_PER_START 19.0
 
+bool lg_threads_warm(void)
+{
+    return lg_par_threads_made() && lg_topology_ready();
+}
+
 double lg_team_start_estimate(void)
 {
     double s = START_WARM;
-    if (!lg_team_warm())
+    if (!lg_par_threads_made())
         s += START_THREADS;
     if (!lg_topology_ready())
         s += START_TOPOLOGY;

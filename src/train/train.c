@@ -365,8 +365,11 @@ static lg_status run_loop(trainer *t, const lg_train_opts *o, lg_train_result *r
     bool team = lg_par_wants_team(ex, t->x->n);
     run_args a = {t, o, res, LG_OK, 0, false, team && !o->threads_now, 0.0, 0.0};
     double t0 = lg_seconds();
+    /* Epochs before the team: forks too where they are cheap, else one thread. */
+    ex->one_thread = a.watch && !lg_threads_warm();
     if (!team || !o->threads_now)
         a.status = run(&a);
+    ex->one_thread = false;
     if (team && !a.done && a.status == LG_OK) {
         double before = lg_seconds();
         res->threads_from_epoch = a.epoch;

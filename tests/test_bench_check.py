@@ -140,7 +140,8 @@ class Limits(unittest.TestCase):
     def test_a_scalar_table_in_the_avx2_slot_fails_the_floor(self):
         _, gates = bench_check.gates_for("nowhere", ZEN4, self.root)
         now = dict(RATIOS, avx2_over_scalar_fused_f32_L2=1.02, graph_over_eager_epoch_n1000000=16.0,
-                   graph_time_over_fused_epoch_n1000000=1.1)
+                   graph_time_over_fused_epoch_n1000000=1.1, threads_all_over_1_train_least_f32=0.98,
+                   **{f"threads_all_over_1_train_fused_f32_{level}": 2.0 for level, _ in bench_check.THREAD_LEVELS})
         rows = bench_check.judge(gates, now, ZEN4)
         verdict = {r[0]: r[4] for r in rows}
         self.assertEqual(verdict["avx2_over_scalar_fused_f32_L2"], "REGRESSED")
@@ -304,6 +305,26 @@ class Verdicts(unittest.TestCase):
         self.assertEqual(bench_check.ratios(ZEN4, med), {"graph_time_over_fused_epoch_n1000000": 3.2})
         self.assertTrue(bench_check.cannot_run_here("graph_time_over_fused_epoch_n1000000",
                                                     dict(ZEN4, lingrad_isa_available="scalar")))
+
+    def test_train_threads_gates_and_the_never_slower_invariant(self):
+        med = {}
+        for m in ("fused", "graph", "eager"):
+            for n in bench_check.NEVER_SLOWER_N + (16777216,):
+                med[f"train/threads/{m}/f32/avx512/threads:1/n:{n}"] = {"real_time": 2.0}
+                med[f"train/threads/{m}/f32/avx512/threads:2/n:{n}"] = {"real_time": 1.0}
+        med["train/threads/graph/f32/avx512/threads:2/n:32768"] = {"real_time": 2.5}  # two threads lose
+        out = bench_check.ratios(ZEN4, med)
+        self.assertEqual(out["threads_all_over_1_train_fused_f32_L2"], 2.0)
+        self.assertEqual(out["threads_all_over_1_train_fused_f32_DRAM"], 2.0)
+        self.assertEqual(out["threads_all_over_1_train_least_f32"], 0.8)
+        # a cell not measured gives no invariant (the gate then fails as not
+        # measured), never one over the cells that were
+        del med["train/threads/eager/f32/avx512/threads:2/n:1024"]
+        self.assertNotIn("threads_all_over_1_train_least_f32", bench_check.ratios(ZEN4, med))
+        for row in med:  # not eager nor graph at 2^24: no gate reads them
+            if not re.match(r"train/threads/(eager|graph)/.*/n:16777216", row):
+                self.assertTrue(re.search(bench_check.FILTER, row + "/manual_time"), row)
+        self.assertFalse(re.search(bench_check.FILTER, "train/threads/eager/f32/avx512/threads:2/n:16777216/manual_time"))
 
     def test_best_rows_strips_the_time_type(self):
         # the train/epoch/ rows report their own time (manual_time), the others real_time

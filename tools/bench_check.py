@@ -56,11 +56,18 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import machine_class  # noqa: E402
 
 REPS = 5
+# Sizes of the threads' "never slower" invariant: from far below the grain to
+# past it (2^17 for a SIMD table in a training run), in L1, L2 and L3.
+NEVER_SLOWER_N = (1024, 16384, 32768, 65536, 131072, 1048576)
+# The threads gates' sizes (f32 pairs: 1 MiB, 8 MiB, 128 MiB of x and y).
+THREAD_LEVELS = (("L2", 131072), ("L3", 1048576), ("DRAM", 16777216))
 FILTER = ("kernel/fused_mse/f32/[a-z0-9]+/threads:[0-9]+/n:[0-9]+/(L2|L3)"
           "|kernel/(fused_mse|roofline_read)/f32/[a-z0-9]+/threads:1/n:[0-9]{1,8}/DRAM"
           "|train/epoch/(fused|eager)/f32/[a-z0-9]+/threads:[0-9]+/n:10000/"
           "|train/epoch/(eager|graph|fused)/f32/[a-z0-9]+/threads:[0-9]+/n:1000000/"
           "|probe/omp_compute/"
+          f"|train/threads/(fused|graph|eager)/f32/[a-z0-9]+/threads:[0-9]+/n:({'|'.join(map(str, NEVER_SLOWER_N))})/"
+          "|train/threads/fused/f32/[a-z0-9]+/threads:[0-9]+/n:16777216/"
           "|(peer|direct)/fused_mse/f32/[a-z0-9_]+/threads:1/n:[0-9]+/L2")
 CALLGRIND = [("scalar", "f32"), ("scalar", "f64"), ("avx2", "f32"), ("avx2", "f64")]
 CALLGRIND_N, CALLGRIND_EPOCHS = 100000, 10
@@ -208,6 +215,23 @@ def ratios(ctx, med):
             # lingrad's scaling relative to what the machine gives a plain
             # OpenMP loop right now; all cores, whatever their number
             out["threads_all_over_1_fused_f32_L3_vs_machine"] = (many / one) / (pn / p1)
+        out.update(train_thread_ratios(per, best, cores))
+    return out
+
+
+def train_thread_ratios(per, best, cores):
+    """Training per epoch, the team from the first epoch (make bench's
+    train/threads/ rows), all cores over one thread: fused in L2, L3 and DRAM,
+    and the least of every mode at every NEVER_SLOWER_N size."""
+    out = {}
+    speedup = lambda mode, n: ((per(rf"train/threads/{mode}/f32/{best}/threads:1/n:{n}") or 0)
+                               / (per(rf"train/threads/{mode}/f32/{best}/threads:{cores}/n:{n}") or float("inf")))
+    for level, n in THREAD_LEVELS:
+        if speedup("fused", n):
+            out[f"threads_all_over_1_train_fused_f32_{level}"] = speedup("fused", n)
+    cells = [speedup(m, n) for m in ("fused", "graph", "eager") for n in NEVER_SLOWER_N]
+    if cells and all(cells):
+        out["threads_all_over_1_train_least_f32"] = min(cells)
     return out
 
 

@@ -298,15 +298,17 @@ static double epoch_clock(const trainer *t)
     return lg_seconds() - lg_graph_setup_seconds(t->g);
 }
 
-static bool hand_over(run_args *a, double epoch_seconds, long last)
+static bool hand_over(run_args *a, double epoch_seconds, long next, long last)
 {
     a->spent += epoch_seconds;
-    return lg_team_pays(epoch_seconds, a->spent, last - a->epoch + 1, !(a->o->tol > 0.0),
+    return lg_team_pays(epoch_seconds, a->spent, last - next + 1, !(a->o->tol > 0.0),
                         lg_team_start_estimate());
 }
 
-/* Epochs from a->epoch on; returns before the last with a->done false when the
- * rest should go to a team. */
+/* Epochs from a->epoch on. Watched (on one thread, with a team to gain), each is
+ * timed, and the loop returns before the last, a->epoch the next and a->done
+ * false, when the rest should go to a team. Two copies of the loop, one for
+ * each case, cost more: gcc then stops inlining step() into them. */
 static lg_status run_epochs(run_args *a, lg_fpmode *mode)
 {
     trainer *t = a->t;
@@ -314,11 +316,12 @@ static lg_status run_epochs(run_args *a, lg_fpmode *mode)
     lg_train_result *res = a->res;
     /* With no epochs to run, epoch 0 still evaluates the initial loss. */
     long last = o->max_epochs > 0 ? o->max_epochs - 1 : 0;
+    const bool watch = a->watch; /* locals, not a's fields: the loop stays lean */
     a->done = true;
-    while (a->epoch <= last) {
-        double began = a->watch ? epoch_clock(t) : 0.0;
+    for (long epoch = a->epoch; epoch <= last; epoch++) {
+        double began = watch ? epoch_clock(t) : 0.0;
         bool stop = false;
-        lg_status s = step(t, o, a->epoch++, res, &stop);
+        lg_status s = step(t, o, epoch, res, &stop);
         if (s != LG_OK || stop) {
             res->stopped_early = stop;
             return s;
@@ -328,7 +331,8 @@ static lg_status run_epochs(run_args *a, lg_fpmode *mode)
             res->interrupted = true;
             return LG_OK;
         }
-        if (a->watch && a->epoch <= last && hand_over(a, epoch_clock(t) - began, last)) {
+        if (watch && epoch < last && hand_over(a, epoch_clock(t) - began, epoch + 1, last)) {
+            a->epoch = epoch + 1;
             a->done = false;
             return LG_OK;
         }

@@ -148,6 +148,14 @@ if [ "${cores:-0}" -ge 2 ]; then
     --benchmark_min_time=0.01 --benchmark_out="$tmp/threads.json" --benchmark_out_format=json >/dev/null 2>&1 ||
     fail "train/threads rows failed"
   echo "ok  thread sweep: $(wc -l <<<"$threads_rows") rows listed on $cores cores, n = 1,024 run"
+  # Whole runs (train/whole/): 1 to 10^5 epochs where a run stays under ~1 s
+  whole_rows=$("$bench" --benchmark_list_tests --benchmark_filter='train/whole/' 2>&1)
+  for row in "fused/f32/[a-z0-9]*/threads:1/epochs:1/n:100000000" "fused/f64/[a-z0-9]*/threads:$cores/epochs:100000/n:1024" \
+             "eager/f32/[a-z0-9]*/threads:$cores/epochs:10/n:131072" "graph/f64/[a-z0-9]*/threads:1/epochs:1000/n:16384"; do
+    grep -q "^train/whole/$row/" <<<"$whole_rows" || fail "train/whole/$row is not listed"
+  done
+  grep -q "^train/whole/fused/f32/[a-z0-9]*/threads:1/epochs:100000/n:1048576/" <<<"$whole_rows" &&
+    fail "train/whole/ lists a run of 10^11 element-epochs"
 else
   grep -q '^train/threads/' <<<"$threads_rows" && fail "one core, but thread-sweep rows: $threads_rows"
   echo "ok  thread sweep: none on one core"
@@ -261,5 +269,21 @@ assert "| 1,024 | 0.50 (loses) |" in lines and "| 131,072 | 2.00 |" in lines, li
 assert any("The worst cell here: 0.50." in ln for ln in lines), lines
 PY
   echo "ok  summary: the threads table marks a loss and names the worst cell"
+  # Whole runs: a loss is marked only where the team started (a star); a cell
+  # where it did not is one code path against itself, and says its spread.
+  "$python" - "$src/tools" <<'PY' || fail "the whole-runs table misreads its rows"
+import sys
+sys.path.insert(0, sys.argv[1])
+import bench_report
+row = lambda us, team=None: {"real_time": us * 1000, "time_unit": "ns", **({} if team is None else {"team": team})}
+wr = bench_report.whole_rows({"train/whole/fused/f32/avx2/threads:1/epochs:1/n:1024": row(10),
+                              "train/whole/fused/f32/avx2/threads:2/epochs:1/n:1024": row(11, 0.0),
+                              "train/whole/fused/f32/avx2/threads:1/epochs:100/n:1024": row(100),
+                              "train/whole/fused/f32/avx2/threads:2/epochs:100/n:1024": row(125, 1.0)})
+lines = bench_report.whole_table(wr)
+assert "| fused | f32 | 2 | 1,024 | 0.91 | 0.80 * (loses) |" in lines, lines
+assert any("(0.91-0.91 here)" in ln and "The worst starred cell: 0.80." in ln for ln in lines), lines
+PY
+  echo "ok  summary: the whole-runs table marks a loss only where a team ran"
 fi
 echo "test_bench: all checks passed"

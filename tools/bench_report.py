@@ -337,6 +337,54 @@ def thread_table(th):
     return lines
 
 
+def whole_rows(rows):
+    """{(mode, dtype, threads, epochs, n): row} of the train/whole/ rows."""
+    out = {}
+    for name, r in train_rows(rows, "train/whole/").items():
+        p = name.split("/")
+        num = lambda field: int(field.split(":")[1])
+        out[(p[2], p[3], num(p[5]), num(p[6]), num(p[7]))] = r
+    return out
+
+
+def whole_table(wr):
+    """Whole runs, all cores over one thread, per mode, dtype, n and run length."""
+    sp = {}
+    for (m, dt, t, e, n), r in wr.items():
+        one = wr.get((m, dt, 1, e, n))
+        if t > 1 and one and not r.get("skipped") and not one.get("skipped"):
+            sp[(m, dt, t, e, n)] = (seconds(one) / seconds(r), r.get("team"))
+    if not sp:
+        return []
+    epochs = sorted({e for _, _, _, e, _ in sp})
+    teamed = [v for v, team in sp.values() if team]
+    alone = [v for v, team in sp.values() if not team]
+    spread = f"{min(alone):.2f}-{max(alone):.2f}" if alone else "none"
+    worst = f"{min(teamed):.2f}" if teamed else "none ran"
+    lines = ["## Whole runs: what threads buy a user's call", "",
+             "One thread's time over all cores' for a whole `lg_train` call (train/whole/: tol 0, so every "
+             "epoch runs; the team's start, graph mode's planning and the driver's choice of when a team "
+             "pays included), medians of interleaved repetitions. A star marks the cells where the team "
+             "started, and there below 0.95 two threads lose. Elsewhere the driver started none (too "
+             "short a run, or n below the grain): both sides ran the same code, bar a fork where a call "
+             f"passes the fork grain, so their spread is the measurement's ({spread} here). Runs longer "
+             f"than about a second on one thread are left out. The worst starred cell: {worst}.", "",
+             "| mode | dtype | threads | n | " + " | ".join(f"{e:,} epochs" for e in epochs) + " |",
+             "|---|---|---:|---:|" + "---:|" * len(epochs)]
+    for m, dt, t, n in sorted({(m, dt, t, n) for m, dt, t, _, n in sp}):
+        cells = []
+        for e in epochs:
+            v = sp.get((m, dt, t, e, n))
+            if v is None:
+                cells.append("—")
+            elif v[1]:
+                cells.append(f"{v[0]:.2f} *" + (" (loses)" if v[0] < 0.95 else ""))
+            else:
+                cells.append(f"{v[0]:.2f}")
+        lines.append(f"| {m} | {dt} | {t} | {n:,} | " + " | ".join(cells) + " |")
+    return lines
+
+
 SETUP_WHAT = (("cold_compile", "planning and compiling, cold cache (a new cache directory)"),
               ("cache_hit", "planning and loading the compiled sweeps from the cache (a second process)"),
               ("plan_only", "planning alone (--interpret)"))
@@ -414,6 +462,9 @@ def summary(ctx, rows, torch_rows, torch_ctx=None, setup=None):
     if ep:
         out += epoch_table(ep, torch_rows) + [""]
     table = thread_table(thread_rows(rows))
+    if table:
+        out += table + [""]
+    table = whole_table(whole_rows(rows))
     if table:
         out += table + [""]
     table = setup_table(*(setup or ({}, {})))

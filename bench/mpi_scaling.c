@@ -187,6 +187,7 @@ static lg_status train_once(const config *c, counted *share, const lg_tensor *x,
     lg_train_opts o;
     lg_train_opts_default(&o);
     o.max_epochs = epochs, o.tol = 0.0, o.mode = c->mode, o.threads = c->threads;
+    o.threads_now = true; /* each rank's team from the first epoch: per-epoch figures */
     o.init_w = lg_uniform(42, LG_STREAM_INIT, 0), o.init_b = lg_uniform(42, LG_STREAM_INIT, 1);
     o.ranks = &share->r;
     lg_train_result_free(out);

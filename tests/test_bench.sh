@@ -265,8 +265,13 @@ th = bench_report.thread_rows({"train/threads/fused/f32/avx2/threads:1/n:1024": 
                                "train/threads/fused/f32/avx2/threads:1/n:131072": row(100),
                                "train/threads/fused/f32/avx2/threads:2/n:131072": row(50)})
 lines = bench_report.thread_table(th)
-assert "| 1,024 | 0.50 (loses) |" in lines and "| 131,072 | 2.00 |" in lines, lines
-assert any("The worst cell here: 0.50." in ln for ln in lines), lines
+assert "| 1,024 | 0.50 * (loses) |" in lines and "| 131,072 | 2.00 * |" in lines, lines
+assert any("The worst starred cell here: 0.50." in ln for ln in lines), lines
+# a cell whose team did not run (below the grain) is the same code on both
+# sides: its spread is stated, never read as a loss
+th[("fused", "f32", 2, 1024)]["team"] = 0.0
+lines = bench_report.thread_table(th)
+assert "| 1,024 | 0.50 |" in lines and any("spread 0.50-0.50 here" in ln for ln in lines), lines
 PY
   echo "ok  summary: the threads table marks a loss and names the worst cell"
   # Whole runs: a loss is marked only where the team started (a star); a cell

@@ -271,7 +271,7 @@ cmp -s "$tmp/t1.csv" "$tmp/t3.csv" || fail "training history differs between 1 a
 # on) starts none, and says so.
 "$bin" train --size 300000 --tol 0 --epochs 1 --every 0 --threads 2 --timing >/dev/null 2>"$tmp/t1.err" ||
   fail "train --timing --threads 2"
-grep -Eq '^lingrad: 1 epochs in [0-9.]+ s: .*2 threads, no team: it would not pay back its start\)$' "$tmp/t1.err" ||
+grep -Eq '^lingrad: 1 epochs in [0-9.]+ s: .*2 threads; no team: it would not pay back its start\)$' "$tmp/t1.err" ||
   fail "--timing: a 1-epoch run does not say it started no team: $(cat "$tmp/t1.err")"
 "$bin" train --size 300000 --tol 0 --epochs 3 --every 0 --threads 2 --threads-now --timing >/dev/null 2>"$tmp/t2.err" ||
   fail "train --timing --threads 2 --threads-now"

@@ -319,20 +319,33 @@ def thread_table(th):
     dtypes = sorted({dt for _, dt, _, _ in sp})
     counts = sorted({t for _, _, t, _ in sp})
     cols = [(m, dt, t) for dt in dtypes for m in modes for t in counts]
-    worst = min(sp.values())
+    # A row without the team counter (an older run) counts as teamed: judged.
+    teamed = lambda k: th[k].get("team", 1) > 0
+    judged = [v for k, v in sp.items() if teamed(k)]
+    alone = [v for k, v in sp.items() if not teamed(k)]
+    worst = f"{min(judged):.2f}" if judged else "none ran"
+    spread = (f" Below the grain no team starts and both sides run the same code on one thread: "
+              f"those cells (no star) spread {min(alone):.2f}-{max(alone):.2f} here, the "
+              f"measurement's own spread." if alone else "")
     lines = ["## What threads buy a training run", "",
              "Speed-up of T threads over one: the median time per epoch on one thread over the "
-             "median on T, both in steady state (the team's one-time start and graph mode's "
-             "planning are reported apart, not in an epoch), rows of one run with their "
-             "repetitions interleaved at random. Below 0.95 two threads lose: lingrad's driver "
-             f"should have run one. The worst cell here: {worst:.2f}.", "",
+             "median on T, both in steady state (the team started before the first epoch; its "
+             "one-time start and graph mode's planning are reported apart, not in an epoch), rows "
+             "of one run with their repetitions interleaved at random. A star marks the cells where "
+             "the team ran; there, below 0.95, two threads lose: lingrad's driver should have run "
+             f"one. The worst starred cell here: {worst}.{spread}", "",
              "| n | " + " | ".join(f"{m} {dt} {t}T/1T" for m, dt, t in cols) + " |",
              "|" + "---:|" * (len(cols) + 1)]
     for n in sorted({n for _, _, _, n in sp}):
         cells = []
         for m, dt, t in cols:
             v = sp.get((m, dt, t, n))
-            cells.append("—" if v is None else f"{v:.2f}" + (" (loses)" if v < 0.95 else ""))
+            if v is None:
+                cells.append("—")
+            elif teamed((m, dt, t, n)):
+                cells.append(f"{v:.2f} *" + (" (loses)" if v < 0.95 else ""))
+            else:
+                cells.append(f"{v:.2f}")
         lines.append(f"| {n:,} | " + " | ".join(cells) + " |")
     return lines
 

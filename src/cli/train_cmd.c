@@ -215,14 +215,10 @@ static void warn_interpreted(const lg_train_opts *o, const lg_train_result *r)
  * it, calls above the fork grain may still fork (docs/threads.md). */
 static const char *threads_said(char *said, size_t len, int threads, long from)
 {
-    if (threads == 1)
-        snprintf(said, len, "1 thread");
-    else if (from < 0)
-        snprintf(said, len, "%d threads, no team: it would not pay back its start", threads);
-    else if (from == 0)
-        snprintf(said, len, "%d threads", threads);
-    else
+    if (from > 0)
         snprintf(said, len, "%d threads from epoch %ld", threads, from);
+    else
+        snprintf(said, len, "%d thread%s", threads, threads == 1 ? "" : "s");
     return said;
 }
 
@@ -245,9 +241,12 @@ static void print_timing(const train_args *a, const lg_train_result *r, size_t n
         snprintf(setup, sizeof setup, "; planning and compiling once: %.6f s", r->setup_seconds);
     if (r->threads_from_epoch >= 0)
         snprintf(start, sizeof start, "; starting the threads once: %.6f s", r->start_seconds);
+    const char *no_team = threads > 1 && r->threads_from_epoch < 0
+                              ? "; no team: it would not pay back its start" : "";
     fprintf(stderr, "lingrad: %ld epochs in %.6f s: %.3f us/epoch (n=%zu, %s, %s, %s kernels, "
-            "%s%s)%s%s\n", evals, epochs_s, 1e6 * epochs_s / (double)evals, n, a->dtype,
-            mode, isa, threads_said(team, sizeof team, threads, r->threads_from_epoch), ranks, start, setup);
+            "%s%s%s)%s%s\n", evals, epochs_s, 1e6 * epochs_s / (double)evals, n, a->dtype,
+            mode, isa, threads_said(team, sizeof team, threads, r->threads_from_epoch), ranks,
+            no_team, start, setup);
 }
 
 /* The history file and the plots, written whether or not training finished. On

@@ -15,7 +15,7 @@ typedef struct lg_exec {
     struct lg_team *team; /* set while lg_team_run() runs; parallel work goes to it */
     const struct lg_ranks *ranks; /* NULL: one process holds all of [0, n) */
     /* Every call on the calling thread, whatever `threads` says: a training run's
-     * epochs before its team pays, where a first fork would cost milliseconds. */
+     * epochs before its team pays (forks there lost short runs). */
     bool one_thread;
 } lg_exec;
 

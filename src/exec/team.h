@@ -14,11 +14,6 @@ typedef struct lg_team lg_team;
  * region: it must not use OpenMP worksharing constructs or barriers. */
 void lg_team_run(lg_exec *ex, void (*body)(void *arg), void *arg);
 
-/* Whether threads start in microseconds now: lingrad's have been made and the
- * topology discovered. Until then a training run's epochs keep to one thread
- * (lg_exec.one_thread) rather than fork, until its team pays. */
-bool lg_threads_warm(void);
-
 /* What starting a team is expected to cost now, in seconds: more in a process
  * whose topology is undiscovered or that has made no team's threads yet. */
 double lg_team_start_estimate(void);

@@ -29,11 +29,6 @@
  * 1/(1 + 19) = 5% of the time already spent (the rent-or-buy rule). */
 #define SPENT_PER_START 19.0
 
-bool lg_threads_warm(void)
-{
-    return lg_par_threads_made() && lg_topology_ready();
-}
-
 double lg_team_start_estimate(void)
 {
     double s = START_WARM;

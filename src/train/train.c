@@ -288,6 +288,7 @@ typedef struct run_args {
     bool done;      /* the last epoch ran, or the run stopped */
     bool watch;     /* on one thread, with a team to start once it pays */
     double spent;   /* what the epochs on one thread took */
+    double fastest; /* the fastest of them from the second on */
     double team_up; /* when the team's first epoch began */
 } run_args;
 
@@ -298,11 +299,17 @@ static double epoch_clock(const trainer *t)
     return lg_seconds() - lg_graph_setup_seconds(t->g);
 }
 
-static bool hand_over(run_args *a, double epoch_seconds, long next, long last)
+/* After epoch `ran` of [0, last]. What the rest will take is the fastest epoch
+ * from the second on, and from the third on: the first ones are slower (cold
+ * caches and pages; graph mode's first replay), and a team priced on them
+ * started too early (graph mode at 2^17, 10 epochs: 0.86-0.94x). */
+static bool hand_over(run_args *a, double epoch_seconds, long ran, long last)
 {
     a->spent += epoch_seconds;
-    return lg_team_pays(epoch_seconds, a->spent, last - next + 1, !(a->o->tol > 0.0),
-                        lg_team_start_estimate());
+    if (ran == 1 || (ran > 1 && epoch_seconds < a->fastest))
+        a->fastest = epoch_seconds;
+    return ran > 1 && lg_team_pays(a->fastest, a->spent, last - ran, !(a->o->tol > 0.0),
+                                   lg_team_start_estimate());
 }
 
 /* Epochs from a->epoch on. Watched (on one thread, with a team to gain), each is
@@ -331,7 +338,7 @@ static lg_status run_epochs(run_args *a, lg_fpmode *mode)
             res->interrupted = true;
             return LG_OK;
         }
-        if (watch && epoch < last && hand_over(a, epoch_clock(t) - began, epoch + 1, last)) {
+        if (watch && epoch < last && hand_over(a, epoch_clock(t) - began, epoch, last)) {
             a->epoch = epoch + 1;
             a->done = false;
             return LG_OK;
@@ -367,10 +374,12 @@ static lg_status run_loop(trainer *t, const lg_train_opts *o, lg_train_result *r
 {
     lg_exec *ex = &t->g->ex;
     bool team = lg_par_wants_team(ex, t->x->n);
-    run_args a = {t, o, res, LG_OK, 0, false, team && !o->threads_now, 0.0, 0.0};
+    run_args a = {t, o, res, LG_OK, 0, false, team && !o->threads_now, 0.0, 0.0, 0.0};
     double t0 = lg_seconds();
-    /* Epochs before the team: forks too where they are cheap, else one thread. */
-    ex->one_thread = a.watch && !lg_threads_warm();
+    /* Epochs before the team run on one thread: a first fork costs what the
+     * team's price avoids, and even warm forks lost 1-epoch runs in graph mode
+     * at 2^20 (0.69-0.83x: its planning touches n-sized buffers). */
+    ex->one_thread = a.watch;
     if (!team || !o->threads_now)
         a.status = run(&a);
     ex->one_thread = false;

@@ -1,7 +1,6 @@
 /* Blocked, deterministic execution of kernel-table entries on OpenMP threads. */
 #include <math.h>
 #include <omp.h>
-#include <stdatomic.h>
 #include <string.h>
 
 #include "core/dtype.h"
@@ -27,21 +26,6 @@
 #define GRAIN_TEAM_SCALAR ((size_t)1 << 11)
 _Static_assert(GRAIN_TEAM <= GRAIN_FORK && GRAIN_TEAM_SCALAR <= GRAIN_FORK_SCALAR,
                "lg_par_workers takes the team's grain for the lowest");
-
-/* Set once, never cleared: a process fact, like the topology, that a team's
- * start is priced with (team_policy.c). */
-static atomic_bool threads_made;
-
-bool lg_par_threads_made(void)
-{
-    return atomic_load_explicit(&threads_made, memory_order_relaxed);
-}
-
-void lg_par_note_threads(void)
-{
-    if (!atomic_load_explicit(&threads_made, memory_order_relaxed)) /* no write per region */
-        atomic_store_explicit(&threads_made, true, memory_order_relaxed);
-}
 
 size_t lg_par_grain_of(const lg_kernels *k, bool team)
 {
@@ -85,7 +69,7 @@ void lg_par_for_blocks(const lg_exec *ex, const lg_blocks *b, lg_block_fn *fn, v
         lg_topology_pin(omp_get_thread_num(), first);
         lg_blocks_run_share(b, omp_get_thread_num(), omp_get_num_threads(), fn, ctx);
     }
-    lg_par_note_threads();
+    lg_threads_note_made();
 }
 
 void lg_par_for(const lg_exec *ex, size_t n, lg_block_fn *fn, void *ctx)

@@ -65,12 +65,6 @@ size_t lg_par_grain_of(const lg_kernels *k, bool team);
 /* How many workers may run a call over n elements with ex, in a team or not:
  * ex->threads, or 1 below every grain. Per-worker scratch is sized by it. */
 int lg_par_workers(const lg_exec *ex, size_t n);
-/* Whether lingrad has made its threads in this process (a fork or a team ran):
- * the first parallel region creates them, 1.3-4 ms on a VM whose idle vCPUs
- * wake slowly; later ones reuse OpenMP's, in microseconds. */
-bool lg_par_threads_made(void);
-/* Said after each parallel region of lingrad's. */
-void lg_par_note_threads(void);
 /* Whether a loop of kernel calls over n elements should run inside a persistent
  * team (lg_team_run): more than one thread, and n large enough to split. */
 bool lg_par_wants_team(const lg_exec *ex, size_t n);

@@ -121,5 +121,5 @@ void lg_team_run(lg_exec *ex, void (*body)(void *arg), void *arg)
         }
     }
     lg_topology_release_caller(&caller);
-    lg_par_note_threads();
+    lg_threads_note_made();
 }

@@ -14,6 +14,13 @@ typedef struct lg_team lg_team;
  * region: it must not use OpenMP worksharing constructs or barriers. */
 void lg_team_run(lg_exec *ex, void (*body)(void *arg), void *arg);
 
+/* Whether lingrad has made its threads in this process (a fork or a team ran):
+ * the first parallel region creates them, 1.3-4 ms on a VM whose idle vCPUs
+ * wake slowly; later ones reuse OpenMP's, in microseconds. */
+bool lg_threads_made(void);
+/* Said after each parallel region of lingrad's (team_policy.c keeps the fact). */
+void lg_threads_note_made(void);
+
 /* What starting a team is expected to cost now, in seconds: more in a process
  * whose topology is undiscovered or that has made no team's threads yet. */
 double lg_team_start_estimate(void);

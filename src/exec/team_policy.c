@@ -15,7 +15,8 @@
  * below is the high end with room to spare: a run that starts its team late
  * loses a little speed-up, one that starts it early can lose outright.
  */
-#include "exec/parallel.h"
+#include <stdatomic.h>
+
 #include "exec/team.h"
 #include "exec/topology.h"
 
@@ -29,10 +30,25 @@
  * 1/(1 + 19) = 5% of the time already spent (the rent-or-buy rule). */
 #define SPENT_PER_START 19.0
 
+/* Set once, never cleared: a process fact, like the topology, that a team's
+ * start is priced with. */
+static atomic_bool threads_made;
+
+bool lg_threads_made(void)
+{
+    return atomic_load_explicit(&threads_made, memory_order_relaxed);
+}
+
+void lg_threads_note_made(void)
+{
+    if (!atomic_load_explicit(&threads_made, memory_order_relaxed)) /* no write per region */
+        atomic_store_explicit(&threads_made, true, memory_order_relaxed);
+}
+
 double lg_team_start_estimate(void)
 {
     double s = START_WARM;
-    if (!lg_par_threads_made())
+    if (!lg_threads_made())
         s += START_THREADS;
     if (!lg_topology_ready())
         s += START_TOPOLOGY;

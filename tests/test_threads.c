@@ -116,7 +116,8 @@ static void check_training(const lg_tensor *x, const lg_tensor *y, lg_mode mode)
 /* A run that starts on one thread and hands the rest to its team once that pays:
  * the same bits as one thread all along. With a team started before in this
  * process, starting one is priced at 250 us, and 299 epochs left of at least
- * 2^18 f64 pairs each (4 MiB: 20 us at 200 GB/s) save more than that. */
+ * 2^18 f64 pairs each (4 MiB: 20 us at 200 GB/s) save about 2 ms, more than
+ * twice that. */
 static void check_hand_over(const lg_tensor *x, const lg_tensor *y)
 {
     lg_train_opts o;
@@ -146,6 +147,8 @@ static void check_team_policy(void)
     CHECK(!lg_team_pays(0.0, 0.0, 1000, true, 1e-6));  /* no time measured */
     CHECK(lg_team_pays(1e-3, 1e-3, 100, true, 1e-3));  /* saves ~33 ms for 1 ms */
     CHECK(!lg_team_pays(1e-5, 1e-5, 100, true, 1e-3)); /* saves 0.33 ms for 1 ms */
+    CHECK(!lg_team_pays(1e-5, 1e-5, 450, true, 1e-3)); /* 1.5 ms: not twice the start */
+    CHECK(lg_team_pays(1e-5, 1e-5, 650, true, 1e-3));  /* 2.2 ms */
     CHECK(!lg_team_pays(1e-3, 1e-3, 100, false, 1e-3)); /* may stop: 1 ms spent of 19 */
     CHECK(lg_team_pays(1e-3, 19e-3, 100, false, 1e-3));
     CHECK(lg_team_start_estimate() > 0.0);

@@ -211,8 +211,8 @@ static void warn_interpreted(const lg_train_opts *o, const lg_train_result *r)
             "slower): %s\n", why);
 }
 
-/* How many threads ran: a team starts only where it pays back its start; before
- * it, calls above the fork grain may still fork (docs/threads.md). */
+/* How many threads ran: a team starts only where it pays back its start, and
+ * every epoch before it runs on one thread (docs/threads.md). */
 static const char *threads_said(char *said, size_t len, int threads, long from)
 {
     if (from > 0)

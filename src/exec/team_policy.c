@@ -1,7 +1,7 @@
 /*
  * When a training run's team pays for itself. A run starts on one thread; after
  * each epoch the driver asks whether the epochs left, at the speed-up a team is
- * counted on for, would save more than the team's start costs. The bits do not
+ * counted on for, would save twice what the team's start costs. The bits do not
  * care: blocks depend on n alone, so epochs on one thread and on a team agree.
  *
  * Starting is priced, not measured beforehand (measuring would cost the start):

@@ -299,10 +299,11 @@ static double epoch_clock(const trainer *t)
     return lg_seconds() - lg_graph_setup_seconds(t->g);
 }
 
-/* After epoch `ran` of [0, last]. What the rest will take is the fastest epoch
- * from the second on, and from the third on: the first ones are slower (cold
- * caches and pages; graph mode's first replay), and a team priced on them
- * started too early (graph mode at 2^17, 10 epochs: 0.86-0.94x). */
+/* After epoch `ran` of [0, last]. The epochs left are priced at the fastest
+ * epoch from the second on, and the question is first asked after the third:
+ * the first epochs are slower than the rest (cold caches and pages, graph
+ * mode's first replay), and a team priced on them started too early (graph
+ * mode at 2^17, 10 epochs: 0.86-0.94x). */
 static bool hand_over(run_args *a, double epoch_seconds, long ran, long last)
 {
     a->spent += epoch_seconds;

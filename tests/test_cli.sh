@@ -301,6 +301,8 @@ echo "ok  info --modes: $(paste -sd' ' "$tmp/modes"), as info, --help and train 
 # the grain of the chosen table, and the scalar table's is lower (its kernels are slower)
 "$bin" info | grep -q "^grain:    threads from [0-9]* elements a call (a training run's team), [0-9]* otherwise (a fork); fixed, for the [a-z0-9]* table$" ||
   fail "info shows no grain line: $("$bin" info 2>&1 | grep grain)"
+"$bin" info | grep -Eq "^team:     a training run's starts once .* \(priced [0-9]+\.[0-9]{2} ms now, .*--threads-now: at once$" ||
+  fail "info shows no team line: $("$bin" info 2>&1 | grep team)"
 g_best=$("$bin" info 2>/dev/null | sed -n 's/^grain:    threads from \([0-9]*\) .*/\1/p')
 g_scalar=$(LINGRAD_ISA=scalar "$bin" info 2>/dev/null | sed -n 's/^grain:    threads from \([0-9]*\) .*/\1/p')
 [ "$g_scalar" -le "$g_best" ] || fail "the scalar table's grain ($g_scalar) is above the best table's ($g_best)"

@@ -5,6 +5,7 @@
 
 #include "cli/cli.h"
 #include "exec/parallel.h"
+#include "exec/team.h"
 #include "jit/jit.h"
 
 static void print_size(const char *name, size_t bytes)
@@ -50,6 +51,15 @@ static int print_modes(void)
     for (int m = 0; m < LG_MODE_COUNT; m++)
         printf("%s\n", lg_mode_name((lg_mode)m));
     return CLI_OK;
+}
+
+/* When a training run's team starts (team_policy.c): what its start is priced
+ * at in this process now, before any thread of lingrad's exists. */
+static void print_team(void)
+{
+    printf("team:     a training run's starts once the epochs left would save twice its start "
+           "(priced %.2f ms now, 0.25 ms once threads exist); --threads-now: at once\n",
+           1e3 * lg_team_start_estimate());
 }
 
 /* From what size a call splits over threads with the chosen table: fixed
@@ -108,6 +118,7 @@ int cli_info(int argc, char **argv)
     printf(" (train --mode; bitwise equal: graph and eager)\n");
     print_topology();
     print_grain(chosen);
+    print_team();
     print_jit();
     return lg_default_threads() ? CLI_OK : cli_error(CLI_FAILED, "%s", lg_last_error());
 }

@@ -312,11 +312,15 @@ class Verdicts(unittest.TestCase):
             for n in bench_check.NEVER_SLOWER_N + (16777216,):
                 med[f"train/threads/{m}/f32/avx512/threads:1/n:{n}"] = {"real_time": 2.0}
                 med[f"train/threads/{m}/f32/avx512/threads:2/n:{n}"] = {"real_time": 1.0}
-        med["train/threads/graph/f32/avx512/threads:2/n:32768"] = {"real_time": 2.5}  # two threads lose
+        med["train/threads/graph/f32/avx512/threads:2/n:32768"] = {"real_time": 2.5, "team": 1.0}  # two threads lose
         out = bench_check.ratios(ZEN4, med)
         self.assertEqual(out["threads_all_over_1_train_fused_f32_L2"], 2.0)
         self.assertEqual(out["threads_all_over_1_train_fused_f32_DRAM"], 2.0)
         self.assertEqual(out["threads_all_over_1_train_least_f32"], 0.8)
+        # the same cell where no team ran (below the grain) is one code path
+        # against itself: noise, not judged
+        med["train/threads/graph/f32/avx512/threads:2/n:32768"]["team"] = 0.0
+        self.assertEqual(bench_check.ratios(ZEN4, med)["threads_all_over_1_train_least_f32"], 2.0)
         # a cell not measured gives no invariant (the gate then fails as not
         # measured), never one over the cells that were
         del med["train/threads/eager/f32/avx512/threads:2/n:1024"]

@@ -58,8 +58,8 @@ static int print_modes(void)
 static void print_team(void)
 {
     printf("team:     a training run's starts once the epochs left would save twice its start "
-           "(priced %.2f ms now, 0.25 ms once threads exist); --threads-now: at once\n",
-           1e3 * lg_team_start_estimate());
+           "(priced %.2f ms now, %.2f ms once threads exist); --threads-now: at once\n",
+           1e3 * lg_team_start_estimate(), 1e3 * lg_team_start_price(true, true));
 }
 
 /* From what size a call splits over threads with the chosen table: fixed

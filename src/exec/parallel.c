@@ -47,7 +47,7 @@ int lg_par_workers(const lg_exec *ex, size_t n)
 
 bool lg_par_wants_team(const lg_exec *ex, size_t n)
 {
-    return ex->threads > 1 && n >= lg_par_grain_of(ex->k, true);
+    return lg_par_workers(ex, n) > 1;
 }
 
 void lg_par_for_blocks(const lg_exec *ex, const lg_blocks *b, lg_block_fn *fn, void *ctx)

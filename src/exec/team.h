@@ -21,6 +21,10 @@ bool lg_threads_made(void);
 /* Said after each parallel region of lingrad's (team_policy.c keeps the fact). */
 void lg_threads_note_made(void);
 
+/* What starting a team is priced at, in seconds, given whether lingrad's threads
+ * exist and the topology has been read. */
+double lg_team_start_price(bool threads_made, bool topology_ready);
+
 /* What starting a team is expected to cost now, in seconds: more in a process
  * whose topology is undiscovered or that has made no team's threads yet. */
 double lg_team_start_estimate(void);

@@ -50,14 +50,14 @@ void lg_threads_note_made(void)
         atomic_store_explicit(&threads_made, true, memory_order_relaxed);
 }
 
+double lg_team_start_price(bool threads_made, bool topology_ready)
+{
+    return START_WARM + (threads_made ? 0.0 : START_THREADS) + (topology_ready ? 0.0 : START_TOPOLOGY);
+}
+
 double lg_team_start_estimate(void)
 {
-    double s = START_WARM;
-    if (!lg_threads_made())
-        s += START_THREADS;
-    if (!lg_topology_ready())
-        s += START_TOPOLOGY;
-    return s;
+    return lg_team_start_price(lg_threads_made(), lg_topology_ready());
 }
 
 bool lg_team_pays(double epoch_seconds, double spent, long left, bool known_length, double start)

@@ -299,8 +299,15 @@ echo "ok  info --modes: $(paste -sd' ' "$tmp/modes"), as info, --help and train 
 "$bin" info | grep -q '^topology: ' || fail "info shows no topology"
 "$bin" info | grep -q '^pinning: ' || fail "info shows no pinning"
 # the grain of the chosen table, and the scalar table's is lower (its kernels are slower)
-"$bin" info | grep -q "^grain:    threads from [0-9]* elements a call (a training run's team), [0-9]* otherwise (a fork); fixed, for the [a-z0-9]* table$" ||
+"$bin" info | grep -Eq "^grain:    threads from [0-9]+ elements a call in a training run's team, [0-9]+ otherwise \(a fork\): where half a call's work \([a-z0-9]+ at [0-9.]+ G elements/s, measured now\) is [0-9.]+ hand-offs" ||
   fail "info shows no grain line: $("$bin" info 2>&1 | grep grain)"
+# a team started by info: the hand-off it measured, and a grain no lower than the least
+two=$(LINGRAD_THREADS=2 "$bin" info 2>/dev/null) # one process: one measured speed
+probe=$(printf '%s\n' "$two" | sed -n 's/^ *a team of 2 started now measured a hand-off of [0-9.]* us: its calls split from \([0-9]*\) elements$/\1/p')
+least=$(printf '%s\n' "$two" | sed -n 's/^grain:    threads from \([0-9]*\) .*/\1/p')
+[ -n "$probe" ] && [ -n "$least" ] && [ "$probe" -ge "$least" ] ||
+  fail "info's team probe ($probe) is missing or below the least grain ($least)"
+[ -z "$(LINGRAD_THREADS=1 "$bin" info 2>/dev/null | grep 'a team of')" ] || fail "info started a team with one thread"
 "$bin" info | grep -Eq "^team:     a training run's starts once .* \(priced [0-9]+\.[0-9]{2} ms now, .*--threads-now: at once$" ||
   fail "info shows no team line: $("$bin" info 2>&1 | grep team)"
 g_best=$("$bin" info 2>/dev/null | sed -n 's/^grain:    threads from \([0-9]*\) .*/\1/p')

@@ -4,11 +4,13 @@
  * kernel table chosen by LINGRAD_ISA. Also: the topology is sane and pinning
  * works for any thread id. */
 #define _GNU_SOURCE /* sched_getaffinity */
+#include <math.h>
 #include <sched.h>
 #include <stdlib.h>
 
 #include "check.h"
 #include "exec/exec.h"
+#include "exec/grain.h"
 #include "exec/parallel.h"
 #include "exec/team.h"
 
@@ -154,6 +156,67 @@ static void check_team_policy(void)
     CHECK(lg_team_start_estimate() > 0.0);
 }
 
+static int is_pow2(size_t n)
+{
+    return n && (n & (n - 1)) == 0;
+}
+
+/* The grain's model: a power of two within its bounds, never smaller for a
+ * faster table or a slower hand-off; priced with a speed measured once. */
+static void check_grain_model(void)
+{
+    const double rates[] = {0.0, 1e6, 1e9, 3e10, 1e13, 1e30}, handoffs[] = {0.0, 4e-7, 1e-6, 1e-3};
+    size_t last_rate = 0;
+    for (size_t r = 0; r < sizeof rates / sizeof rates[0]; r++) {
+        size_t last = 0;
+        for (size_t h = 0; h < sizeof handoffs / sizeof handoffs[0]; h++) {
+            size_t g = lg_grain_model(rates[r], handoffs[h]);
+            CHECK(is_pow2(g) && g >= LG_GRAIN_MIN && g <= LG_GRAIN_MAX && g >= last);
+            last = g;
+        }
+        CHECK(last >= last_rate);
+        last_rate = last;
+    }
+    CHECK(lg_grain_model(1e9, 1e-6) == 8192); /* half of 8,192 at 1 G/s: 4.1 us >= 2.25 us */
+    CHECK(lg_grain_model(1e9, NAN) == LG_GRAIN_MIN);
+    CHECK(lg_grain_model(1e30, 1.0) == LG_GRAIN_MAX);
+    for (size_t i = 0; i < lg_kernels_count(); i++) {
+        const lg_kernels *k = lg_kernels_at(i);
+        if (!lg_kernels_runnable(k))
+            continue;
+        double rate = lg_grain_rate(k);
+        CHECK(rate > 0.0 && rate == lg_grain_rate(k)); /* measured once */
+        CHECK(lg_par_grain_of(k, true) <= lg_par_grain_of(k, false)); /* a fork costs more */
+    }
+}
+
+typedef struct team_seen {
+    lg_exec *ex;
+    size_t grain;
+    double handoff;
+} team_seen;
+
+static void see_team(void *arg)
+{
+    team_seen *s = arg;
+    s->grain = lg_par_grain(s->ex);
+    s->handoff = lg_team_handoff(s->ex->team);
+}
+
+/* A running team prices its grain at the hand-off it measured: never below the
+ * least grain, by which per-worker scratch is sized. */
+static void check_team_grain(lg_exec ex)
+{
+    ex.threads = 2;
+    team_seen seen = {.ex = &ex};
+    lg_team_run(&ex, see_team, &seen);
+    CHECK(seen.handoff > 0.0 && is_pow2(seen.grain));
+    CHECK(seen.grain >= lg_par_grain_of(ex.k, true));
+    CHECK(seen.grain == lg_grain_model(lg_grain_rate(ex.k), seen.handoff > LG_HANDOFF_QUIET
+                                                                 ? seen.handoff
+                                                                 : LG_HANDOFF_QUIET));
+}
+
 /* Blocks depend on n only: a multiple of 64 long, at most LG_MAX_BLOCKS of them,
  * covering [0, n) exactly, also far beyond the sizes the tests allocate. */
 static void check_blocks(void)
@@ -244,8 +307,10 @@ int main(void)
     check_topology();
     check_blocks();
     check_team_policy();
+    check_grain_model();
     lg_exec ex;
     CHECK_OK(lg_exec_default(&ex));
+    check_team_grain(ex);
     for (int d = 0; d < 2; d++) {
         lg_dtype dt = d ? LG_F64 : LG_F32;
         for (size_t i = 0; i < N_N; i++) {

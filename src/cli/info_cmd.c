@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "exec/grain.h"
 #include "exec/parallel.h"
 #include "exec/team.h"
 #include "jit/jit.h"
@@ -53,25 +54,50 @@ static int print_modes(void)
     return CLI_OK;
 }
 
+/* A team started for info alone: what it measured, read while it runs. */
+typedef struct team_probe {
+    lg_exec *ex;
+    double handoff;
+    size_t grain;
+} team_probe;
+
+static void read_team(void *arg)
+{
+    team_probe *p = arg;
+    p->handoff = lg_team_handoff(p->ex->team);
+    p->grain = lg_team_grain(p->ex->team);
+}
+
 /* When a training run's team starts (team_policy.c): what its start is priced
- * at in this process now, before any thread of lingrad's exists. */
+ * at in this process now, before any thread of lingrad's exists; then a team
+ * started here, to say what hand-off it measures and what grain it takes. */
 static void print_team(void)
 {
     printf("team:     a training run's starts once the epochs left would save twice its start "
            "(priced %.2f ms now, %.2f ms once threads exist); --threads-now: at once\n",
            1e3 * lg_team_start_estimate(), 1e3 * lg_team_start_price(true, true));
+    lg_exec ex;
+    if (lg_exec_default(&ex) != LG_OK || ex.threads <= 1)
+        return; /* the threads line said why, or there is one thread: no team */
+    team_probe p = {.ex = &ex};
+    lg_team_run(&ex, read_team, &p);
+    printf("          a team of %d started now measured a hand-off of %.2f us: its calls split "
+           "from %zu elements\n", ex.threads, p.handoff * 1e6, p.grain);
 }
 
-/* From what size a call splits over threads with the chosen table: fixed
- * sizes, set from a hand-off's and a fork's cost (docs/threads.md). */
+/* From what size a call splits over threads with the chosen table, and why:
+ * the grain's model (exec/grain.h) priced at this CPU's measured speed. */
 static void print_grain(const char *isa)
 {
     const lg_kernels *k = lg_kernels_find(isa);
     if (!k)
         return;
-    printf("grain:    threads from %zu elements a call (a training run's team), %zu otherwise "
-           "(a fork); fixed, for the %s table\n",
-           lg_par_grain_of(k, true), lg_par_grain_of(k, false), isa);
+    double rate = lg_grain_rate(k);
+    printf("grain:    threads from %zu elements a call in a training run's team, %zu otherwise "
+           "(a fork): where half a call's work (%s at %.1f G elements/s, measured now) is %.2f "
+           "hand-offs (at least %.2f us; a team prices what it measures at its start)\n",
+           lg_par_grain_of(k, true), lg_par_grain_of(k, false), isa, rate * 1e-9,
+           LG_HANDOFFS_PER_SPLIT, LG_HANDOFF_QUIET * 1e6);
 }
 
 /* Where graph mode's compiled sweeps come from, or why there are none. */

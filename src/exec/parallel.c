@@ -5,43 +5,26 @@
 
 #include "core/dtype.h"
 #include "exec/fpmode.h"
+#include "exec/grain.h"
 #include "exec/kernel_ops.h"
 #include "exec/parallel.h"
 #include "exec/ranks.h"
 #include "exec/team.h"
 #include "exec/topology.h"
 
-/* Below these sizes a call runs on one thread. Forking an OpenMP team costs about
- * 1.5-4 us; handing a call to a running team (a training run's) about 0.3-0.5
- * us all told. Two threads win once half the call's work clearly outweighs
- * that: a SIMD table's fused kernel does ~50 G elements/s in cache, so 2^15
- * elements are 0.65 us, and two threads lost there (0.80-0.86x in every mode,
- * 2^16 even, 2^17 1.4-2.4x: make bench's train/threads/ sweep, Turin-like VM,
- * AVX-512, 2026-12-07); the scalar table's are 10-20x slower, and two threads
- * gave 1.3-1.8x at 4,096 elements there. The block layout does not depend on
- * these: they decide how many threads run, never the bits. */
-#define GRAIN_FORK ((size_t)1 << 18)
-#define GRAIN_TEAM ((size_t)1 << 17)
-#define GRAIN_FORK_SCALAR ((size_t)1 << 14)
-#define GRAIN_TEAM_SCALAR ((size_t)1 << 11)
-_Static_assert(GRAIN_TEAM <= GRAIN_FORK && GRAIN_TEAM_SCALAR <= GRAIN_FORK_SCALAR,
-               "lg_par_workers takes the team's grain for the lowest");
-
 size_t lg_par_grain_of(const lg_kernels *k, bool team)
 {
-    if (k == &lg_kernels_scalar)
-        return team ? GRAIN_TEAM_SCALAR : GRAIN_FORK_SCALAR;
-    return team ? GRAIN_TEAM : GRAIN_FORK;
+    return lg_grain_of(k, team);
 }
 
 size_t lg_par_grain(const lg_exec *ex)
 {
-    return lg_par_grain_of(ex->k, ex->team != NULL);
+    return ex->team ? lg_team_grain(ex->team) : lg_par_grain_of(ex->k, false);
 }
 
 int lg_par_workers(const lg_exec *ex, size_t n)
 {
-    /* The team's grain is the lower of the two for every table. */
+    /* The quiet team's grain is the lowest any call splits at (team.c). */
     return n >= lg_par_grain_of(ex->k, true) ? ex->threads : 1;
 }
 

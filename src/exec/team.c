@@ -18,11 +18,14 @@
 #define _POSIX_C_SOURCE 200809L
 #include <omp.h>
 #include <sched.h>
+#include <stdlib.h>
 #include <stdalign.h>
 #include <stdatomic.h>
 #include <time.h>
 
+#include "core/clock.h"
 #include "exec/fpmode.h"
+#include "exec/grain.h"
 #include "exec/team.h"
 #include "exec/topology.h"
 
@@ -31,6 +34,8 @@ struct lg_team {
     alignas(64) atomic_int remaining; /* workers still on the job */
     alignas(64) int threads;          /* as OpenMP granted them */
     atomic_int quit;
+    double handoff; /* seconds a call's hand-off and join took at the start (median) */
+    size_t grain;   /* the smallest call that splits: lg_grain_model at that hand-off */
     lg_blocks blocks;                 /* the job: written before `posted` is released */
     lg_block_fn *fn;
     void *ctx;
@@ -84,6 +89,49 @@ static void worker(lg_team *t, int tid)
     lg_fpmode_leave(mode);
 }
 
+static void no_work(void *ctx, int worker, size_t block, size_t begin, size_t end)
+{
+    (void)ctx, (void)worker, (void)block, (void)begin, (void)end;
+}
+
+static int by_value(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* Times empty calls through the team, once its workers are awake, and prices
+ * the grain with the median: a team of many threads, or one whose workers share
+ * a core, hands off slower than LG_HANDOFF_QUIET and must split only larger
+ * calls. The quiet figure is the floor, so a team never splits a call that
+ * per-worker scratch, sized by lg_par_workers, was not made for. */
+static void measure_handoff(lg_team *t, const lg_kernels *k)
+{
+    enum { CALLS = 9 };
+    lg_blocks one_each = {.n = (size_t)t->threads, .len = 1, .count = (size_t)t->threads};
+    double took[CALLS];
+    lg_team_dispatch(t, &one_each, no_work, NULL); /* wakes the workers: not counted */
+    for (int i = 0; i < CALLS; i++) {
+        double t0 = lg_seconds();
+        lg_team_dispatch(t, &one_each, no_work, NULL);
+        took[i] = lg_seconds() - t0;
+    }
+    qsort(took, CALLS, sizeof *took, by_value);
+    t->handoff = took[CALLS / 2];
+    double priced = t->handoff > LG_HANDOFF_QUIET ? t->handoff : LG_HANDOFF_QUIET;
+    t->grain = lg_grain_model(lg_grain_rate(k), priced);
+}
+
+size_t lg_team_grain(const lg_team *t)
+{
+    return t->grain;
+}
+
+double lg_team_handoff(const lg_team *t)
+{
+    return t->handoff;
+}
+
 void lg_team_run(lg_exec *ex, void (*body)(void *arg), void *arg)
 {
     if (ex->threads <= 1) {
@@ -111,6 +159,7 @@ void lg_team_run(lg_exec *ex, void (*body)(void *arg), void *arg)
 #pragma omp single
         t->threads = omp_get_num_threads(); /* the single's barrier publishes it */
         if (tid == 0) {
+            measure_handoff(t, ex->k);
             ex->team = t;
             body(arg);
             ex->team = NULL;

@@ -36,6 +36,12 @@ double lg_team_start_estimate(void);
  * also wait until a start that went unused could cost at most 5% of the run. */
 bool lg_team_pays(double epoch_seconds, double spent, long left, bool known_length, double start);
 
+/* The smallest call the team splits, in elements: the grain's model priced at
+ * the hand-off the team measured at its start (at least the quiet one's). */
+size_t lg_team_grain(const lg_team *t);
+/* What a hand-off and join took at the team's start, in seconds (the median of 9). */
+double lg_team_handoff(const lg_team *t);
+
 /* Runs fn on every block of b across the team; returns when all are done. */
 void lg_team_dispatch(lg_team *t, const lg_blocks *b, lg_block_fn *fn, void *ctx);
 

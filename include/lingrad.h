@@ -390,11 +390,12 @@ typedef struct lg_train_result {
     char graph_exec[224];
     /* Starting the threads (a one-time cost, paid between two epochs): the team,
      * and in the process's first team making its threads and discovering the
-     * topology (milliseconds) and pinning. 0 when every epoch ran on one thread. */
+     * topology (milliseconds) and pinning. 0 when no team started. */
     double start_seconds;
     /* The first epoch the team ran (0 with threads_now); -1 when every epoch ran
-     * on one thread: one thread asked for, n below the grain, or a run too short
-     * for a team to pay back its start. */
+     * on one thread: one thread asked for, n below the grain, a run too short
+     * for a team to pay back its start, or a team that started (start_seconds >
+     * 0) and measured a hand-off too slow to split calls of n elements. */
     long threads_from_epoch;
 } lg_train_result;
 

@@ -105,9 +105,11 @@ static void check_training(const lg_tensor *x, const lg_tensor *y, lg_mode mode)
             CHECK(memcmp(one.history, many.history, one.n_history * sizeof *one.history) == 0);
             lg_exec ex;
             CHECK_OK(lg_exec_default(&ex));
-            bool team = lg_tensor_size(x) >= lg_par_grain_of(ex.k, true);
-            CHECK(many.threads_from_epoch == (now && team ? 0 : many.threads_from_epoch));
-            CHECK(team || many.threads_from_epoch == -1);
+            bool team = lg_par_wants_team(&ex, lg_tensor_size(x));
+            /* a team that started may end at once: its hand-off too slow for n */
+            bool declined = many.threads_from_epoch == -1 && many.start_seconds > 0.0;
+            CHECK(many.threads_from_epoch == (now && team && !declined ? 0 : many.threads_from_epoch));
+            CHECK(team || (many.threads_from_epoch == -1 && !declined));
             lg_train_result_free(&many);
         }
     }
@@ -129,8 +131,11 @@ static void check_hand_over(const lg_tensor *x, const lg_tensor *y)
     CHECK_OK(lg_train(x, y, &o, &one));
     o.threads = 2;
     CHECK_OK(lg_train(x, y, &o, &handed));
-    CHECK(lg_team_start_estimate() < 1e-3 && handed.threads_from_epoch >= 3);
-    CHECK(handed.threads_from_epoch < 300 && handed.start_seconds > 0.0);
+    /* or a team that ended at once: its hand-off measured too slow for n (a
+     * machine busy with other work) */
+    CHECK(lg_team_start_estimate() < 1e-3 && handed.start_seconds > 0.0);
+    CHECK((handed.threads_from_epoch >= 3 && handed.threads_from_epoch < 300) ||
+          handed.threads_from_epoch == -1);
     CHECK(one.n_history == handed.n_history &&
           memcmp(one.history, handed.history, one.n_history * sizeof *one.history) == 0);
     o.max_epochs = 1; /* nothing left after the only epoch: never a team */
@@ -186,7 +191,8 @@ static void check_grain_model(void)
             continue;
         double rate = lg_grain_rate(k);
         CHECK(rate > 0.0 && rate == lg_grain_rate(k)); /* measured once */
-        CHECK(lg_par_grain_of(k, true) <= lg_par_grain_of(k, false)); /* a fork costs more */
+        size_t least = lg_grain_of(k, LG_GRAIN_LEAST), team = lg_grain_of(k, LG_GRAIN_TEAM);
+        CHECK(least <= team && team <= lg_grain_of(k, LG_GRAIN_FORK)); /* the prices' order */
     }
 }
 
@@ -211,7 +217,7 @@ static void check_team_grain(lg_exec ex)
     team_seen seen = {.ex = &ex};
     lg_team_run(&ex, see_team, &seen);
     CHECK(seen.handoff > 0.0 && is_pow2(seen.grain));
-    CHECK(seen.grain >= lg_par_grain_of(ex.k, true));
+    CHECK(seen.grain >= lg_grain_of(ex.k, LG_GRAIN_LEAST));
     CHECK(seen.grain == lg_grain_model(lg_grain_rate(ex.k), seen.handoff > LG_HANDOFF_QUIET
                                                                  ? seen.handoff
                                                                  : LG_HANDOFF_QUIET));
@@ -259,7 +265,7 @@ static void train_keeps_affinity(const lg_tensor *x, const lg_tensor *y)
     lg_train_result r;
     CHECK_OK(lg_train(x, y, &o, &r));
     CHECK(good == 5);
-    CHECK(r.start_seconds > 0.0 && r.seconds >= 0.0 && r.threads_from_epoch == 0);
+    CHECK(r.start_seconds > 0.0 && r.seconds >= 0.0 && r.threads_from_epoch <= 0);
     lg_train_result_free(&r);
     CHECK(sched_getaffinity(0, sizeof after, &after) == 0);
     CHECK(CPU_EQUAL(&before, &after));

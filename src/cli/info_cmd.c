@@ -93,11 +93,13 @@ static void print_grain(const char *isa)
     if (!k)
         return;
     double rate = lg_grain_rate(k);
-    printf("grain:    threads from %zu elements a call in a training run's team, %zu otherwise "
-           "(a fork): where half a call's work (%s at %.1f G elements/s, measured now) is %.2f "
-           "hand-offs (at least %.2f us; a team prices what it measures at its start)\n",
-           lg_par_grain_of(k, true), lg_par_grain_of(k, false), isa, rate * 1e-9,
-           LG_HANDOFFS_PER_SPLIT, LG_HANDOFF_QUIET * 1e6);
+    printf("grain:    threads from %zu elements a call in a training run's team (from %zu at the "
+           "least), %zu otherwise (a fork): where half a call's work (%s at %.1f G elements/s, "
+           "measured now) takes %.2f hand-offs of %.2f us (at least %.2f: a team prices what it "
+           "measures at its start; a fork %.2f)\n",
+           lg_grain_of(k, LG_GRAIN_TEAM), lg_grain_of(k, LG_GRAIN_LEAST),
+           lg_grain_of(k, LG_GRAIN_FORK), isa, rate * 1e-9, LG_HANDOFFS_PER_SPLIT,
+           LG_HANDOFF_EXPECTED * 1e6, LG_HANDOFF_QUIET * 1e6, LG_FORK_COST * 1e6);
 }
 
 /* Where graph mode's compiled sweeps come from, or why there are none. */

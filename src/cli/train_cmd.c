@@ -10,6 +10,7 @@
 
 #include "cli/cli.h"
 #include "core/dtype.h"
+#include "exec/grain.h"
 #include "exec/ranks.h"
 
 typedef struct train_args {
@@ -222,6 +223,18 @@ static const char *threads_said(char *said, size_t len, int threads, long from)
     return said;
 }
 
+/* Why a run given threads had no team, for --timing; n: the elements of one
+ * process's calls. */
+static const char *no_team_why(const lg_train_result *r, size_t n, const char *isa)
+{
+    const lg_kernels *k = lg_kernels_find(isa);
+    if (r->start_seconds > 0)
+        return "; no team: at the hand-off it measured, calls of n are too small to split";
+    if (k && n < lg_grain_of(k, LG_GRAIN_TEAM))
+        return "; no team: n is below the grain, as lingrad info states it";
+    return "; no team: it would not pay back its start";
+}
+
 static void print_timing(const train_args *a, const lg_train_result *r, size_t n, const char *isa,
                          int threads)
 {
@@ -239,10 +252,10 @@ static void print_timing(const train_args *a, const lg_train_result *r, size_t n
     snprintf(mode, sizeof mode, r->graph_exec[0] ? "%s (%s)" : "%s", a->mode, r->graph_exec);
     if (r->setup_seconds > 0)
         snprintf(setup, sizeof setup, "; planning and compiling once: %.6f s", r->setup_seconds);
-    if (r->threads_from_epoch >= 0)
+    if (r->start_seconds > 0)
         snprintf(start, sizeof start, "; starting the threads once: %.6f s", r->start_seconds);
-    const char *no_team = threads > 1 && r->threads_from_epoch < 0
-                              ? "; no team: it would not pay back its start" : "";
+    size_t local = a->dist ? n / (size_t)a->dist->size : n;
+    const char *no_team = threads <= 1 || r->threads_from_epoch >= 0 ? "" : no_team_why(r, local, isa);
     fprintf(stderr, "lingrad: %ld epochs in %.6f s: %.3f us/epoch (n=%zu, %s, %s, %s kernels, "
             "%s%s%s)%s%s\n", evals, epochs_s, 1e6 * epochs_s / (double)evals, n, a->dtype,
             mode, isa, threads_said(team, sizeof team, threads, r->threads_from_epoch), ranks,

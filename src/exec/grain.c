@@ -22,8 +22,13 @@ enum { RATE_N = 2048, RATE_SAMPLES = 7, CALLS_PER_READ = 8, MAX_TABLES = 16 };
  * store nearly the same values, and the first store of the speed wins. */
 typedef struct table_grains {
     atomic_uint_least64_t rate;
-    atomic_size_t least, fork;
+    atomic_size_t grain[LG_GRAIN_KINDS]; /* the last is stored last */
 } table_grains;
+static const double prices[LG_GRAIN_KINDS] = {
+    [LG_GRAIN_LEAST] = LG_HANDOFF_QUIET,
+    [LG_GRAIN_TEAM] = LG_HANDOFF_EXPECTED,
+    [LG_GRAIN_FORK] = LG_FORK_COST,
+};
 static table_grains known[MAX_TABLES];
 
 static double measure(const lg_kernels *k)
@@ -75,16 +80,18 @@ static table_grains *grains_of(const lg_kernels *k)
     if (i >= MAX_TABLES)
         return NULL;
     table_grains *g = &known[i];
-    if (atomic_load_explicit(&g->fork, memory_order_acquire) != 0) /* stored last */
+    atomic_size_t *last = &g->grain[LG_GRAIN_KINDS - 1];
+    if (atomic_load_explicit(last, memory_order_acquire) != 0)
         return g;
     double rate = measure(k);
     uint_least64_t bits, none = 0;
     memcpy(&bits, &rate, sizeof bits);
     if (atomic_compare_exchange_strong(&g->rate, &none, bits)) {
-        atomic_store_explicit(&g->least, lg_grain_model(rate, LG_HANDOFF_QUIET), memory_order_relaxed);
-        atomic_store_explicit(&g->fork, lg_grain_model(rate, LG_FORK_COST), memory_order_release);
+        for (int kind = 0; kind < LG_GRAIN_KINDS; kind++)
+            atomic_store_explicit(&g->grain[kind], lg_grain_model(rate, prices[kind]),
+                                  memory_order_release);
     }
-    while (atomic_load_explicit(&g->fork, memory_order_acquire) == 0)
+    while (atomic_load_explicit(last, memory_order_acquire) == 0)
         ; /* another thread's speed came first: it is pricing the grains (two log2s) */
     return g;
 }
@@ -95,12 +102,14 @@ double lg_grain_rate(const lg_kernels *k)
     return g ? rate_of(atomic_load_explicit(&g->rate, memory_order_relaxed)) : measure(k);
 }
 
-size_t lg_grain_of(const lg_kernels *k, bool team)
+size_t lg_grain_of(const lg_kernels *k, lg_grain_kind kind)
 {
+    if ((unsigned)kind >= LG_GRAIN_KINDS)
+        kind = LG_GRAIN_KINDS - 1; /* internal callers only; the most cautious */
     table_grains *g = grains_of(k);
     if (!g)
-        return lg_grain_model(measure(k), team ? LG_HANDOFF_QUIET : LG_FORK_COST);
-    return atomic_load_explicit(team ? &g->least : &g->fork, memory_order_relaxed);
+        return lg_grain_model(measure(k), prices[kind]);
+    return atomic_load_explicit(&g->grain[kind], memory_order_relaxed);
 }
 
 size_t lg_grain_model(double rate, double handoff)

@@ -8,7 +8,6 @@
 #ifndef LG_GRAIN_H
 #define LG_GRAIN_H
 
-#include <stdbool.h>
 #include <stddef.h>
 
 #include "kernels.h"
@@ -18,6 +17,11 @@
  * team.c measures it: 0.56-0.78 us on 2-vCPU Turin-like VMs, 2026-12; a
  * fastest 0.53). A team takes the hand-off it measures above this. */
 #define LG_HANDOFF_QUIET 0.4e-6
+/* What a team is expected to measure, and so what decides whether a training
+ * run starts one: the middle of the medians measured (0.56-0.81 us). A team
+ * started on this and measuring over 0.94 us takes a grain twice as high; if no
+ * call of the run reaches it, the team ends at once (train.c). */
+#define LG_HANDOFF_EXPECTED 0.7e-6
 /* A fork/join of an OpenMP region (a call outside a training run): 1.5-4 us. */
 #define LG_FORK_COST 1.6e-6
 /* Fitted where two threads were measured in training (make bench's
@@ -36,10 +40,16 @@
  * measured at its first use in the process (7 samples of 4-8 us), then kept. */
 double lg_grain_rate(const lg_kernels *k);
 
-/* Table k's grain: priced at the least hand-off a team is counted at (team
- * true: the lowest grain any team takes), or at a fork's cost. Computed with
- * the speed, once; a lookup afterwards. */
-size_t lg_grain_of(const lg_kernels *k, bool team);
+/* Which price a grain is set at. */
+typedef enum lg_grain_kind {
+    LG_GRAIN_LEAST, /* LG_HANDOFF_QUIET: the lowest any team takes (scratch is sized by it) */
+    LG_GRAIN_TEAM,  /* LG_HANDOFF_EXPECTED: where a training run starts a team */
+    LG_GRAIN_FORK,  /* LG_FORK_COST: a call outside a team */
+    LG_GRAIN_KINDS
+} lg_grain_kind;
+
+/* Table k's grain of that kind: computed with its speed, once; a lookup after. */
+size_t lg_grain_of(const lg_kernels *k, lg_grain_kind kind);
 
 /* The smallest power of two n, within [LG_GRAIN_MIN, LG_GRAIN_MAX], at which
  * half of a call over n elements at `rate` takes LG_HANDOFFS_PER_SPLIT times

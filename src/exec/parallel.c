@@ -12,25 +12,20 @@
 #include "exec/team.h"
 #include "exec/topology.h"
 
-size_t lg_par_grain_of(const lg_kernels *k, bool team)
-{
-    return lg_grain_of(k, team);
-}
-
 size_t lg_par_grain(const lg_exec *ex)
 {
-    return ex->team ? lg_team_grain(ex->team) : lg_par_grain_of(ex->k, false);
+    return ex->team ? lg_team_grain(ex->team) : lg_grain_of(ex->k, LG_GRAIN_FORK);
 }
 
 int lg_par_workers(const lg_exec *ex, size_t n)
 {
-    /* The quiet team's grain is the lowest any call splits at (team.c). */
-    return n >= lg_par_grain_of(ex->k, true) ? ex->threads : 1;
+    /* The least grain is the lowest any call splits at, in a team or not. */
+    return n >= lg_grain_of(ex->k, LG_GRAIN_LEAST) ? ex->threads : 1;
 }
 
 bool lg_par_wants_team(const lg_exec *ex, size_t n)
 {
-    return lg_par_workers(ex, n) > 1;
+    return ex->threads > 1 && n >= lg_grain_of(ex->k, LG_GRAIN_TEAM);
 }
 
 void lg_par_for_blocks(const lg_exec *ex, const lg_blocks *b, lg_block_fn *fn, void *ctx)

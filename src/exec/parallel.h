@@ -60,16 +60,12 @@ void lg_par_for(const lg_exec *ex, size_t n, lg_block_fn *fn, void *ctx);
 void lg_par_for_blocks(const lg_exec *ex, const lg_blocks *b, lg_block_fn *fn, void *ctx);
 /* The smallest n that lg_par_for runs on several threads. */
 size_t lg_par_grain(const lg_exec *ex);
-/* The same for table k: the grain's model (exec/grain.h) priced at the least
- * hand-off a team is counted at (team true: the lowest grain any team takes; a
- * running team's own, lg_team_grain, is priced at what it measured), or at a
- * fork's cost. */
-size_t lg_par_grain_of(const lg_kernels *k, bool team);
 /* How many workers may run a call over n elements with ex, in a team or not:
  * ex->threads, or 1 below every grain. Per-worker scratch is sized by it. */
 int lg_par_workers(const lg_exec *ex, size_t n);
 /* Whether a loop of kernel calls over n elements should run inside a persistent
- * team (lg_team_run): more than one thread, and n large enough to split. */
+ * team (lg_team_run): more than one thread, and n at least the grain a team is
+ * expected to take (exec/grain.h). */
 bool lg_par_wants_team(const lg_exec *ex, size_t n);
 
 /* The total of a reduction: its blocks' partials added in block order from

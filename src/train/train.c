@@ -287,6 +287,7 @@ typedef struct run_args {
     long epoch;     /* the next epoch to run */
     bool done;      /* the last epoch ran, or the run stopped */
     bool watch;     /* on one thread, with a team to start once it pays */
+    bool declined;  /* the team measured a hand-off too slow to split any call */
     double spent;   /* what the epochs on one thread took */
     double fastest; /* the fastest of them from the second on */
     double team_up; /* when the team's first epoch began */
@@ -358,11 +359,18 @@ static lg_status run(run_args *a)
     return s;
 }
 
+/* A team that measured its hand-off slower than the least it is counted at
+ * (grain.h) may split no call of this run: then it ends at once, and the epochs
+ * stay on one thread rather than pay its waits for nothing. */
 static void team_body(void *arg)
 {
     run_args *a = arg;
     a->team_up = lg_seconds();
     a->watch = false;
+    if (lg_par_grain(&a->t->g->ex) > a->t->x->n) {
+        a->declined = true;
+        return;
+    }
     a->status = run(a);
 }
 
@@ -375,7 +383,7 @@ static lg_status run_loop(trainer *t, const lg_train_opts *o, lg_train_result *r
 {
     lg_exec *ex = &t->g->ex;
     bool team = lg_par_wants_team(ex, t->x->n);
-    run_args a = {t, o, res, LG_OK, 0, false, team && !o->threads_now, 0.0, 0.0, 0.0};
+    run_args a = {.t = t, .o = o, .res = res, .status = LG_OK, .watch = team && !o->threads_now};
     double t0 = lg_seconds();
     /* Epochs before the team run on one thread: a first fork costs what the
      * team's price avoids, and even warm forks lost 1-epoch runs in graph mode
@@ -389,6 +397,12 @@ static lg_status run_loop(trainer *t, const lg_train_opts *o, lg_train_result *r
         res->threads_from_epoch = a.epoch;
         lg_team_run(ex, team_body, &a);
         res->start_seconds = a.team_up - before;
+    }
+    if (a.declined) {
+        res->threads_from_epoch = -1;
+        ex->one_thread = true;
+        a.status = run(&a);
+        ex->one_thread = false;
     }
     res->seconds = lg_seconds() - t0 - res->start_seconds;
     return a.status;

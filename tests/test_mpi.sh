@@ -82,7 +82,14 @@ rm -f "$tmp/int.csv"
 "$mpiexec" -np 2 "$mpi" train --size 100000 --epochs 100000000 --tol 0 --every 0 --threads 1 \
   --history "$tmp/int.csv" >"$tmp/out" 2>&1 &
 pid=$!
-sleep 2
+# Signal once both ranks run (their handlers are set first thing): a fixed
+# sleep could end before mpirun had started them on a busy machine (ctest -j2).
+# mpirun's own command line holds the ranks' too: three processes in all.
+for _ in $(seq 300); do
+  [ "$(grep -lsaP -- 'train\x00--size\x00100000\x00--epochs\x00100000000\x00' /proc/[0-9]*/cmdline | wc -l)" -ge 3 ] && break
+  sleep 0.1
+done
+sleep 1
 kill -INT "$pid"
 wait "$pid" && fail "interrupted run: exit 0"
 grep -q '^lingrad: error: interrupted by SIGTERM after epoch' "$tmp/out" ||

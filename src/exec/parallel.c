@@ -19,8 +19,9 @@ size_t lg_par_grain(const lg_exec *ex)
 
 int lg_par_workers(const lg_exec *ex, size_t n)
 {
-    /* The least grain is the lowest any call splits at, in a team or not. */
-    return n >= lg_grain_of(ex->k, LG_GRAIN_LEAST) ? ex->threads : 1;
+    /* The least grain is the lowest any call splits at, in a team or not. One
+     * thread asks first: it never measures the table's speed (lg_grain_rate). */
+    return ex->threads > 1 && n >= lg_grain_of(ex->k, LG_GRAIN_LEAST) ? ex->threads : 1;
 }
 
 bool lg_par_wants_team(const lg_exec *ex, size_t n)

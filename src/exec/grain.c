@@ -104,8 +104,6 @@ double lg_grain_rate(const lg_kernels *k)
 
 size_t lg_grain_of(const lg_kernels *k, lg_grain_kind kind)
 {
-    if ((unsigned)kind >= LG_GRAIN_KINDS)
-        kind = LG_GRAIN_KINDS - 1; /* internal callers only; the most cautious */
     table_grains *g = grains_of(k);
     if (!g)
         return lg_grain_model(measure(k), prices[kind]);

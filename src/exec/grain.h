@@ -14,7 +14,7 @@
 
 /* The least a hand-off and join to a running team is counted at, in seconds:
  * below the least measured (a median of 9 empty calls at a team's start, as
- * team.c measures it: 0.56-0.78 us on 2-vCPU Turin-like VMs, 2026-12; a
+ * team.c measures it: 0.56-0.81 us on 2-vCPU Turin-like VMs, 2026-12; a
  * fastest 0.53). A team takes the hand-off it measures above this. */
 #define LG_HANDOFF_QUIET 0.4e-6
 /* What a team is expected to measure, and so what decides whether a training

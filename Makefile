@@ -1,6 +1,11 @@
 # Thin wrapper over CMake presets so the usual commands work from the top level.
 #   make          Release build into build/ (library, CLI, tests)
 #   make test     build, then run every test
+#   make lib      the libraries alone (liblingrad.a, liblingrad.so) into build-lib/:
+#                 no benchmarks, tests, MPI or CLI, so only cmake, make, a C compiler
+#                 and pkg-config are needed (hwloc used where pkg-config finds it)
+#   make install PREFIX=DIR  make lib, then install the libraries, headers, CMake
+#                 package and lingrad.pc under DIR (default /usr/local)
 #   make bench    build, then run the benchmark suite into results/<host>-<date>/
 #   make bench-quick  a subset of it, in about 20 s (README.md)
 #   make bench-mpi    lingrad over MPI ranks: strong and weak scaling, 1 rank x 2
@@ -29,7 +34,7 @@
 # ranks take turns (RESOURCE_LOCK mpi_ranks in tests/CMakeLists.txt).
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: cpus tsan fuzz all deps bench-deps check-deps test bench bench-quick bench-mpi bench-check bench-baseline bench-compare bench-history bench-bisect asan clang neon clean
+.PHONY: lib install cpus tsan fuzz all deps bench-deps check-deps test bench bench-quick bench-mpi bench-check bench-baseline bench-compare bench-history bench-bisect asan clang neon clean
 PYTHON ?= $(shell test -x /usr/bin/python3 && echo /usr/bin/python3 || echo python3)
 
 all: deps build/CMakeCache.txt
@@ -43,6 +48,25 @@ build/CMakeCache.txt:
 
 test: all
 	ctest --preset release -j $(JOBS)
+
+# hwloc is used where pkg-config finds it (after install-deps.sh has run);
+# LIB_HWLOC=ON/OFF overrides the guess, LIB_CMAKE_ARGS adds to the configure line
+# (e.g. -DLINGRAD_SHARED=OFF), LIB_BUILD moves the build (tests/test_lib_only.sh).
+# Configured again each time, so that what the line says holds.
+PREFIX ?= /usr/local
+LIB_BUILD ?= build-lib
+LIB_HWLOC ?=
+LIB_CMAKE_ARGS ?=
+lib:
+	@scripts/install-deps.sh lib
+	cmake -S . -B "$(LIB_BUILD)" -DCMAKE_BUILD_TYPE=Release -DLINGRAD_BENCH=OFF -DLINGRAD_TESTS=OFF \
+	  -DLINGRAD_MPI=OFF -DLINGRAD_CLI=OFF \
+	  -DLINGRAD_HWLOC=$(if $(LIB_HWLOC),$(LIB_HWLOC),$$(pkg-config --exists hwloc 2>/dev/null && echo ON || echo OFF)) \
+	  $(LIB_CMAKE_ARGS)
+	cmake --build "$(LIB_BUILD)" -j $(JOBS)
+
+install: lib
+	cmake --install "$(LIB_BUILD)" --prefix "$(PREFIX)"
 
 bench-deps:
 	@scripts/install-deps.sh bench
@@ -132,4 +156,4 @@ neon:
 	ctest --preset neon -j $(JOBS)
 
 clean:
-	rm -rf build build-asan build-clang build-neon build-fuzz build-tsan
+	rm -rf build build-asan build-clang build-neon build-fuzz build-tsan build-lib

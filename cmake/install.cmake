@@ -1,12 +1,18 @@
-# What `cmake --install <build> [--prefix <p>]` puts under the prefix:
-#   <libdir>/liblingrad.a, <includedir>/lingrad.h and lingrad_version.h,
-#   <bindir>/lingrad (the CLI),
-#   <libdir>/cmake/lingrad/: find_package(lingrad) gives lingrad::lingrad,
-#   <libdir>/pkgconfig/lingrad.pc: pkg-config --static --cflags --libs lingrad;
-#   where MPI was found, also <libdir>/liblingrad_mpi.a, lingrad_mpi.h and
-#   <bindir>/lingrad-mpi: find_package(lingrad COMPONENTS mpi) gives
+# What `cmake --install <build> [--prefix <p>]` (make install PREFIX=<p>) puts
+# under the prefix:
+#   <libdir>/liblingrad.a and (LINGRAD_SHARED) liblingrad.so, liblingrad.so.<SOVERSION>
+#   and liblingrad.so.<VERSION>, <includedir>/lingrad.h and lingrad_version.h,
+#   <bindir>/lingrad (the CLI, linked statically: it runs from a moved prefix; LINGRAD_CLI),
+#   <libdir>/cmake/lingrad/: find_package(lingrad [COMPONENTS shared|static]) gives
+#   lingrad::lingrad_static, lingrad::lingrad_shared and lingrad::lingrad, the one
+#   the components or the consumer's BUILD_SHARED_LIBS pick (lingradConfig.cmake.in),
+#   <libdir>/pkgconfig/lingrad.pc: pkg-config --cflags --libs lingrad (the .so),
+#   with --static the static library's dependencies too;
+#   where MPI was found, also <libdir>/liblingrad_mpi.a (static only), lingrad_mpi.h
+#   and <bindir>/lingrad-mpi: find_package(lingrad COMPONENTS mpi) gives
 #   lingrad::lingrad_mpi (no pkg-config file: each MPI names its own .pc).
-# tests/test_install.sh builds a consumer against such a tree both ways.
+# tests/test_install.sh builds a consumer against such a tree both ways, linked
+# with each library; tests/test_lib_only.sh does it for a library-only build.
 include(CMakePackageConfigHelpers)
 
 set(LG_INSTALL_CMAKEDIR "${CMAKE_INSTALL_LIBDIR}/cmake/lingrad")
@@ -15,19 +21,31 @@ set(LG_INSTALL_CMAKEDIR "${CMAKE_INSTALL_LIBDIR}/cmake/lingrad")
 # OBJECT library is not exported. For a static library CMake exports the PRIVATE
 # link dependencies (hwloc) as $<LINK_ONLY:...>: a consumer's link needs them,
 # its compile does not; lingradConfig.cmake finds them before the targets load.
-install(TARGETS lingrad EXPORT lingradTargets
+# The static and the shared library in exports of their own, so that a consumer
+# of the .so never has to find the static library's dependencies.
+install(TARGETS lingrad EXPORT lingradStaticTargets
         ARCHIVE DESTINATION "${CMAKE_INSTALL_LIBDIR}")
+install(EXPORT lingradStaticTargets NAMESPACE lingrad::
+        DESTINATION "${LG_INSTALL_CMAKEDIR}")
+if(LINGRAD_SHARED)
+  install(TARGETS lingrad_shared EXPORT lingradSharedTargets
+          LIBRARY DESTINATION "${CMAKE_INSTALL_LIBDIR}")
+  install(EXPORT lingradSharedTargets NAMESPACE lingrad::
+          DESTINATION "${LG_INSTALL_CMAKEDIR}")
+endif()
 install(FILES include/lingrad.h "${PROJECT_BINARY_DIR}/include/lingrad_version.h"
         DESTINATION "${CMAKE_INSTALL_INCLUDEDIR}")
-install(TARGETS lingrad_cli RUNTIME DESTINATION "${CMAKE_INSTALL_BINDIR}")
-install(EXPORT lingradTargets NAMESPACE lingrad::
-        DESTINATION "${LG_INSTALL_CMAKEDIR}")
+if(LINGRAD_CLI)
+  install(TARGETS lingrad_cli RUNTIME DESTINATION "${CMAKE_INSTALL_BINDIR}")
+endif()
 # The MPI layer in an export of its own, loaded only when the component is asked
 # for, so that a consumer of the core library never needs MPI.
 if(LG_HAVE_MPI)
   install(TARGETS lingrad_mpi EXPORT lingradMpiTargets ARCHIVE DESTINATION "${CMAKE_INSTALL_LIBDIR}")
   install(FILES include/lingrad_mpi.h DESTINATION "${CMAKE_INSTALL_INCLUDEDIR}")
-  install(TARGETS lingrad_mpi_cli RUNTIME DESTINATION "${CMAKE_INSTALL_BINDIR}")
+  if(LINGRAD_CLI)
+    install(TARGETS lingrad_mpi_cli RUNTIME DESTINATION "${CMAKE_INSTALL_BINDIR}")
+  endif()
   install(EXPORT lingradMpiTargets NAMESPACE lingrad:: DESTINATION "${LG_INSTALL_CMAKEDIR}")
 endif()
 
@@ -41,6 +59,7 @@ else()
 endif()
 set(LG_WITH_HWLOC ${LINGRAD_HWLOC})
 set(LG_WITH_MPI ${LG_HAVE_MPI})
+set(LG_WITH_SHARED ${LINGRAD_SHARED})
 configure_package_config_file(cmake/lingradConfig.cmake.in
   "${PROJECT_BINARY_DIR}/package/lingradConfig.cmake"
   INSTALL_DESTINATION "${LG_INSTALL_CMAKEDIR}")
@@ -64,7 +83,10 @@ else()
   set(LG_PC_LIBDIR "\${prefix}/${CMAKE_INSTALL_LIBDIR}")
   set(LG_PC_INCLUDEDIR "\${prefix}/${CMAKE_INSTALL_INCLUDEDIR}")
 endif()
-# A static library brings its dependencies to every link: the compiler's OpenMP
+# Libs names the library alone: -llingrad is liblingrad.so where it is installed,
+# whose dependencies are recorded in it (DT_NEEDED). Libs.private is for
+# pkg-config --static, a link with liblingrad.a, which
+# brings its dependencies to every link: the compiler's OpenMP
 # flag (it links the runtime the library was compiled for: libgomp for gcc,
 # libomp for clang's -fopenmp=libomp), the thread flag, libm, libdl and hwloc.
 # (CMAKE_THREAD_LIBS_INIT is empty where libc has the threads, as glibc 2.34 does.)

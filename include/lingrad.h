@@ -9,9 +9,25 @@
  *    one-line message a user can act on (thread-local, valid until the next failure
  *    on the same thread). The library never prints and never exits.
  *  - Graph ops return an lg_tensor * owned by the graph, or NULL on failure. A NULL
- *    input makes an op return NULL without touching the message, so expressions can
- *    be chained and checked once (lg_graph_status()).
+ *    input after a failure the graph recorded makes an op return NULL without
+ *    touching the message, so expressions can be chained and checked once
+ *    (lg_graph_status()); a NULL input with no failure recorded fails the op itself
+ *    ("lg_add: b (input 2) is NULL").
  *  - On failure, out-parameters are set to NULL (or zeroed) and nothing is leaked.
+ *  - Handles and pointers (tests/test_api_calls, generated from this header: every
+ *    function, each pointer argument NULL in turn). A NULL where a handle, a
+ *    pointer or an array is expected fails with LG_EINVAL and "<function>:
+ *    <argument> is NULL" in lg_last_error(); a function that returns no status
+ *    then returns NULL, 0, NaN, false or (lg_tensor_dtype) no dtype, and leaves
+ *    the same message. Exceptions, each stated at its function: every free (NULL
+ *    is a no-op, no message); an op given a NULL input that an earlier failure
+ *    explains (the chaining rule above); a NULL that a function documents as a
+ *    choice (lg_graph_set_isa, lg_set_default_isa, lg_isa_names' not_runnable);
+ *    buf with len 0 in the snprintf-like functions.
+ *  - Enums and counts are checked: a dtype or mode outside its enum fails with
+ *    LG_EINVAL naming it; lg_dtype_name, lg_mode_name and lg_mode_describe give
+ *    "unknown dtype" / "unknown mode" and lg_dtype_size 0 for one (never a
+ *    plausible answer); every thread count is 1 to LG_MAX_THREADS.
  *
  * Ownership
  *  - Whatever lingrad allocates for the caller, the caller frees: leaf tensors with
@@ -53,6 +69,13 @@
 extern "C" {
 #endif
 
+/* Marks what the shared library exports; everything else in it is hidden. */
+#if defined(__GNUC__) || defined(__clang__)
+#define LG_API __attribute__((visibility("default")))
+#else
+#define LG_API
+#endif
+
 /* ---- version ---------------------------------------------------------------- */
 
 /* LG_VERSION_MAJOR, _MINOR, _PATCH, _STRING ("0.1.0") and _NUMBER (MAJOR * 1000000
@@ -66,14 +89,21 @@ extern "C" {
  * MINOR only adds functions and enum values. So code built against 0.1.x works
  * with any 0.1.y, and find_package(lingrad 0.1) accepts exactly those.
  *
- * lingrad is a static library: the header and liblingrad.a must come from the
- * same install. To check, compare lg_version_number() / 1000 (while MAJOR is 0)
- * with LG_VERSION_NUMBER / 1000. */
+ * lingrad comes as a static library (liblingrad.a) and a shared one
+ * (liblingrad.so, SONAME liblingrad.so.MAJOR.MINOR while MAJOR is 0, then
+ * liblingrad.so.MAJOR), which exports only the functions marked LG_API here.
+ * The header must come from the same install as the library a program links or
+ * loads. To check, compare lg_version_number() / 1000 (while MAJOR is 0) with
+ * LG_VERSION_NUMBER / 1000.
+ *
+ * 0.4.0: op inputs, lg_backward's loss and lg_graph_eval's tensor became const
+ * (source compatible; a MINOR step under this policy), with the NULL, enum,
+ * count, version and value checks of the contract above. */
 #include "lingrad_version.h"
 
 /* The version the library was built with, e.g. "0.2.0" and 2000 (0.2.0). */
-const char *lg_version(void);
-int lg_version_number(void);
+LG_API const char *lg_version(void);
+LG_API int lg_version_number(void);
 
 /* ---- errors ----------------------------------------------------------------- */
 
@@ -87,15 +117,16 @@ typedef enum lg_status {
     LG_EUNSUPPORTED /* the request needs something this build or CPU lacks */
 } lg_status;
 
-const char *lg_last_error(void);
-const char *lg_status_name(lg_status s);
+LG_API const char *lg_last_error(void);
+LG_API const char *lg_status_name(lg_status s);
 
 /* ---- tensors ---------------------------------------------------------------- */
 
 typedef enum lg_dtype { LG_F32 = 0, LG_F64 = 1 } lg_dtype;
 
-const char *lg_dtype_name(lg_dtype d);
-size_t lg_dtype_size(lg_dtype d);
+/* "f32", "f64", or "unknown dtype"; 4, 8, or 0 for a value that is no dtype. */
+LG_API const char *lg_dtype_name(lg_dtype d);
+LG_API size_t lg_dtype_size(lg_dtype d);
 
 /* A 1-D tensor of n elements; n == 1 is a scalar and broadcasts in ops.
  *
@@ -104,20 +135,34 @@ size_t lg_dtype_size(lg_dtype d);
  *    the caller owns them and frees each with lg_tensor_free;
  *  - op outputs (lg_add ... lg_mse_linear): the graph owns them. They live until
  *    the graph's next lg_graph_reset, lg_graph_set_isa or lg_graph_free, and must
- *    not be used after it. lingrad catches such a use of the previous step's
- *    outputs always, and of older ones until the current step has made as many
- *    outputs as they: passing a caught one to an op or to lg_backward fails with
- *    LG_EINVAL ("a tensor from an earlier step"), its accessors give NULL or NaN,
- *    and lg_tensor_set and lg_zero_grad fail with LG_EINVAL. An older one that is
- *    not caught names the current step's output in its place (its header is
- *    reused); memory is never read after it is freed. After lg_graph_free its
- *    outputs must not be touched at all. lg_tensor_free on one fails with LG_EINVAL. */
+ *    not be used after it. lingrad catches such a use always, however many
+ *    steps back the output was made: passing one to an op, lg_backward or
+ *    lg_graph_eval fails with LG_EINVAL ("a tensor from an earlier step"), its
+ *    accessors give NULL, NaN, 0 or no dtype, and lg_tensor_set and lg_zero_grad
+ *    fail with LG_EINVAL. (A graph never gives an output's header to another
+ *    output: headers of dropped steps are returned to the system in 64 KiB
+ *    granules and then read as zeros, which no live tensor is. The cost is
+ *    address space, ~0.1 KiB per output the graph ever made, not memory:
+ *    docs/library.md.) After lg_graph_free its outputs must not be touched at
+ *    all. lg_tensor_free on one fails with LG_EINVAL.
+ *
+ * Versions. Every write through the API (lg_tensor_set) bumps the tensor's
+ * version, and each op records the versions of its inputs. lg_backward and
+ * lg_graph_eval fail with LG_EINVAL, in eager and graph mode, when an input of
+ * any op on the tape (a leaf or an op output) was written after the op used it:
+ * eager mode would otherwise mix old values (its forward) with new ones (the
+ * backward reads its inputs again), and graph mode would compute with the new
+ * values what was recorded with the old. The message names the op, the input
+ * and its place on the tape; record the step again. lg_graph_replay runs on the
+ * current values by design and is not checked. Writes through the pointer
+ * lg_tensor_data returns, or to an array given to lg_tensor_wrap, are not seen:
+ * make them before recording the step that reads them. */
 typedef struct lg_tensor lg_tensor;
 
 /* A leaf tensor, zero-filled, 64-byte aligned. With requires_grad its gradient
  * buffer is allocated now (zeroed), so backward never allocates for leaves. */
-lg_status lg_tensor_new(lg_dtype dtype, size_t n, bool requires_grad, lg_tensor **out);
-lg_status lg_tensor_scalar(lg_dtype dtype, double value, bool requires_grad, lg_tensor **out);
+LG_API lg_status lg_tensor_new(lg_dtype dtype, size_t n, bool requires_grad, lg_tensor **out);
+LG_API lg_status lg_tensor_scalar(lg_dtype dtype, double value, bool requires_grad, lg_tensor **out);
 /* A leaf tensor over the caller's n values at data, without a copy: numpy arrays,
  * memory-mapped files, an MPI rank's slice. data needs only the alignment of its
  * element type, but 64-byte-aligned data runs the kernels at full rate (data 16
@@ -125,29 +170,37 @@ lg_status lg_tensor_scalar(lg_dtype dtype, double value, bool requires_grad, lg_
  * docs/benchmarks.md); the caller keeps it alive and unmoved until lg_tensor_free, which
  * frees lingrad's parts (the header, a gradient) and never data. Writes through
  * lg_tensor_set land in data. */
-lg_status lg_tensor_wrap(lg_dtype dtype, size_t n, void *data, bool requires_grad,
+LG_API lg_status lg_tensor_wrap(lg_dtype dtype, size_t n, void *data, bool requires_grad,
                          lg_tensor **out);
 /* Frees a leaf tensor (NULL is a no-op). An op output is the graph's: LG_EINVAL. */
-lg_status lg_tensor_free(lg_tensor *t);
+LG_API lg_status lg_tensor_free(lg_tensor *t);
 
-size_t lg_tensor_size(const lg_tensor *t);
-lg_dtype lg_tensor_dtype(const lg_tensor *t);
-bool lg_tensor_requires_grad(const lg_tensor *t);
-/* The data, or NULL for a stale op output. */
-void *lg_tensor_data(lg_tensor *t);
-const void *lg_tensor_cdata(const lg_tensor *t);
+LG_API size_t lg_tensor_size(const lg_tensor *t);
+LG_API lg_dtype lg_tensor_dtype(const lg_tensor *t);
+LG_API bool lg_tensor_requires_grad(const lg_tensor *t);
+/* Size, dtype and requires_grad; 0, no dtype (lg_dtype_size() of it is 0) and
+ * false for a stale op output. */
+/* The data, or NULL for a stale op output. Writes through it are not versioned
+ * (see "Versions" above). */
+LG_API void *lg_tensor_data(lg_tensor *t);
+LG_API const void *lg_tensor_cdata(const lg_tensor *t);
 /* The gradient buffer (same dtype and size), or NULL when none was computed. */
-const void *lg_tensor_grad(const lg_tensor *t);
+LG_API const void *lg_tensor_grad(const lg_tensor *t);
 /* Element i (or the gradient's element i; 0 when there is no gradient) as double;
  * NaN when i >= size or the tensor is stale. */
-double lg_tensor_get(const lg_tensor *t, size_t i);
-double lg_tensor_grad_get(const lg_tensor *t, size_t i);
-/* Sets element i, rounding to the tensor's dtype; LG_EINVAL when i >= size or the
- * tensor is stale. */
-lg_status lg_tensor_set(lg_tensor *t, size_t i, double v);
+LG_API double lg_tensor_get(const lg_tensor *t, size_t i);
+LG_API double lg_tensor_grad_get(const lg_tensor *t, size_t i);
+/* Sets element i, rounding to the tensor's dtype, and bumps the tensor's version.
+ * LG_EINVAL when i >= size, the tensor is stale or not computed yet (graph mode),
+ * or v is not finite or (f32) rounds past FLT_MAX: a value the tensor cannot
+ * hold is refused here, naming the element, rather than stored as inf. Data that
+ * reaches a tensor another way (lg_tensor_wrap's array) is checked by lg_train,
+ * which names the first non-finite element. lg_tensor_scalar refuses the same
+ * values. */
+LG_API lg_status lg_tensor_set(lg_tensor *t, size_t i, double v);
 /* Gradients accumulate across backward passes; this sets them back to zero
  * (LG_EINVAL on a stale tensor). */
-lg_status lg_zero_grad(lg_tensor *t);
+LG_API lg_status lg_zero_grad(lg_tensor *t);
 
 /* ---- autograd --------------------------------------------------------------- */
 
@@ -156,37 +209,40 @@ lg_status lg_zero_grad(lg_tensor *t);
  * so a training loop that resets once per step allocates nothing after step one. */
 typedef struct lg_graph lg_graph;
 
-lg_status lg_graph_new(lg_graph **out);
-void lg_graph_free(lg_graph *g);
-void lg_graph_reset(lg_graph *g);
+LG_API lg_status lg_graph_new(lg_graph **out);
+LG_API void lg_graph_free(lg_graph *g);
+LG_API void lg_graph_reset(lg_graph *g);
 /* The first failure recorded since the last reset (LG_OK if none). */
-lg_status lg_graph_status(const lg_graph *g);
-/* Selects the kernel table by ISA name ("scalar", ...); resets the graph. */
-lg_status lg_graph_set_isa(lg_graph *g, const char *isa);
-const char *lg_graph_isa(const lg_graph *g);
-/* Threads for the graph's kernels (>= 1; a new graph has lg_default_threads()).
- * Results are bitwise the same for any count. */
-lg_status lg_graph_set_threads(lg_graph *g, int threads);
-int lg_graph_threads(const lg_graph *g);
+LG_API lg_status lg_graph_status(const lg_graph *g);
+/* Selects the kernel table by ISA name ("scalar", ...), or with NULL the process
+ * default (lg_isa_default()); resets the graph. */
+LG_API lg_status lg_graph_set_isa(lg_graph *g, const char *isa);
+LG_API const char *lg_graph_isa(const lg_graph *g);
+/* Threads for the graph's kernels (1 to LG_MAX_THREADS; a new graph has
+ * lg_default_threads()). Results are bitwise the same for any count. */
+LG_API lg_status lg_graph_set_threads(lg_graph *g, int threads);
+LG_API int lg_graph_threads(const lg_graph *g);
 
 /* Elementwise ops: operands have equal sizes, or one of them is a scalar (n == 1).
- * Both must have the same dtype. */
-lg_tensor *lg_add(lg_graph *g, lg_tensor *a, lg_tensor *b);
-lg_tensor *lg_sub(lg_graph *g, lg_tensor *a, lg_tensor *b);
-lg_tensor *lg_mul(lg_graph *g, lg_tensor *a, lg_tensor *b);
-lg_tensor *lg_square(lg_graph *g, lg_tensor *a);
+ * Both must have the same dtype. Inputs are const: an op never writes their
+ * values (lg_backward adds to the gradients of those that require one). */
+LG_API lg_tensor *lg_add(lg_graph *g, const lg_tensor *a, const lg_tensor *b);
+LG_API lg_tensor *lg_sub(lg_graph *g, const lg_tensor *a, const lg_tensor *b);
+LG_API lg_tensor *lg_mul(lg_graph *g, const lg_tensor *a, const lg_tensor *b);
+LG_API lg_tensor *lg_square(lg_graph *g, const lg_tensor *a);
 /* -a, signed zeros included (-(+0) is -0). */
-lg_tensor *lg_neg(lg_graph *g, lg_tensor *a);
+LG_API lg_tensor *lg_neg(lg_graph *g, const lg_tensor *a);
 /* Reductions to a scalar, accumulated in double: the mean, and the sum. */
-lg_tensor *lg_mean(lg_graph *g, lg_tensor *a);
-lg_tensor *lg_sum(lg_graph *g, lg_tensor *a);
+LG_API lg_tensor *lg_mean(lg_graph *g, const lg_tensor *a);
+LG_API lg_tensor *lg_sum(lg_graph *g, const lg_tensor *a);
 /* Fused mean((w*x + b - y)^2) for scalars w, b: one pass over x and y computes the
  * loss and the sums its backward needs. */
-lg_tensor *lg_mse_linear(lg_graph *g, lg_tensor *x, lg_tensor *y, lg_tensor *w, lg_tensor *b);
+LG_API lg_tensor *lg_mse_linear(lg_graph *g, const lg_tensor *x, const lg_tensor *y,
+                                const lg_tensor *w, const lg_tensor *b);
 
 /* Reverse-mode pass from a scalar loss: every tensor with requires_grad that the
  * loss depends on gets d(loss)/d(tensor) added to its gradient. Once per reset. */
-lg_status lg_backward(lg_graph *g, lg_tensor *loss);
+LG_API lg_status lg_backward(lg_graph *g, const lg_tensor *loss);
 
 /* Graph mode (deferred execution), off in a new graph. With it on, the ops check
  * their inputs at once, as in eager mode (errors are never deferred), but only
@@ -194,7 +250,9 @@ lg_status lg_backward(lg_graph *g, lg_tensor *loss);
  * scheduler cuts it into sweeps that carry each block of the data through every
  * node it can (README: "Graph mode"), and a tape with the same structure as the
  * last one reuses its plan. Values and gradients are bitwise those of eager mode,
- * for every kernel table and thread count.
+ * for every kernel table and thread count, except the sign bit of a NaN (a
+ * gradient through lg_sub of a NaN was seen as +NaN in one mode and -NaN in the
+ * other: tests/fuzz/fuzz_api.c).
  *
  * Until an op output is computed, its accessors give NULL (data) or NaN (get), and
  * lg_tensor_set on it fails with LG_EINVAL; nothing reads garbage. lg_backward
@@ -203,9 +261,9 @@ lg_status lg_backward(lg_graph *g, lg_tensor *loss);
  * gives NULL, as for PyTorch's non-leaf .grad). lg_graph_eval(g, t) computes t
  * and every scalar output, keeping t's values until the next reset. Changing the
  * mode resets the graph. */
-lg_status lg_graph_set_deferred(lg_graph *g, bool deferred);
-bool lg_graph_deferred(const lg_graph *g);
-lg_status lg_graph_eval(lg_graph *g, lg_tensor *t);
+LG_API lg_status lg_graph_set_deferred(lg_graph *g, bool deferred);
+LG_API bool lg_graph_deferred(const lg_graph *g);
+LG_API lg_status lg_graph_eval(lg_graph *g, const lg_tensor *t);
 /* Graph mode: runs the step that the last lg_backward ran again, on the same
  * tape, with the leaves' current values, without recording it again: the loss
  * and every scalar output are recomputed and the leaves' gradients have
@@ -216,11 +274,11 @@ lg_status lg_graph_eval(lg_graph *g, lg_tensor *t);
  * lg_backward in graph mode with nothing since that drops its tape or plan
  * (lg_graph_reset, lg_graph_set_*, a plan lg_graph_eval ran). The tape's
  * leaves must still be alive, as for any op input. */
-lg_status lg_graph_replay(lg_graph *g);
+LG_API lg_status lg_graph_replay(lg_graph *g);
 /* The sweep plan of the last tape lg_backward or lg_graph_eval ran, as text (one
  * line per sweep and step, and whether its sweeps run compiled); written as
  * snprintf does, returns the whole length. Empty before the first run. */
-size_t lg_graph_plan_describe(const lg_graph *g, char *buf, size_t len);
+LG_API size_t lg_graph_plan_describe(const lg_graph *g, char *buf, size_t len);
 
 /* Compiled sweeps, on in a new graph. When graph mode plans a new tape, each of
  * its sweeps becomes one C function that carries a tile through every step in
@@ -231,41 +289,41 @@ size_t lg_graph_plan_describe(const lg_graph *g, char *buf, size_t len);
  * the interpreted sweeps (and so of eager mode). Off, with LINGRAD_JIT=0, or
  * when no compiler works, the sweeps run interpreted: lg_graph_exec_describe
  * says which and why. Changing it resets the graph. */
-lg_status lg_graph_set_compile(lg_graph *g, bool compile);
-bool lg_graph_compile(const lg_graph *g);
+LG_API lg_status lg_graph_set_compile(lg_graph *g, bool compile);
+LG_API bool lg_graph_compile(const lg_graph *g);
 /* How the last plan's sweeps run: "compiled", "compiled (from the cache)",
  * "interpreted: <why>", or "" before graph mode has planned anything. Written
  * as snprintf does; returns the whole length. */
-size_t lg_graph_exec_describe(const lg_graph *g, char *buf, size_t len);
+LG_API size_t lg_graph_exec_describe(const lg_graph *g, char *buf, size_t len);
 /* Seconds spent building plans and compiling (or loading) their sweeps since
  * the graph was made: one-time costs, apart from the per-step ones. */
-double lg_graph_setup_seconds(const lg_graph *g);
+LG_API double lg_graph_setup_seconds(const lg_graph *g);
 
 /* ---- data ------------------------------------------------------------------- */
 
 /* The tutorial's make_linear: x ~ U[0,1), y = w*x + b + U[-|noise|, |noise|].
  * Counter-based: element i depends only on (seed, i), so any range can be made
  * separately and equals the same range of a one-shot call. */
-lg_status lg_make_linear(double w, double b, size_t n, double noise, uint64_t seed,
+LG_API lg_status lg_make_linear(double w, double b, size_t n, double noise, uint64_t seed,
                          lg_dtype dtype, lg_tensor **x, lg_tensor **y);
 /* Fills the caller's x[0..count) and y[0..count) with elements [start, start +
  * count), bit for bit as lg_make_linear makes them; LG_EINVAL on the same bad
  * parameters as lg_make_linear, or NULL arrays. */
-lg_status lg_make_linear_range(double w, double b, double noise, uint64_t seed, lg_dtype dtype,
+LG_API lg_status lg_make_linear_range(double w, double b, double noise, uint64_t seed, lg_dtype dtype,
                                size_t start, size_t count, void *x, void *y);
 /* A uniform draw in [0,1) from (seed, stream, index); the CLI's initial w and b
  * use stream LG_STREAM_INIT with index 0 (w) and 1 (b). */
 #define LG_STREAM_X 0u
 #define LG_STREAM_NOISE 1u
 #define LG_STREAM_INIT 2u
-double lg_uniform(uint64_t seed, uint32_t stream, uint64_t index);
+LG_API double lg_uniform(uint64_t seed, uint32_t stream, uint64_t index);
 
 /* CSV with header "x,y", one pair per line. Values round-trip exactly
  * (%.17g for f64, %.9g for f32). Blank lines, CRLF line ends and a UTF-8 BOM
  * are accepted; anything else malformed is an LG_EPARSE naming the line. */
-lg_status lg_csv_read(const char *path, lg_dtype dtype, lg_tensor **x, lg_tensor **y);
+LG_API lg_status lg_csv_read(const char *path, lg_dtype dtype, lg_tensor **x, lg_tensor **y);
 /* Writes to a temporary file beside path and renames it into place. */
-lg_status lg_csv_write(const char *path, const lg_tensor *x, const lg_tensor *y);
+LG_API lg_status lg_csv_write(const char *path, const lg_tensor *x, const lg_tensor *y);
 
 /* NumPy .npy files (format 1.0, 2.0 and 3.0) holding one array of shape (2, n)
  * (row 0 is x, row 1 is y) or (n, 2) (column 0 is x, column 1 is y), in C or
@@ -276,13 +334,13 @@ lg_status lg_csv_write(const char *path, const lg_tensor *x, const lg_tensor *y)
  * (2, 2), which could be either, an object array, a header that does not match
  * the file's size, a bad magic or version), naming the file and what was found.
  * The file is mapped and copied on the default threads. */
-lg_status lg_npy_read(const char *path, lg_dtype dtype, lg_tensor **x, lg_tensor **y);
+LG_API lg_status lg_npy_read(const char *path, lg_dtype dtype, lg_tensor **x, lg_tensor **y);
 /* The dtype and the number of pairs of an .npy file, from its header, checked
  * as lg_npy_read checks it (the values are not read). */
-lg_status lg_npy_probe(const char *path, lg_dtype *dtype, size_t *n);
+LG_API lg_status lg_npy_probe(const char *path, lg_dtype *dtype, size_t *n);
 /* Shape (2, n), C order, format 1.0 with the data at a multiple of 64 bytes, as
  * np.save writes it; to a temporary file beside path, renamed into place. */
-lg_status lg_npy_write(const char *path, const lg_tensor *x, const lg_tensor *y);
+LG_API lg_status lg_npy_write(const char *path, const lg_tensor *x, const lg_tensor *y);
 
 /* ---- training --------------------------------------------------------------- */
 
@@ -306,18 +364,19 @@ typedef enum lg_mode { LG_MODES(LG_MODE_CONSTANT_) } lg_mode; /* FUSED 0, EAGER 
 enum { LG_MODE_COUNT = 0 LG_MODES(LG_MODE_ONE_) };
 #undef LG_MODE_ONE_
 
-/* "fused", "eager", "graph"; NULL for a value that is no mode (as lg_isa_name). */
-const char *lg_mode_name(lg_mode m);
-/* The mode's one-line description from LG_MODES; NULL for a value that is no mode. */
-const char *lg_mode_describe(lg_mode m);
+/* "fused", "eager", "graph"; "unknown mode" for a value that is no mode. */
+LG_API const char *lg_mode_name(lg_mode m);
+/* The mode's one-line description from LG_MODES; "unknown mode" for a value that
+ * is no mode. */
+LG_API const char *lg_mode_describe(lg_mode m);
 /* Every mode's name, in enum order, joined by sep ("fused, eager, graph").
  * Written as snprintf does (cut to len, terminated when len > 0; buf may be NULL
  * when len is 0); returns the length of the whole list. */
-size_t lg_mode_names(char *buf, size_t len, const char *sep);
+LG_API size_t lg_mode_names(char *buf, size_t len, const char *sep);
 /* The mode named name (exactly, case included). An unknown or NULL name, or a
  * NULL out, fails with LG_EINVAL, the message listing the valid names. *out is
  * then left as it was, not zeroed as other out-parameters are: zero is a mode. */
-lg_status lg_mode_from_name(const char *name, lg_mode *out);
+LG_API lg_status lg_mode_from_name(const char *name, lg_mode *out);
 
 typedef struct lg_epoch_record {
     long epoch;  /* 0-based */
@@ -332,7 +391,7 @@ typedef struct lg_train_opts {
     lg_mode mode;
     double init_w, init_b;
     const char *isa;  /* kernel table by name; NULL for the default */
-    int threads;      /* 0 for the default (lg_default_threads()) */
+    int threads;      /* 1 to LG_MAX_THREADS, or 0 for the default (lg_default_threads()) */
     /* Called after each recorded epoch; a non-zero return stops training. It runs
      * on the calling thread; once a team has started (threads > 1), inside
      * lingrad's OpenMP region: it must not use OpenMP worksharing constructs or
@@ -400,35 +459,36 @@ typedef struct lg_train_result {
 } lg_train_result;
 
 /* The tutorial's settings: lr 0.1, 500 epochs, tol 5e-5, fused, w = b = 0. */
-void lg_train_opts_default(lg_train_opts *o);
+LG_API void lg_train_opts_default(lg_train_opts *o);
 /* Gradient descent on mean((w*x + b - y)^2) over the leaf tensors x and y, which
  * must not require gradients (LG_EINVAL: lg_train fits w and b only, and never
  * writes to x or y). On LG_EDIVERGED, and on LG_ENOMEM while the history grows,
  * the result still holds the history up to the failure. Call
  * lg_train_result_free after every return, whatever the status. */
-lg_status lg_train(const lg_tensor *x, const lg_tensor *y, const lg_train_opts *opts,
+LG_API lg_status lg_train(const lg_tensor *x, const lg_tensor *y, const lg_train_opts *opts,
                    lg_train_result *res);
-void lg_train_result_free(lg_train_result *res);
+LG_API void lg_train_result_free(lg_train_result *res);
 /* The history as CSV "epoch,loss,w,b", written atomically (temporary file + rename). */
-lg_status lg_history_write(const char *path, const lg_train_result *res);
+LG_API lg_status lg_history_write(const char *path, const lg_train_result *res);
 
 /* ---- build and kernels ------------------------------------------------------ */
 
-/* Names of the kernel tables compiled in, and whether this CPU can run each. */
-size_t lg_isa_count(void);
-const char *lg_isa_name(size_t i);
-bool lg_isa_supported(size_t i);
+/* Names of the kernel tables compiled in, and whether this CPU can run each
+ * (an index i >= lg_isa_count() gives NULL and false). */
+LG_API size_t lg_isa_count(void);
+LG_API const char *lg_isa_name(size_t i);
+LG_API bool lg_isa_supported(size_t i);
 /* Those names joined by sep ("scalar, avx2"): with not_runnable NULL, only the
  * tables this CPU runs; otherwise every table, with not_runnable after each one
  * this CPU cannot run. Written as snprintf does (cut to len, terminated when len
  * > 0); returns the length of the whole list. */
-size_t lg_isa_names(char *buf, size_t len, const char *sep, const char *not_runnable);
+LG_API size_t lg_isa_names(char *buf, size_t len, const char *sep, const char *not_runnable);
 /* The table a new graph uses: the environment variable LINGRAD_ISA if set, else
  * the best this CPU runs. NULL when LINGRAD_ISA names a table this build or CPU
  * cannot run (lg_last_error() says which); lg_graph_new() then fails too. */
-const char *lg_isa_default(void);
+LG_API const char *lg_isa_default(void);
 /* The CPU features the dispatcher sees, e.g. "x86-64 avx2 fma avx512f; OS saves ymm zmm". */
-void lg_cpu_describe(char *buf, size_t len);
+LG_API void lg_cpu_describe(char *buf, size_t len);
 
 /* Which CPU this is: what benchmark baselines are keyed by (with the ISA). On x86
  * from CPUID: vendor ("AuthenticAMD", "GenuineIntel"), family, model and stepping
@@ -441,13 +501,13 @@ typedef struct lg_cpu_id {
     int family, model, stepping;
 } lg_cpu_id;
 
-void lg_cpu_identify(lg_cpu_id *out);
+LG_API void lg_cpu_identify(lg_cpu_id *out);
 
 /* ---- threads and topology ----------------------------------------------------- */
 
 /* Threads new graphs, training runs and data generation use: LINGRAD_THREADS if
  * set, else one per core. 0 when LINGRAD_THREADS is malformed (lg_last_error()). */
-int lg_default_threads(void);
+LG_API int lg_default_threads(void);
 
 /* ---- process defaults ----------------------------------------------------------
  * The default kernel table and thread count are each fixed once per process, the
@@ -458,10 +518,10 @@ int lg_default_threads(void);
  * ignored. Thread-safe. */
 #define LG_MAX_THREADS 4096
 /* 1 to LG_MAX_THREADS. */
-lg_status lg_set_default_threads(int threads);
+LG_API lg_status lg_set_default_threads(int threads);
 /* A table by name, or NULL for the best this CPU runs; LG_EUNSUPPORTED when this
  * build or CPU lacks it. */
-lg_status lg_set_default_isa(const char *isa);
+LG_API lg_status lg_set_default_isa(const char *isa);
 
 typedef struct lg_topology_info {
     int packages, cores, pus, numa_nodes;
@@ -472,18 +532,18 @@ typedef struct lg_topology_info {
     char pinning_why[96];    /* why not, when pinning is false */
 } lg_topology_info;
 
-void lg_topology(lg_topology_info *out);
+LG_API void lg_topology(lg_topology_info *out);
 /* For a program's main, before it starts any thread (it sets an environment
  * variable, which is not thread-safe): the topology's discovery then loads none
  * of hwloc's plugins, which look for GPUs, PCI devices and displays that lingrad
  * never asks about, and takes ~1.7 ms instead of ~8 (a 2-vCPU VM). Does nothing
  * where HWLOC_PLUGINS_BLACKLIST or HWLOC_PLUGINS_PATH is set, or after the
  * topology's discovery. lingrad's own programs call it. */
-void lg_skip_hwloc_plugins(void);
+LG_API void lg_skip_hwloc_plugins(void);
 
-const char *lg_build_compiler(void);
-const char *lg_build_type(void);
-const char *lg_build_flags(void);
+LG_API const char *lg_build_compiler(void);
+LG_API const char *lg_build_type(void);
+LG_API const char *lg_build_flags(void);
 
 #ifdef __cplusplus
 }

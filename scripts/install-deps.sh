@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs (as root) or names (otherwise) the Debian/Ubuntu packages lingrad needs.
 #
-#   scripts/install-deps.sh build   cmake, a C compiler, hwloc: required
+#   scripts/install-deps.sh lib     cmake, make, a C compiler, pkg-config; hwloc optional:
+#                                     the library alone (make lib, make install)
+#   scripts/install-deps.sh build   + hwloc, g++ and libbenchmark-dev: required
 #   scripts/install-deps.sh test    + python3-matplotlib, python3-numpy and OpenMPI for
 #                                     the plot, numpy and MPI tests (optional: without
 #                                     them those tests are skipped, or not built)
@@ -21,9 +23,12 @@ set -euo pipefail
 level=${1:-build}
 # libudev-dev: hwloc.pc lists -ludev for static links, so a program built with
 # pkg-config --static --libs lingrad (tests/test_install.sh) needs it.
-required=(cmake make gcc g++ libc6-dev libhwloc-dev hwloc pkg-config libbenchmark-dev libudev-dev)
+required=(cmake make gcc libc6-dev pkg-config)
 optional=()
+# Every level but lib builds everything (make): the benchmark suite (C++) and hwloc.
+[ "$level" = lib ] || required+=(g++ libhwloc-dev hwloc libbenchmark-dev libudev-dev)
 case "$level" in
+  lib) optional+=(libhwloc-dev) ;;
   build) ;;
   test) optional+=(python3-matplotlib python3-numpy python3-pytest valgrind openmpi-bin libopenmpi-dev) ;;
   bench) required+=(g++ libbenchmark-dev python3-matplotlib) optional+=(python3-torch) ;;
@@ -32,7 +37,7 @@ case "$level" in
   ci) required+=(clang libomp-dev python3-matplotlib) ;;
   neon) required+=(gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user) ;;
   cpus) required+=(qemu-user) ;;
-  *) echo "install-deps.sh: unknown level '$level' (build, test, bench, check, fuzz, ci, neon or cpus)" >&2; exit 2 ;;
+  *) echo "install-deps.sh: unknown level '$level' (lib, build, test, bench, check, fuzz, ci, neon or cpus)" >&2; exit 2 ;;
 esac
 
 say() { echo "install-deps: $*" >&2; }

@@ -32,26 +32,181 @@ static void test_stale_outputs(void)
     CHECK(isnan(lg_tensor_get(sq, 0)) && isnan(lg_tensor_grad_get(sq, 0)));
     CHECK_STATUS(lg_tensor_set(sq, 0, 1.0), LG_EINVAL);
     CHECK_STATUS(lg_zero_grad(sq), LG_EINVAL);
-    CHECK(lg_tensor_size(sq) == BIG); /* the header itself stays readable */
+    CHECK(lg_tensor_size(sq) == 0 && lg_dtype_size(lg_tensor_dtype(sq)) == 0);
     /* lg_graph_set_isa resets too. */
     lg_tensor *m = lg_mul(g, a, w);
     CHECK(m != NULL);
     CHECK_OK(lg_graph_set_isa(g, lg_graph_isa(g)));
     CHECK(lg_square(g, m) == NULL);
     CHECK_ERROR_HAS("earlier step");
-    /* Two resets back, and the header not yet reused: still caught. */
+    /* 1 to 5 resets back, each later step recording the same ops (which once
+     * reused the old step's headers, so that the old handle named a new output). */
+    for (int resets = 1; resets <= 5; resets++) {
+        lg_graph_reset(g);
+        lg_tensor *old = lg_mul(g, a, w);
+        for (int r = 0; r < resets; r++) {
+            lg_graph_reset(g);
+            CHECK(lg_mean(g, lg_square(g, lg_mul(g, a, w))) != NULL);
+        }
+        CHECK(lg_square(g, old) == NULL);
+        CHECK_ERROR_HAS("earlier step");
+        lg_graph_reset(g);
+        CHECK(lg_mean(g, lg_square(g, lg_mul(g, a, w))) != NULL);
+        CHECK_STATUS(lg_backward(g, old), LG_EINVAL);
+        CHECK(isnan(lg_tensor_get(old, 0)) && lg_tensor_data(old) == NULL);
+        CHECK_STATUS(lg_tensor_set(old, 0, 1.0), LG_EINVAL);
+    }
+    /* Tens of thousands of outputs later, its header's memory moved away or given
+     * back (several granules of autograd/tensor_pool.c): still caught. */
+    lg_tensor *s;
+    CHECK_OK(lg_tensor_scalar(LG_F64, 1.0, false, &s));
     lg_graph_reset(g);
-    lg_tensor *old = lg_mul(g, a, w);
-    lg_graph_reset(g);
-    lg_graph_reset(g);
-    CHECK(lg_square(g, old) == NULL);
+    lg_tensor *first = lg_mul(g, s, w);
+    for (int step = 0; step < 30000; step++) {
+        lg_graph_reset(g);
+        CHECK(lg_mean(g, lg_square(g, lg_mul(g, s, w))) != NULL);
+    }
+    lg_tensor_free(s);
+    CHECK(lg_square(g, first) == NULL);
     CHECK_ERROR_HAS("earlier step");
+    CHECK(isnan(lg_tensor_get(first, 0)) && lg_tensor_size(first) == 0);
+    CHECK_STATUS(lg_tensor_free(first), LG_EINVAL);
     /* Leaves are not tied to any step. */
     lg_graph_reset(g);
     CHECK(lg_mul(g, a, w) != NULL && lg_graph_status(g) == LG_OK);
     lg_graph_free(g);
     lg_tensor_free(a);
     lg_tensor_free(w);
+}
+
+/* A tape records the version of each input it reads; a write through the API
+ * between recording and running fails the run, in both modes, for leaves and op
+ * outputs, in lg_backward and lg_graph_eval. x = 3, w = 2, loss = mean((x*w)^2):
+ * recorded, then w = 100 (lingrad.h: "Versions"). */
+static void test_versions_mode(bool deferred)
+{
+    lg_graph *g;
+    lg_tensor *x, *w;
+    CHECK_OK(lg_graph_new(&g));
+    CHECK_OK(lg_graph_set_deferred(g, deferred));
+    CHECK_OK(lg_graph_set_compile(g, false));
+    CHECK_OK(lg_tensor_scalar(LG_F64, 3.0, false, &x));
+    CHECK_OK(lg_tensor_scalar(LG_F64, 2.0, true, &w));
+    lg_tensor *loss = lg_mean(g, lg_square(g, lg_mul(g, x, w)));
+    CHECK_OK(lg_tensor_set(w, 0, 100.0));
+    CHECK_STATUS(lg_backward(g, loss), LG_EINVAL);
+    CHECK_ERROR_HAS("input 2 of lg_mul");
+    CHECK_ERROR_HAS("was changed by lg_tensor_set after lg_mul used it; record the step again");
+    CHECK(lg_tensor_grad_get(w, 0) == 0.0);
+    CHECK_STATUS(lg_graph_eval(g, loss), LG_EINVAL);
+    CHECK_ERROR_HAS("lg_graph_eval: input 2 of lg_mul");
+    /* Recorded again: the new value, as PyTorch after re-running the forward. */
+    lg_graph_reset(g);
+    loss = lg_mean(g, lg_square(g, lg_mul(g, x, w)));
+    CHECK_OK(lg_backward(g, loss));
+    CHECK(lg_tensor_get(loss, 0) == 90000.0 && lg_tensor_grad_get(w, 0) == 1800.0);
+    /* A write that changes nothing still counts (as PyTorch's in-place ops do);
+     * lg_zero_grad writes no value and counts for nothing. */
+    lg_graph_reset(g);
+    loss = lg_mean(g, lg_square(g, lg_mul(g, x, w)));
+    CHECK_OK(lg_zero_grad(w));
+    CHECK_OK(lg_tensor_set(x, 0, 3.0));
+    CHECK_STATUS(lg_backward(g, loss), LG_EINVAL);
+    CHECK_ERROR_HAS("input 1 of lg_mul");
+    lg_graph_reset(g);
+    CHECK_OK(lg_zero_grad(w));
+    if (!deferred) { /* an op output written after a later op read it */
+        lg_tensor *m = lg_mul(g, x, w);
+        loss = lg_mean(g, lg_square(g, m));
+        CHECK_OK(lg_tensor_set(m, 0, 1.0));
+        CHECK_STATUS(lg_backward(g, loss), LG_EINVAL);
+        CHECK_ERROR_HAS("input 1 of lg_square");
+        CHECK_ERROR_HAS("an op output");
+        CHECK_STATUS(lg_graph_eval(g, loss), LG_EINVAL);
+    } else { /* replay runs on the current values: that is its purpose */
+        loss = lg_mean(g, lg_square(g, lg_mul(g, x, w)));
+        CHECK_OK(lg_backward(g, loss));
+        CHECK_OK(lg_tensor_set(w, 0, 2.0));
+        CHECK_OK(lg_zero_grad(w));
+        CHECK_OK(lg_graph_replay(g));
+        CHECK(lg_tensor_get(loss, 0) == 36.0 && lg_tensor_grad_get(w, 0) == 36.0);
+    }
+    lg_graph_free(g);
+    lg_tensor_free(x);
+    lg_tensor_free(w);
+}
+
+static void test_versions(void)
+{
+    test_versions_mode(false);
+    test_versions_mode(true);
+}
+
+/* Values a tensor cannot hold are refused where they are written; values that
+ * arrive another way (a wrapped array) are named by lg_train. */
+static void test_values(void)
+{
+    lg_tensor *t, *f;
+    CHECK_OK(lg_tensor_new(LG_F64, 4, false, &t));
+    CHECK_OK(lg_tensor_new(LG_F32, 4, false, &f));
+    CHECK_STATUS(lg_tensor_set(t, 1, NAN), LG_EINVAL);
+    CHECK_ERROR_HAS("element 1 is not a finite number");
+    CHECK_STATUS(lg_tensor_set(t, 1, -INFINITY), LG_EINVAL);
+    CHECK_OK(lg_tensor_set(t, 1, 1e300));
+    CHECK_STATUS(lg_tensor_set(f, 2, 1e300), LG_EINVAL);
+    CHECK_ERROR_HAS("too large for f32");
+    CHECK(lg_tensor_get(f, 2) == 0.0); /* nothing stored */
+    CHECK_STATUS(lg_tensor_set(f, 2, 3.40282357e38), LG_EINVAL);
+    CHECK_OK(lg_tensor_set(f, 2, 3.4028235e38));
+    CHECK(lg_tensor_get(f, 2) == (double)3.40282347e38f);
+    lg_tensor *s = (lg_tensor *)1;
+    CHECK_STATUS(lg_tensor_scalar(LG_F32, 1e39, true, &s), LG_EINVAL);
+    CHECK(s == NULL);
+    CHECK_ERROR_HAS("lg_tensor_scalar: v = 1e+39");
+    lg_tensor_free(t);
+    lg_tensor_free(f);
+
+    double xs[8], ys[8];
+    lg_tensor *x, *y;
+    CHECK_OK(lg_make_linear_range(0.3, 0.5, 0.01, 1, LG_F64, 0, 8, xs, ys));
+    ys[5] = NAN;
+    CHECK_OK(lg_tensor_wrap(LG_F64, 8, xs, false, &x));
+    CHECK_OK(lg_tensor_wrap(LG_F64, 8, ys, false, &y));
+    lg_train_opts o;
+    lg_train_opts_default(&o);
+    lg_train_result r;
+    for (int m = 0; m < LG_MODE_COUNT; m++) {
+        o.mode = (lg_mode)m;
+        CHECK_STATUS(lg_train(x, y, &o, &r), LG_EINVAL);
+        CHECK_ERROR_HAS("y[5] is nan");
+        lg_train_result_free(&r);
+    }
+    lg_tensor_free(x);
+    lg_tensor_free(y);
+}
+
+/* LG_MAX_THREADS bounds every thread count, not only the process default's. */
+static void test_thread_bounds(void)
+{
+    lg_graph *g;
+    CHECK_OK(lg_graph_new(&g));
+    CHECK_STATUS(lg_graph_set_threads(g, LG_MAX_THREADS + 1), LG_EINVAL);
+    CHECK_ERROR_HAS("LG_MAX_THREADS");
+    CHECK_OK(lg_graph_set_threads(g, LG_MAX_THREADS)); /* allowed: no thread starts here */
+    CHECK(lg_graph_threads(g) == LG_MAX_THREADS);
+    lg_graph_free(g);
+    lg_tensor *x, *y;
+    CHECK_OK(lg_make_linear(0.3, 0.5, 16, 0.01, 1, LG_F64, &x, &y));
+    lg_train_opts o;
+    lg_train_opts_default(&o);
+    lg_train_result r;
+    o.threads = LG_MAX_THREADS + 1;
+    CHECK_STATUS(lg_train(x, y, &o, &r), LG_EINVAL);
+    CHECK_ERROR_HAS("LG_MAX_THREADS");
+    lg_train_result_free(&r);
+    lg_train_result_free(NULL);
+    lg_tensor_free(x);
+    lg_tensor_free(y);
 }
 
 static void test_free_rules(void)
@@ -228,8 +383,11 @@ static void test_modes(void)
         CHECK(got == (lg_mode)m);
     }
     CHECK(strstr(lg_mode_describe(LG_MODE_GRAPH), "bitwise equal to eager") != NULL);
-    CHECK(lg_mode_name((lg_mode)LG_MODE_COUNT) == NULL && lg_mode_name((lg_mode)-1) == NULL);
-    CHECK(lg_mode_describe((lg_mode)LG_MODE_COUNT) == NULL && lg_mode_describe((lg_mode)-1) == NULL);
+    CHECK(!strcmp(lg_mode_name((lg_mode)LG_MODE_COUNT), "unknown mode") &&
+          !strcmp(lg_mode_name((lg_mode)-1), "unknown mode"));
+    CHECK(!strcmp(lg_mode_describe((lg_mode)LG_MODE_COUNT), "unknown mode") &&
+          !strcmp(lg_mode_describe((lg_mode)-1), "unknown mode"));
+    CHECK(!strcmp(lg_dtype_name((lg_dtype)7), "unknown dtype") && lg_dtype_size((lg_dtype)7) == 0);
 
     const char *all = "fused, eager, graph";
     char buf[64];
@@ -275,6 +433,9 @@ static void test_modes(void)
 int main(void)
 {
     test_stale_outputs();
+    test_versions();
+    test_values();
+    test_thread_bounds();
     test_free_rules();
     test_bounds();
     test_wrap();

@@ -38,7 +38,7 @@ static void test_bad_successes_are_caught(void)
     CHECK(csv_outcome_problem(LG_OK, x, y2, f, n) != NULL);
     static const uint8_t hex[] = "x,y\n0x1p-1,1.5\n";
     CHECK(csv_outcome_problem(LG_OK, x, y, hex, sizeof hex - 1) != NULL);
-    lg_tensor_set(y, 0, NAN);
+    ((double *)lg_tensor_data(y))[0] = NAN; /* lg_tensor_set refuses it */
     CHECK(csv_outcome_problem(LG_OK, x, y, f, n) != NULL);
     lg_tensor_free(x);
     lg_tensor_free(y);

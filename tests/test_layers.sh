@@ -84,7 +84,8 @@ done < <(grep -H -E "$INCLUDE"'"' kernels/*.c kernels/*.h)
 # old tensor.c <-> parallel.c circle showed: lg_par_zero one way, lg_dtype_size
 # the other).
 if [ -n "$build" ]; then
-  objdir="$build/CMakeFiles/lingrad.dir/src"
+  # The library's objects (an OBJECT library that makes both liblingrad.a and .so).
+  objdir="$build/CMakeFiles/lingrad_objects.dir/src"
   [ -d "$objdir" ] || fail "no object files under $objdir"
   declare -A owner
   for o in "$objdir"/*/*.o "$build"/CMakeFiles/lingrad_kernels.dir/kernels/*.o; do

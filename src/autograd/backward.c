@@ -7,9 +7,11 @@
 
 lg_status lg_backward_check(lg_graph *g, const lg_tensor *loss)
 {
+    if (!g)
+        return lg_fail_null("lg_backward", "g");
     if (!loss)
         return g->status != LG_OK ? g->status
-                                  : lg_fail(LG_EINVAL, "lg_backward: loss is NULL");
+                                  : lg_fail_null("lg_backward", "loss");
     if (g->status != LG_OK)
         return lg_fail(g->status, "lg_backward: the graph recorded an earlier failure");
     if (g->backward_done)
@@ -23,7 +25,7 @@ lg_status lg_backward_check(lg_graph *g, const lg_tensor *loss)
         return lg_fail(LG_EINVAL, "lg_backward: loss has %zu elements; it must be a scalar", loss->n);
     if (!loss->requires_grad)
         return lg_fail(LG_EINVAL, "lg_backward: loss does not depend on any tensor with requires_grad");
-    return LG_OK;
+    return lg_tape_versions_check(g, "lg_backward");
 }
 
 /* A zeroed gradient of one block, inline: eager's backward gives one to each of
@@ -56,8 +58,11 @@ static inline lg_status prepare_inputs(lg_graph *g, lg_node *node)
     return LG_OK;
 }
 
-lg_status lg_backward(lg_graph *g, lg_tensor *loss)
+/* The loss is the graph's own output: const to the caller, who must not write
+ * it, while backward gives it a gradient. */
+lg_status lg_backward(lg_graph *g, const lg_tensor *loss_in)
 {
+    lg_tensor *loss = (lg_tensor *)loss_in;
     lg_status s = lg_backward_check(g, loss);
     if (s == LG_OK && g->deferred)
         return lg_plan_run(g, loss, NULL);

@@ -87,20 +87,26 @@ lg_status lg_plan_run(lg_graph *g, lg_tensor *loss, lg_tensor *target)
 lg_status lg_graph_replay(lg_graph *g)
 {
     if (!g)
-        return lg_fail(LG_EINVAL, "lg_graph_replay: the graph is NULL");
+        return lg_fail_null("lg_graph_replay", "g");
     if (!g->replayable)
         return lg_fail(LG_EINVAL, "lg_graph_replay: nothing to replay: the last run on this graph was "
                        "not lg_backward in graph mode, or the graph was reset or reconfigured since");
     lg_status s = prepare_run(g->plan, g, NULL);
-    if (s == LG_OK)
+    if (s == LG_OK) {
+        lg_tape_versions_take(g);
         lg_plan_execute(g->plan, g);
+    }
     return s;
 }
 
-lg_status lg_graph_eval(lg_graph *g, lg_tensor *t)
+/* t is the graph's output (or a leaf, which eval leaves alone): const to the caller. */
+lg_status lg_graph_eval(lg_graph *g, const lg_tensor *t_in)
 {
+    lg_tensor *t = (lg_tensor *)t_in;
+    if (!g)
+        return lg_fail_null("lg_graph_eval", "g");
     if (!t)
-        return g->status != LG_OK ? g->status : lg_fail(LG_EINVAL, "lg_graph_eval: the tensor is NULL");
+        return g->status != LG_OK ? g->status : lg_fail_null("lg_graph_eval", "t");
     if (g->status != LG_OK)
         return lg_fail(g->status, "lg_graph_eval: the graph recorded an earlier failure");
     if (t->owner && t->owner != g)
@@ -108,7 +114,8 @@ lg_status lg_graph_eval(lg_graph *g, lg_tensor *t)
     if (lg_tensor_stale(t))
         return lg_fail(LG_EINVAL, "lg_graph_eval: the tensor is from an earlier step of this graph "
                        "(lg_graph_reset and lg_graph_set_isa drop every op output)");
-    if (!t->pending) /* a leaf, eager mode, or computed already */
-        return LG_OK;
+    lg_status s = lg_tape_versions_check(g, "lg_graph_eval");
+    if (s != LG_OK || !t->pending) /* a leaf, eager mode, or computed already */
+        return s;
     return lg_plan_run(g, NULL, t);
 }

@@ -1,5 +1,6 @@
 /* Graph lifetime, and the checks that keep a tape healthy. */
 #include <assert.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,10 +9,13 @@
 #include "core/dtype.h"
 #include "core/error.h"
 #include "autograd/graph.h"
+#include "exec/isa.h"
 #include "exec/parallel.h"
 
 lg_status lg_graph_new(lg_graph **out)
 {
+    if (!out)
+        return lg_fail_null("lg_graph_new", "out");
     *out = NULL;
     lg_exec ex;
     lg_status s = lg_exec_default(&ex);
@@ -32,16 +36,16 @@ void lg_graph_free(lg_graph *g)
         return;
     lg_plan_free(g->plan);
     lg_arena_free(&g->arena);
-    lg_tensor_pool_free(&g->headers[0]);
-    lg_tensor_pool_free(&g->headers[1]);
+    lg_tensor_pool_free(&g->headers);
     free(g);
 }
 
-void lg_graph_reset(lg_graph *g)
+/* Without the NULL check: the graph's own callers have a graph. */
+static void reset(lg_graph *g)
 {
     lg_arena_reset(&g->arena);
     g->generation++;
-    lg_tensor_pool_rewind(&g->headers[g->generation & 1]);
+    lg_tensor_pool_drop(&g->headers);
     g->tail = NULL;
     g->n_nodes = 0;
     g->status = LG_OK;
@@ -49,63 +53,92 @@ void lg_graph_reset(lg_graph *g)
     g->replayable = false;
 }
 
+void lg_graph_reset(lg_graph *g)
+{
+    if (!g)
+        lg_fail_null("lg_graph_reset", "g");
+    else
+        reset(g);
+}
+
 lg_status lg_graph_set_deferred(lg_graph *g, bool deferred)
 {
-    lg_graph_reset(g);
+    if (!g)
+        return lg_fail_null("lg_graph_set_deferred", "g");
+    reset(g);
     g->deferred = deferred;
     return LG_OK;
 }
 
 bool lg_graph_deferred(const lg_graph *g)
 {
-    return g->deferred;
+    if (!g)
+        lg_fail_null("lg_graph_deferred", "g");
+    return g && g->deferred;
 }
 
 lg_status lg_graph_set_compile(lg_graph *g, bool compile)
 {
     if (!g)
-        return lg_fail(LG_EINVAL, "lg_graph_set_compile: the graph is NULL");
-    lg_graph_reset(g);
+        return lg_fail_null("lg_graph_set_compile", "g");
+    reset(g);
     g->interpret = !compile;
     return LG_OK;
 }
 
 bool lg_graph_compile(const lg_graph *g)
 {
+    if (!g)
+        lg_fail_null("lg_graph_compile", "g");
     return g && !g->interpret;
 }
 
+/* NaN for NULL: no time is not the same as none measured. */
 double lg_graph_setup_seconds(const lg_graph *g)
 {
-    return g ? g->setup_seconds : 0.0;
+    if (!g)
+        lg_fail_null("lg_graph_setup_seconds", "g");
+    return g ? g->setup_seconds : NAN;
 }
 
 lg_status lg_graph_status(const lg_graph *g)
 {
-    return g->status;
+    return g ? g->status : lg_fail_null("lg_graph_status", "g");
 }
 
 lg_status lg_graph_set_isa(lg_graph *g, const char *isa)
 {
-    const lg_kernels *k = lg_kernels_find(isa);
-    if (!k)
-        return lg_fail(LG_EUNSUPPORTED, "kernel table '%s' is not compiled into this build", isa);
+    if (!g)
+        return lg_fail_null("lg_graph_set_isa", "g");
+    const lg_kernels *k;
+    lg_status s = isa ? LG_OK : lg_kernels_default(&k);
+    if (s != LG_OK)
+        return s;
+    if (isa && !(k = lg_kernels_find(isa)))
+        return lg_fail(LG_EUNSUPPORTED, "lg_graph_set_isa: kernel table '%s' is not compiled into "
+                       "this build", isa);
     if (!lg_kernels_runnable(k))
-        return lg_fail(LG_EUNSUPPORTED, "this CPU cannot run the '%s' kernels", isa);
-    lg_graph_reset(g);
+        return lg_fail(LG_EUNSUPPORTED, "lg_graph_set_isa: this CPU cannot run the '%s' kernels",
+                       k->name);
+    reset(g);
     g->ex.k = k;
     return LG_OK;
 }
 
 const char *lg_graph_isa(const lg_graph *g)
 {
-    return g->ex.k->name;
+    if (!g)
+        lg_fail_null("lg_graph_isa", "g");
+    return g ? g->ex.k->name : NULL;
 }
 
 lg_status lg_graph_set_threads(lg_graph *g, int threads)
 {
-    if (threads < 1)
-        return lg_fail(LG_EINVAL, "threads must be at least 1 (got %d)", threads);
+    if (!g)
+        return lg_fail_null("lg_graph_set_threads", "g");
+    if (threads < 1 || threads > LG_MAX_THREADS)
+        return lg_fail(LG_EINVAL, "lg_graph_set_threads: threads must be 1 to %d (LG_MAX_THREADS), "
+                       "got %d", LG_MAX_THREADS, threads);
     if (threads != g->ex.threads)
         g->replayable = false; /* the plan's scratch is sized for the old count */
     g->ex.threads = threads;
@@ -114,7 +147,9 @@ lg_status lg_graph_set_threads(lg_graph *g, int threads)
 
 int lg_graph_threads(const lg_graph *g)
 {
-    return g->ex.threads;
+    if (!g)
+        lg_fail_null("lg_graph_threads", "g");
+    return g ? g->ex.threads : 0;
 }
 
 lg_tensor *lg_graph_fail(lg_graph *g, lg_status s, const char *fmt, ...)
@@ -147,7 +182,8 @@ bool lg_graph_inputs_ok(lg_graph *g, const char *op, lg_tensor *const in[], size
     for (size_t i = 0; i < n_in; i++)
         if (!in[i]) {
             if (g->status == LG_OK) /* a NULL that no failure explains */
-                lg_graph_fail(g, LG_EINVAL, "lg_%s: input %zu is NULL", op, i + 1);
+                lg_graph_fail(g, LG_EINVAL, "lg_%s: %s (input %zu) is NULL", op,
+                              lg_op_arg_name(n_in, i), i + 1);
             return false;
         }
     if (g->status != LG_OK)

@@ -14,9 +14,7 @@ struct lg_plan;
 
 struct lg_graph {
     lg_arena arena;         /* this step's data and gradients */
-    /* Op output headers, alternating by step, so an output of the step just
-     * dropped keeps its stale generation until the step after next. */
-    lg_tensor_pool headers[2];
+    lg_tensor_pool headers; /* op outputs' headers: never reused while g lives */
     uint64_t generation;    /* steps dropped so far; outputs carry the one they were made in */
     lg_node *tail;
     lg_status status;   /* first failure since reset */
@@ -55,6 +53,13 @@ void lg_eager_forward(const lg_exec *ex, lg_node *node);
 void lg_eager_backward(const lg_exec *ex, lg_node *node);
 /* A step's scalar argument for this node, in double. */
 double lg_scal_eval(const lg_exec *ex, const lg_node *node, lg_scal s);
+
+/* LG_OK when every input on the tape still has the version its op used; else
+ * LG_EINVAL naming the first changed one (fn: the function asking). */
+lg_status lg_tape_versions_check(const lg_graph *g, const char *fn);
+/* The tape's recorded versions become the inputs' current ones: a replay runs
+ * on the values the leaves hold now. */
+void lg_tape_versions_take(lg_graph *g);
 
 /* Whether lg_backward may start: the loss is a live scalar of g that requires a
  * gradient, and the graph is healthy and has not run backward. */

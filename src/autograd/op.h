@@ -50,6 +50,7 @@ typedef struct lg_node {
     lg_op op;
     size_t n_in;
     lg_tensor *in[LG_MAX_INPUTS];
+    uint64_t in_version[LG_MAX_INPUTS]; /* each input's version when the op used it */
     lg_tensor *out;
     lg_mse_sums sums; /* a reduction's sums, for a backward that needs them (mse_linear) */
     struct lg_node *prev;
@@ -194,6 +195,7 @@ static inline const lg_op_def *lg_op_about(lg_op op)
 }
 
 const char *lg_op_name(lg_op op);
+const char *lg_op_arg_name(size_t arity, size_t i);
 
 /* Shorthands for the definitions (constant expressions, for static lists). */
 #define LG_IN(k) {LG_OPND_IN, (k)}

@@ -18,7 +18,8 @@ static inline bool inputs_live(const lg_graph *g, lg_tensor *const in[], size_t 
     bool ok = g->status == LG_OK && !g->backward_done;
     for (size_t i = 0; i < arity; i++)
         ok = ok && in[i] &&
-             (!in[i]->owner || (in[i]->owner == g && in[i]->generation == g->generation));
+             (in[i]->kind == LG_TENSOR_LEAF ||
+              (in[i]->owner == g && in[i]->generation == g->generation));
     return ok;
 }
 
@@ -39,8 +40,9 @@ static inline lg_node *record(lg_graph *g, lg_op op, lg_tensor *const in[], size
 {
     lg_dtype dt = in[0]->dtype;
     lg_node *node = lg_arena_alloc(&g->arena, sizeof *node);
-    lg_tensor *t = lg_tensor_pool_take(&g->headers[g->generation & 1]);
+    lg_tensor *t = lg_tensor_pool_take(&g->headers);
     if (t) { /* field by field: a compound literal would zero the whole header first */
+        t->kind = LG_TENSOR_OUTPUT, t->version = 0;
         t->dtype = dt, t->n = n, t->data = NULL, t->grad = NULL, t->requires_grad = false;
         t->owner = g, t->generation = g->generation, t->owner_generation = &g->generation;
         t->borrowed = false, t->pending = g->deferred, t->tape_pos = g->n_nodes + 1;
@@ -52,8 +54,10 @@ static inline lg_node *record(lg_graph *g, lg_op op, lg_tensor *const in[], size
     }
     g->n_nodes++;
     node->op = op, node->n_in = arity, node->out = t, node->prev = g->tail;
-    for (size_t i = 0; i < LG_MAX_INPUTS; i++)
+    for (size_t i = 0; i < LG_MAX_INPUTS; i++) {
         node->in[i] = i < arity ? in[i] : NULL;
+        node->in_version[i] = i < arity ? in[i]->version : 0;
+    }
     for (size_t i = 0; i < arity; i++)
         t->requires_grad = t->requires_grad || in[i]->requires_grad;
     g->tail = node;
@@ -92,18 +96,20 @@ lg_tensor *lg_op_apply(lg_graph *g, lg_op op, lg_tensor *const in[])
     return lg_graph_fail(g, LG_EINVAL, "lg_op_apply: unknown op %d", (int)op);
 }
 
-#define LG_OP_PARAMS_1 lg_tensor *a
-#define LG_OP_PARAMS_2 lg_tensor *a, lg_tensor *b
-#define LG_OP_PARAMS_4 lg_tensor *a, lg_tensor *b, lg_tensor *c, lg_tensor *d
-#define LG_OP_ARGS_1 a
-#define LG_OP_ARGS_2 a, b
-#define LG_OP_ARGS_4 a, b, c, d
+/* Inputs are const to the caller: an op never changes their values. The tape
+ * keeps them writable, as lg_backward adds to their gradients. */
+#define LG_OP_PARAMS_1 const lg_tensor *a
+#define LG_OP_PARAMS_2 const lg_tensor *a, const lg_tensor *b
+#define LG_OP_PARAMS_4 const lg_tensor *a, const lg_tensor *b, const lg_tensor *c, const lg_tensor *d
+#define LG_OP_ARGS_1 (lg_tensor *)a
+#define LG_OP_ARGS_2 (lg_tensor *)a, (lg_tensor *)b
+#define LG_OP_ARGS_4 (lg_tensor *)a, (lg_tensor *)b, (lg_tensor *)c, (lg_tensor *)d
 #define LG_OP_PUBLIC(E, name, arity, shape, fwd, bwd)                      \
     lg_tensor *lg_##name(lg_graph *g, LG_OP_PARAMS_##arity)               \
     {                                                                      \
         lg_tensor *in[arity] = {LG_OP_ARGS_##arity};                       \
         if (!g) {                                                          \
-            lg_fail(LG_EINVAL, "lg_" #name ": the graph is NULL");         \
+            lg_fail_null("lg_" #name, "g");                                \
             return NULL;                                                   \
         }                                                                  \
         return apply(g, LG_OP_##E, in, arity, shape, &fwd);                \

@@ -17,3 +17,11 @@ const char *lg_op_name(lg_op op)
 {
     return (unsigned)op < LG_OP_COUNT ? lg_op_table[op].name : "unknown op";
 }
+
+/* Input i's name in the op's declaration in lingrad.h: lg_mse_linear's (x, y,
+ * w, b) for the op of four inputs, (a, b) for the others. */
+const char *lg_op_arg_name(size_t arity, size_t i)
+{
+    static const char *const names[][LG_MAX_INPUTS] = {{"a", "b"}, {"x", "y", "w", "b"}};
+    return i < LG_MAX_INPUTS && names[arity == 4][i] ? names[arity == 4][i] : "input";
+}

@@ -133,8 +133,21 @@ static void phase(text *t, const lg_plan *p, const lg_exec *ex, int ph)
     }
 }
 
+/* The text functions' arguments: snprintf's rule for buf and len, and a graph. */
+static bool text_args(const char *fn, const lg_graph *g, const char *buf, size_t len)
+{
+    if (!g)
+        lg_fail_null(fn, "g");
+    else if (!buf && len)
+        lg_fail(LG_EINVAL, "%s: buf is NULL but len is %zu (NULL is allowed with len 0 only)", fn,
+                len);
+    return g && (buf || !len);
+}
+
 size_t lg_graph_plan_describe(const lg_graph *g, char *buf, size_t len)
 {
+    if (!text_args("lg_graph_plan_describe", g, buf, len))
+        return 0;
     text t = {buf, len, 0};
     if (len)
         buf[0] = '\0';
@@ -156,6 +169,8 @@ size_t lg_graph_plan_describe(const lg_graph *g, char *buf, size_t len)
 
 size_t lg_graph_exec_describe(const lg_graph *g, char *buf, size_t len)
 {
+    if (!text_args("lg_graph_exec_describe", g, buf, len))
+        return 0;
     text t = {buf, len, 0};
     if (len)
         buf[0] = '\0';

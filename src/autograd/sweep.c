@@ -181,7 +181,9 @@ static void sweep_tile(const sweep_job *j, char *scratch, size_t blk, size_t beg
 static void sweep_block(void *ctx, int worker, size_t blk, size_t begin, size_t end)
 {
     const sweep_job *j = ctx;
-    char *scratch = (char *)j->p->scratch + (size_t)worker * j->p->scratch_worker;
+    /* A plan whose sweeps keep nothing between steps has no scratch at all. */
+    char *scratch = j->p->scratch ? (char *)j->p->scratch + (size_t)worker * j->p->scratch_worker
+                                  : NULL;
     for (size_t t = begin; t < end; t += j->tile)
         sweep_tile(j, scratch, blk, t, end - t < j->tile ? end - t : j->tile, t == begin);
 }

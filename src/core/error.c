@@ -15,6 +15,11 @@ lg_status lg_fail(lg_status s, const char *fmt, ...)
     return s;
 }
 
+lg_status lg_fail_null(const char *fn, const char *arg)
+{
+    return lg_fail(LG_EINVAL, "%s: %s is NULL", fn, arg);
+}
+
 void lg_error_clear(void)
 {
     last_error[0] = '\0';

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "core/dtype.h"
 #include "data/atomic_file.h"
 #include "data/csv.h"
 #include "core/error.h"
@@ -467,11 +468,18 @@ static lg_status columns_to_tensors(columns *c, const char *path, lg_tensor **x,
 
 lg_status lg_csv_read(const char *path, lg_dtype dtype, lg_tensor **x, lg_tensor **y)
 {
+    if (!x || !y)
+        return lg_fail_null("lg_csv_read", !x ? "x" : "y");
     *x = *y = NULL;
+    if (!path)
+        return lg_fail_null("lg_csv_read", "path");
+    lg_status st = lg_dtype_check(dtype, "lg_csv_read");
+    if (st != LG_OK)
+        return st;
     FILE *f = fopen(path, "r");
     if (!f)
         return lg_fail(LG_EIO, "cannot open '%s': %s", path, strerror(errno));
-    lg_status st = lg_csv_read_stream(f, path, dtype, x, y);
+    st = lg_csv_read_stream(f, path, dtype, x, y);
     fclose(f);
     return st;
 }
@@ -545,8 +553,13 @@ static lg_status write_file(const char *path, char *buf, const lg_tensor *x, con
 
 lg_status lg_csv_write(const char *path, const lg_tensor *x, const lg_tensor *y)
 {
+    if (!path || !x || !y)
+        return lg_fail_null("lg_csv_write", !path ? "path" : !x ? "x" : "y");
     if (x->n != y->n || x->dtype != y->dtype)
         return lg_fail(LG_EINVAL, "csv write: x and y must have the same size and dtype");
+    if (lg_tensor_unreadable(x) || lg_tensor_unreadable(y))
+        return lg_fail(LG_EINVAL, "csv write: x and y must hold values (not a pending or "
+                       "dropped op output)");
     char *buf = malloc(WRITE_BLOCK);
     if (!buf)
         return lg_fail(LG_ENOMEM, "cannot write '%s': out of memory", path);

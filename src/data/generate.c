@@ -2,6 +2,7 @@
 #include <float.h>
 #include <math.h>
 
+#include "core/dtype.h"
 #include "core/error.h"
 #include "exec/exec.h"
 #include "exec/fpmode.h"
@@ -54,8 +55,9 @@ static void fill_range_fp(double w, double b, double noise, uint64_t seed, lg_dt
 
 static lg_status check_params(const char *fn, double w, double b, double noise, lg_dtype dtype)
 {
-    if (dtype != LG_F32 && dtype != LG_F64)
-        return lg_fail(LG_EINVAL, "%s: unknown dtype %d", fn, (int)dtype);
+    lg_status s = lg_dtype_check(dtype, fn);
+    if (s != LG_OK)
+        return s;
     /* |y| <= |w| + |b| + |noise| since x is in [0, 1): that bound must fit the dtype. */
     double bound = fabs(w) + fabs(b) + fabs(noise);
     if (!(bound <= (dtype == LG_F32 ? FLT_MAX : DBL_MAX)))
@@ -71,8 +73,8 @@ lg_status lg_make_linear_range(double w, double b, double noise, uint64_t seed, 
     if (s != LG_OK)
         return s;
     if (count > 0 && (!x || !y))
-        return lg_fail(LG_EINVAL, "lg_make_linear_range: x and y must be arrays of %zu values",
-                       count);
+        return lg_fail(LG_EINVAL, "lg_make_linear_range: %s is NULL: x and y must be arrays of %zu "
+                       "values", !x ? "x" : "y", count);
     if (start > UINT64_MAX - count)
         return lg_fail(LG_EINVAL, "lg_make_linear_range: start + count overflows the index");
     fill_range_fp(w, b, noise, seed, dtype, start, count, x, y);
@@ -98,8 +100,10 @@ static void gen_block(void *ctx, int worker, size_t block, size_t begin, size_t 
 lg_status lg_make_linear(double w, double b, size_t n, double noise, uint64_t seed,
                          lg_dtype dtype, lg_tensor **x, lg_tensor **y)
 {
+    if (!x || !y)
+        return lg_fail_null("lg_make_linear", !x ? "x" : "y");
     *x = *y = NULL;
-    lg_status s = check_params("make_linear", w, b, noise, dtype);
+    lg_status s = check_params("lg_make_linear", w, b, noise, dtype);
     if (s != LG_OK)
         return s;
     /* The threads decide where each block lives; no kernel runs, so the chosen

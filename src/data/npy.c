@@ -141,6 +141,8 @@ lg_status lg_npy_layout_read(const char *path, lg_npy_layout *out)
 
 lg_status lg_npy_probe(const char *path, lg_dtype *dtype, size_t *n)
 {
+    if (!path || !dtype || !n)
+        return lg_fail_null("lg_npy_probe", !path ? "path" : !dtype ? "dtype" : "n");
     lg_npy_layout l;
     lg_status st = lg_npy_layout_read(path, &l);
     if (st != LG_OK)
@@ -348,11 +350,16 @@ lg_status lg_npy_slice_decode(const lg_npy_layout *l, const char *path, const un
 
 lg_status lg_npy_read(const char *path, lg_dtype dtype, lg_tensor **x, lg_tensor **y)
 {
+    if (!x || !y)
+        return lg_fail_null("lg_npy_read", !x ? "x" : "y");
     *x = *y = NULL;
-    if (dtype != LG_F32 && dtype != LG_F64)
-        return lg_fail(LG_EINVAL, "lg_npy_read: unknown dtype %d", (int)dtype);
+    if (!path)
+        return lg_fail_null("lg_npy_read", "path");
+    lg_status st = lg_dtype_check(dtype, "lg_npy_read");
+    if (st != LG_OK)
+        return st;
     npy_file f;
-    lg_status st = npy_open(&f, path);
+    st = npy_open(&f, path);
     if (st != LG_OK)
         return st;
     void *map = mmap(NULL, (size_t)f.size, PROT_READ, MAP_PRIVATE, f.fd, 0);
@@ -386,6 +393,8 @@ static size_t header_text(char *out, size_t cap, lg_dtype dt, size_t n)
 
 lg_status lg_npy_write(const char *path, const lg_tensor *x, const lg_tensor *y)
 {
+    if (!path || !x || !y)
+        return lg_fail_null("lg_npy_write", !path ? "path" : !x ? "x" : "y");
     if (x->n != y->n || x->dtype != y->dtype)
         return lg_fail(LG_EINVAL, "npy write: x and y must have the same size and dtype");
     if (lg_tensor_unreadable(x) || lg_tensor_unreadable(y))

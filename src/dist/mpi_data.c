@@ -107,15 +107,34 @@ static size_t shared_count(MPI_Comm comm, lg_tensor *ax)
     return (size_t)n;
 }
 
+/* The readers' arguments, checked on every rank and agreed on (a NULL on one
+ * rank must not leave the others waiting in a collective). */
+static lg_status read_args(MPI_Comm comm, const char *fn, const char *path, lg_dtype dtype,
+                           struct lg_ranks **share, lg_tensor **x, lg_tensor **y)
+{
+    lg_status st = !share ? lg_fail_null(fn, "share") : !x ? lg_fail_null(fn, "x")
+                   : !y ? lg_fail_null(fn, "y") : !path ? lg_fail_null(fn, "path")
+                   : lg_dtype_check(dtype, fn);
+    if (share)
+        *share = NULL;
+    if (x)
+        *x = NULL;
+    if (y)
+        *y = NULL;
+    return lg_mpi_agree(comm, st);
+}
+
 lg_status lg_mpi_csv_read(MPI_Comm comm, const char *path, lg_dtype dtype,
                           struct lg_ranks **share, lg_tensor **x, lg_tensor **y)
 {
-    *share = NULL, *x = *y = NULL;
+    lg_status st = read_args(comm, "lg_mpi_csv_read", path, dtype, share, x, y);
+    if (st != LG_OK)
+        return st;
     int rank, size;
     MPI_Comm_rank(comm, &rank);
     MPI_Comm_size(comm, &size);
     lg_tensor *ax = NULL, *ay = NULL;
-    lg_status st = lg_mpi_agree(comm, rank == 0 ? lg_csv_read(path, dtype, &ax, &ay) : LG_OK);
+    st = lg_mpi_agree(comm, rank == 0 ? lg_csv_read(path, dtype, &ax, &ay) : LG_OK);
     size_t begin = 0, count = 0;
     if (st == LG_OK) {
         st = lg_mpi_ranks_new(comm, shared_count(comm, ax), share);
@@ -197,12 +216,14 @@ static lg_status read_slice(MPI_Comm comm, const char *path, const lg_npy_layout
 lg_status lg_mpi_npy_read(MPI_Comm comm, const char *path, lg_dtype dtype,
                           struct lg_ranks **share, lg_tensor **x, lg_tensor **y)
 {
-    *share = NULL, *x = *y = NULL;
+    lg_status st = read_args(comm, "lg_mpi_npy_read", path, dtype, share, x, y);
+    if (st != LG_OK)
+        return st;
     int rank;
     MPI_Comm_rank(comm, &rank);
     lg_npy_layout l;
     memset(&l, 0, sizeof l);
-    lg_status st = lg_mpi_agree(comm, rank == 0 ? lg_npy_layout_read(path, &l) : LG_OK);
+    st = lg_mpi_agree(comm, rank == 0 ? lg_npy_layout_read(path, &l) : LG_OK);
     if (st == LG_OK) { /* every rank runs the same build: the struct's bytes travel as they are */
         MPI_Bcast(&l, (int)sizeof l, MPI_BYTE, 0, comm);
         st = lg_mpi_agree(comm, lg_mpi_ranks_new(comm, l.n, share));

@@ -97,6 +97,8 @@ static void layout(mpi_share *s, size_t n, int size)
 
 lg_status lg_mpi_ranks_new(MPI_Comm comm, size_t n, struct lg_ranks **out)
 {
+    if (!out)
+        return lg_fail_null("lg_mpi_ranks_new", "out");
     *out = NULL;
     int rank, size;
     if (MPI_Comm_rank(comm, &rank) != MPI_SUCCESS || MPI_Comm_size(comm, &size) != MPI_SUCCESS)
@@ -131,11 +133,17 @@ void lg_mpi_ranks_free(struct lg_ranks *r)
 
 void lg_mpi_ranks_slice(const struct lg_ranks *r, size_t *begin, size_t *count)
 {
-    lg_ranks_slice(r, begin, count);
+    if (!r || !begin || !count)
+        lg_fail_null("lg_mpi_ranks_slice", !r ? "r" : !begin ? "begin" : "count");
+    else
+        lg_ranks_slice(r, begin, count);
 }
 
+/* A NULL share has no communicator: nothing to vote with, so nothing waits. */
 lg_status lg_mpi_ranks_vote(const struct lg_ranks *r, lg_status local, bool stop_in, bool *stop)
 {
+    if (!r)
+        return lg_fail_null("lg_mpi_ranks_vote", "r");
     return r->vote(r, local, stop_in, stop);
 }
 

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/error.h"
 #include "exec/cpu_id.h"
 
 /* Intel and AMD both add the extended family only when the base family is 15, and
@@ -42,6 +43,10 @@ static void read_brand(lg_cpu_id *out)
 
 void lg_cpu_identify(lg_cpu_id *out)
 {
+    if (!out) {
+        lg_fail_null("lg_cpu_identify", "out");
+        return;
+    }
     memset(out, 0, sizeof *out);
     unsigned int a, b, c, d;
     if (!__get_cpuid(0, &a, &b, &c, &d)) {
@@ -56,6 +61,10 @@ void lg_cpu_identify(lg_cpu_id *out)
 #else
 void lg_cpu_identify(lg_cpu_id *out)
 {
+    if (!out) {
+        lg_fail_null("lg_cpu_identify", "out");
+        return;
+    }
     memset(out, 0, sizeof *out);
 #if defined(__aarch64__)
     snprintf(out->vendor, sizeof out->vendor, "aarch64");

@@ -111,6 +111,11 @@ static size_t append(char *buf, size_t len, size_t used, const char *sep, const 
 
 size_t lg_isa_names(char *buf, size_t len, const char *sep, const char *not_runnable)
 {
+    if ((!buf && len) || !sep) {
+        lg_fail(LG_EINVAL, "lg_isa_names: %s", !sep ? "sep is NULL"
+                : "buf is NULL but len is not 0 (NULL is allowed with len 0 only)");
+        return 0;
+    }
     size_t used = 0;
     if (len)
         buf[0] = '\0';
@@ -131,6 +136,11 @@ const char *lg_isa_default(void)
 
 void lg_cpu_describe(char *buf, size_t len)
 {
+    if (!buf) {
+        if (len)
+            lg_fail(LG_EINVAL, "lg_cpu_describe: buf is NULL but len is %zu", len);
+        return;
+    }
     lg_cpu_features f = lg_cpu_detect();
 #if defined(__x86_64__) || defined(__i386__)
     snprintf(buf, len, "x86-64%s%s%s; OS saves%s%s%s", f.avx2 ? " avx2" : "", f.fma ? " fma" : "",

@@ -17,6 +17,7 @@
 #include <stdatomic.h>
 #include <unistd.h>
 
+#include "core/error.h"
 #include "exec/topology.h"
 
 #ifdef LG_HAVE_HWLOC
@@ -204,5 +205,9 @@ void lg_topology_release_caller(const lg_binding *saved)
 
 void lg_topology(lg_topology_info *out)
 {
+    if (!out) {
+        lg_fail_null("lg_topology", "out");
+        return;
+    }
     *out = *lg_topology_get();
 }

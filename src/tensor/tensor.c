@@ -2,10 +2,12 @@
 #define _DEFAULT_SOURCE /* MADV_HUGEPAGE */
 #include <math.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/mman.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/dtype.h"
 #include "core/error.h"
 #include "exec/exec.h"
 #include "exec/parallel.h"
@@ -87,21 +89,25 @@ void lg_buffer_free(void *p, lg_dtype dtype, size_t n)
         free(p);
 }
 
-static lg_status tensor_new(lg_dtype dtype, size_t n, bool requires_grad, bool touch,
-                            lg_tensor **out)
+static lg_status tensor_new(const char *fn, lg_dtype dtype, size_t n, bool requires_grad,
+                            bool touch, lg_tensor **out)
 {
+    if (!out)
+        return lg_fail_null(fn, "out");
     *out = NULL;
-    if (dtype != LG_F32 && dtype != LG_F64)
-        return lg_fail(LG_EINVAL, "unknown dtype %d", (int)dtype);
+    lg_status s = lg_dtype_check(dtype, fn);
+    if (s != LG_OK)
+        return s;
     if (n == 0)
-        return lg_fail(LG_EINVAL, "a tensor needs at least one element");
+        return lg_fail(LG_EINVAL, "%s: n is 0: a tensor needs at least one element", fn);
     lg_tensor *t = calloc(1, sizeof *t);
     if (!t)
         return lg_fail(LG_ENOMEM, "cannot allocate a tensor: out of memory");
+    t->kind = LG_TENSOR_LEAF;
     t->dtype = dtype;
     t->n = n;
     t->requires_grad = requires_grad;
-    lg_status s = touch ? lg_buffer_alloc(dtype, n, "tensor data", &t->data)
+    s = touch ? lg_buffer_alloc(dtype, n, "tensor data", &t->data)
                         : lg_buffer_alloc_untouched(dtype, n, "tensor data", &t->data);
     if (s == LG_OK && requires_grad)
         s = lg_buffer_alloc(dtype, n, "tensor gradient", &t->grad);
@@ -115,40 +121,49 @@ static lg_status tensor_new(lg_dtype dtype, size_t n, bool requires_grad, bool t
 
 lg_status lg_tensor_new(lg_dtype dtype, size_t n, bool requires_grad, lg_tensor **out)
 {
-    return tensor_new(dtype, n, requires_grad, true, out);
+    return tensor_new("lg_tensor_new", dtype, n, requires_grad, true, out);
 }
 
 lg_status lg_tensor_new_untouched(lg_dtype dtype, size_t n, lg_tensor **out)
 {
-    return tensor_new(dtype, n, false, false, out);
+    return tensor_new("lg_tensor_new", dtype, n, false, false, out);
 }
 
 lg_status lg_tensor_scalar(lg_dtype dtype, double value, bool requires_grad, lg_tensor **out)
 {
-    lg_status s = lg_tensor_new(dtype, 1, requires_grad, out);
-    if (s == LG_OK)
-        lg_tensor_set(*out, 0, value);
+    lg_status s = tensor_new("lg_tensor_scalar", dtype, 1, requires_grad, true, out);
+    if (s == LG_OK && (s = lg_tensor_set(*out, 0, value)) != LG_OK) {
+        char why[256]; /* the message is rewritten from itself: copy it first */
+        snprintf(why, sizeof why, "%s", lg_last_error() + strlen("lg_tensor_set: "));
+        lg_fail(s, "lg_tensor_scalar: %s", why);
+        lg_tensor_free(*out);
+        *out = NULL;
+    }
     return s;
 }
 
 lg_status lg_tensor_wrap(lg_dtype dtype, size_t n, void *data, bool requires_grad,
                          lg_tensor **out)
 {
+    if (!out)
+        return lg_fail_null("lg_tensor_wrap", "out");
     *out = NULL;
-    if (dtype != LG_F32 && dtype != LG_F64)
-        return lg_fail(LG_EINVAL, "lg_tensor_wrap: unknown dtype %d", (int)dtype);
-    if (!data || n == 0)
-        return lg_fail(LG_EINVAL, "lg_tensor_wrap: the data must be a non-NULL array of at "
-                       "least one element");
+    lg_status s = lg_dtype_check(dtype, "lg_tensor_wrap");
+    if (s != LG_OK)
+        return s;
+    if (!data)
+        return lg_fail_null("lg_tensor_wrap", "data");
+    if (n == 0)
+        return lg_fail(LG_EINVAL, "lg_tensor_wrap: n is 0: a tensor needs at least one element");
     if ((uintptr_t)data % lg_dtype_size(dtype) != 0)
         return lg_fail(LG_EINVAL, "lg_tensor_wrap: the data is not aligned for %s (address %p)",
                        lg_dtype_name(dtype), data);
     lg_tensor *t = calloc(1, sizeof *t);
     if (!t)
         return lg_fail(LG_ENOMEM, "cannot allocate a tensor: out of memory");
-    *t = (lg_tensor){.dtype = dtype, .n = n, .data = data, .requires_grad = requires_grad,
+    *t = (lg_tensor){.kind = LG_TENSOR_LEAF, .dtype = dtype, .n = n, .data = data, .requires_grad = requires_grad,
                      .borrowed = true};
-    lg_status s = requires_grad ? lg_buffer_alloc(dtype, n, "tensor gradient", &t->grad) : LG_OK;
+    s = requires_grad ? lg_buffer_alloc(dtype, n, "tensor gradient", &t->grad) : LG_OK;
     if (s != LG_OK) {
         free(t);
         return s;
@@ -161,7 +176,7 @@ lg_status lg_tensor_free(lg_tensor *t)
 {
     if (!t)
         return LG_OK;
-    if (t->owner)
+    if (t->kind != LG_TENSOR_LEAF)
         return lg_fail(LG_EINVAL, "lg_tensor_free: this tensor is an op output owned by its "
                        "graph; lg_graph_reset or lg_graph_free releases it");
     if (!t->borrowed)
@@ -172,13 +187,41 @@ lg_status lg_tensor_free(lg_tensor *t)
 }
 
 /* A stale op output keeps its header but not its buffers: accessors give no
- * pointer and NaN rather than read freed memory. */
-size_t lg_tensor_size(const lg_tensor *t) { return t->n; }
-lg_dtype lg_tensor_dtype(const lg_tensor *t) { return t->dtype; }
-bool lg_tensor_requires_grad(const lg_tensor *t) { return t->requires_grad; }
-void *lg_tensor_data(lg_tensor *t) { return lg_tensor_unreadable(t) ? NULL : t->data; }
-const void *lg_tensor_cdata(const lg_tensor *t) { return lg_tensor_unreadable(t) ? NULL : t->data; }
-const void *lg_tensor_grad(const lg_tensor *t) { return lg_tensor_stale(t) ? NULL : t->grad; }
+ * pointer and NaN rather than read freed memory. A NULL tensor gives the same
+ * "nothing" and says so in lg_last_error(). */
+static bool present(const lg_tensor *t, const char *fn)
+{
+    if (!t)
+        lg_fail_null(fn, "t");
+    return t != NULL;
+}
+
+/* A stale output's header may already read as zeros (its memory given back), so
+ * it answers as NULL does, without the message: 0, no dtype, false. */
+static bool described(const lg_tensor *t, const char *fn)
+{
+    return present(t, fn) && !lg_tensor_stale(t);
+}
+
+size_t lg_tensor_size(const lg_tensor *t) { return described(t, __func__) ? t->n : 0; }
+/* Not a dtype for NULL: lg_dtype_name() of it is "unknown dtype". */
+lg_dtype lg_tensor_dtype(const lg_tensor *t) { return described(t, __func__) ? t->dtype : (lg_dtype)-1; }
+bool lg_tensor_requires_grad(const lg_tensor *t) { return described(t, __func__) && t->requires_grad; }
+
+void *lg_tensor_data(lg_tensor *t)
+{
+    return present(t, __func__) && !lg_tensor_unreadable(t) ? t->data : NULL;
+}
+
+const void *lg_tensor_cdata(const lg_tensor *t)
+{
+    return present(t, __func__) && !lg_tensor_unreadable(t) ? t->data : NULL;
+}
+
+const void *lg_tensor_grad(const lg_tensor *t)
+{
+    return present(t, __func__) && !lg_tensor_stale(t) ? t->grad : NULL;
+}
 
 static double get(const lg_tensor *t, const void *p, size_t i)
 {
@@ -189,14 +232,14 @@ static double get(const lg_tensor *t, const void *p, size_t i)
 
 double lg_tensor_get(const lg_tensor *t, size_t i)
 {
-    return get(t, t->data, i);
+    return present(t, __func__) ? get(t, t->data, i) : NAN;
 }
 
 /* A pending output's gradient is readable: graph mode computes the gradients of
  * scalar outputs without keeping vector values. */
 double lg_tensor_grad_get(const lg_tensor *t, size_t i)
 {
-    if (lg_tensor_stale(t) || i >= t->n)
+    if (!present(t, __func__) || lg_tensor_stale(t) || i >= t->n)
         return NAN;
     if (!t->grad)
         return 0.0;
@@ -205,6 +248,8 @@ double lg_tensor_grad_get(const lg_tensor *t, size_t i)
 
 static lg_status check_live(const lg_tensor *t, const char *fn)
 {
+    if (!t)
+        return lg_fail_null(fn, "t");
     return lg_tensor_stale(t) ? lg_fail(LG_EINVAL, "%s: the tensor is from an earlier step of its "
                                         "graph (lg_graph_reset dropped it)", fn)
                               : LG_OK;
@@ -218,6 +263,19 @@ void lg_scalar_store(lg_tensor *t, double v)
         ((double *)t->data)[0] = v;
 }
 
+/* A value the tensor cannot hold is refused here, where the caller can see which
+ * element it was: NaN and infinities, and for f32 what rounds past FLT_MAX
+ * (which a cast would turn into infinity). */
+static lg_status check_value(const lg_tensor *t, size_t i, double v)
+{
+    bool ok = t->dtype == LG_F32 ? lg_rounds_to_finite_f32(v) : isfinite(v);
+    if (ok)
+        return LG_OK;
+    return lg_fail(LG_EINVAL, "lg_tensor_set: v = %g for element %zu is %s", v, i,
+                   isfinite(v) ? "too large for f32 (|v| must round to at most 3.4028235e38)"
+                               : "not a finite number");
+}
+
 lg_status lg_tensor_set(lg_tensor *t, size_t i, double v)
 {
     lg_status s = check_live(t, "lg_tensor_set");
@@ -225,13 +283,17 @@ lg_status lg_tensor_set(lg_tensor *t, size_t i, double v)
         s = lg_fail(LG_EINVAL, "lg_tensor_set: the tensor is an op output that graph mode has not "
                     "computed yet (lg_graph_eval or lg_backward computes it)");
     if (s == LG_OK && i >= t->n)
-        s = lg_fail(LG_EINVAL, "lg_tensor_set: index %zu is out of range for %zu elements", i, t->n);
+        s = lg_fail(LG_EINVAL, "lg_tensor_set: index i = %zu is out of range for %zu elements", i,
+                    t->n);
+    if (s == LG_OK)
+        s = check_value(t, i, v);
     if (s != LG_OK)
         return s;
     if (t->dtype == LG_F32)
         ((float *)t->data)[i] = (float)v;
     else
         ((double *)t->data)[i] = v;
+    t->version++; /* ops that read t before this see it changed (lg_tensor_version_check) */
     return LG_OK;
 }
 

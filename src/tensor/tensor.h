@@ -8,7 +8,12 @@
 
 struct lg_graph;
 
+/* What a header is. Zero is none: the headers of long-dropped op outputs read as
+ * zeros once their memory is given back (autograd/tensor_pool.h). */
+enum { LG_TENSOR_RELEASED = 0, LG_TENSOR_LEAF = 1, LG_TENSOR_OUTPUT = 2 };
+
 struct lg_tensor {
+    uint8_t kind;
     lg_dtype dtype;
     size_t n;
     void *data;
@@ -22,6 +27,9 @@ struct lg_tensor {
     /* Graph mode: an op output whose value is not computed yet (data may be NULL). */
     bool pending;
     uint32_t tape_pos;       /* op outputs: 1 + the node's place on the tape */
+    /* Bumped by every write through the API (lg_tensor_set); a node records its
+     * inputs' versions, and a tape run on changed inputs fails. */
+    uint64_t version;
     /* An op output of one element keeps its value and gradient here, not in the
      * arena: a scalar costs no allocation. */
     double inline_data, inline_grad;
@@ -30,7 +38,8 @@ struct lg_tensor {
 /* An op output whose step was dropped by its graph: its data and gradient are gone. */
 static inline bool lg_tensor_stale(const lg_tensor *t)
 {
-    return t->owner_generation && t->generation != *t->owner_generation;
+    return t->kind != LG_TENSOR_LEAF &&
+           (t->kind != LG_TENSOR_OUTPUT || t->generation != *t->owner_generation);
 }
 
 /* Its values cannot be read: stale, or not computed yet in graph mode. */

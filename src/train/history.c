@@ -4,6 +4,8 @@
 
 lg_status lg_history_write(const char *path, const lg_train_result *res)
 {
+    if (!path || !res)
+        return lg_fail_null("lg_history_write", !path ? "path" : "res");
     lg_atomic_file af;
     lg_status st = lg_atomic_open(&af, path);
     if (st != LG_OK)

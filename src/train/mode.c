@@ -28,16 +28,21 @@ static bool is_mode(lg_mode m)
 
 const char *lg_mode_name(lg_mode m)
 {
-    return is_mode(m) ? names[m] : NULL;
+    return is_mode(m) ? names[m] : "unknown mode";
 }
 
 const char *lg_mode_describe(lg_mode m)
 {
-    return is_mode(m) ? texts[m] : NULL;
+    return is_mode(m) ? texts[m] : "unknown mode";
 }
 
 size_t lg_mode_names(char *buf, size_t len, const char *sep)
 {
+    if ((!buf && len) || !sep) {
+        lg_fail(LG_EINVAL, "lg_mode_names: %s", !sep ? "sep is NULL"
+                : "buf is NULL but len is not 0 (NULL is allowed with len 0 only)");
+        return 0;
+    }
     size_t used = 0;
     if (len)
         buf[0] = '\0';
@@ -59,7 +64,7 @@ lg_status lg_mode_from_name(const char *name, lg_mode *out)
     lg_mode_names(valid, sizeof valid, ", ");
     if (!name || !out)
         return lg_fail(LG_EINVAL, "lg_mode_from_name: %s is NULL (modes: %s)",
-                       name ? "out" : "the name", valid);
+                       name ? "out" : "name", valid);
     for (int m = 0; m < LG_MODE_COUNT; m++)
         if (strcmp(name, names[m]) == 0) {
             *out = (lg_mode)m;

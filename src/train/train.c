@@ -17,11 +17,17 @@
 
 void lg_train_opts_default(lg_train_opts *o)
 {
+    if (!o) {
+        lg_fail_null("lg_train_opts_default", "o");
+        return;
+    }
     *o = (lg_train_opts){.lr = 0.1, .max_epochs = 500, .tol = 5e-5, .mode = LG_MODE_FUSED};
 }
 
 void lg_train_result_free(lg_train_result *res)
 {
+    if (!res)
+        return;
     free(res->history);
     res->history = NULL;
     res->n_history = 0;
@@ -47,10 +53,10 @@ static lg_status check_ranks(const lg_tensor *x, const lg_train_opts *o)
 static lg_status check_args(const lg_tensor *x, const lg_tensor *y, const lg_train_opts *o)
 {
     if (!x || !y || !o)
-        return lg_fail(LG_EINVAL, "train: x, y and opts are required");
+        return lg_fail_null("lg_train", !x ? "x" : !y ? "y" : "opts");
     if (x->dtype != y->dtype || x->n != y->n)
         return lg_fail(LG_EINVAL, "train: x and y must have the same dtype and size");
-    if (x->owner || y->owner)
+    if (x->kind != LG_TENSOR_LEAF || y->kind != LG_TENSOR_LEAF)
         return lg_fail(LG_EINVAL, "train: x and y must be leaf tensors (data), not op outputs");
     /* Both modes agree: lg_train fits w and b and never writes to the data. */
     if (x->requires_grad || y->requires_grad)
@@ -70,16 +76,34 @@ static lg_status check_args(const lg_tensor *x, const lg_tensor *y, const lg_tra
                        lg_dtype_name(x->dtype));
     if ((unsigned)o->mode >= LG_MODE_COUNT) /* as unsigned, a negative value is caught too */
         return lg_fail(LG_EINVAL, "train: unknown mode %d", (int)o->mode);
-    if (o->threads < 0)
-        return lg_fail(LG_EINVAL, "train: threads must be >= 1, or 0 for the default (got %d)",
-                       o->threads);
+    if (o->threads < 0 || o->threads > LG_MAX_THREADS)
+        return lg_fail(LG_EINVAL, "train: threads must be 1 to %d (LG_MAX_THREADS), or 0 for the "
+                       "default (got %d)", LG_MAX_THREADS, o->threads);
     return check_ranks(x, o);
+}
+
+/* Values lg_tensor_set refuses can still reach the data through lg_tensor_wrap's
+ * array or lg_tensor_data's pointer. Looked for only once the initial loss is
+ * not finite, so a run on good data pays nothing. */
+static lg_status check_data(const lg_tensor *x, const lg_tensor *y)
+{
+    const lg_tensor *t[2] = {x, y};
+    for (size_t k = 0; k < 2; k++)
+        for (size_t i = 0; i < t[k]->n; i++) {
+            double v = lg_tensor_get(t[k], i);
+            if (!isfinite(v))
+                return lg_fail(LG_EINVAL, "train: %s[%zu] is %g: the data must be finite (values "
+                               "written through lg_tensor_wrap's array or lg_tensor_data are not "
+                               "checked when written)", k ? "y" : "x", i, v);
+        }
+    return LG_OK;
 }
 
 /* Everything one run needs, allocated before the first epoch. */
 typedef struct trainer {
     lg_graph *g;
-    lg_tensor *x, *y, *w, *b;
+    const lg_tensor *x, *y; /* the caller's data: lg_train only reads it */
+    lg_tensor *w, *b;
     lg_tensor *loss;  /* eager, graph: this epoch's loss on the tape */
     lg_mse_sums sums; /* fused: this epoch's kernel sums */
     lg_mode mode;
@@ -89,9 +113,7 @@ typedef struct trainer {
 static lg_status trainer_init(trainer *t, const lg_tensor *x, const lg_tensor *y,
                               const lg_train_opts *o)
 {
-    /* Ops take non-const inputs for the gradients they may write; check_args made
-     * sure x and y require none, so nothing writes through these. */
-    *t = (trainer){.x = (lg_tensor *)x, .y = (lg_tensor *)y, .mode = o->mode};
+    *t = (trainer){.x = x, .y = y, .mode = o->mode};
     lg_status s = lg_graph_new(&t->g);
     if (s == LG_OK && o->isa)
         s = lg_graph_set_isa(t->g, o->isa);
@@ -241,6 +263,8 @@ static lg_status step(trainer *t, const lg_train_opts *o, long epoch, lg_train_r
         return s;
     res->last_epoch = epoch;
     res->final_loss = l;
+    if (!isfinite(l) && epoch == 0 && (s = check_data(t->x, t->y)) != LG_OK)
+        return s;
     if (!isfinite(l) && epoch == 0) /* before any update, so not the learning rate's fault */
         return lg_fail(LG_EDIVERGED, "the initial loss is %g: the data or the initial w and b are "
                        "too large for %s", l, lg_dtype_name(t->x->dtype));
@@ -438,6 +462,8 @@ static lg_status train(const lg_tensor *x, const lg_tensor *y, const lg_train_op
 lg_status lg_train(const lg_tensor *x, const lg_tensor *y, const lg_train_opts *opts,
                    lg_train_result *res)
 {
+    if (!res)
+        return lg_fail_null("lg_train", "res");
     memset(res, 0, sizeof *res);
     res->threads_from_epoch = -1;
     lg_status s = train(x, y, opts, res);

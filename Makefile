@@ -23,9 +23,10 @@
 #   make clang    build and test with clang, warnings as errors (build-clang/)
 #   make tsan     build and test under ThreadSanitizer: clang, libomp and LLVM's
 #                 Archer tool, which tells TSan what OpenMP synchronises (build-tsan/)
-#   make fuzz     libFuzzer on the CSV reader, the argument parser and the NPY
-#                 header parser, FUZZ_SECONDS each (default 60), from the seed
-#                 corpus in tests/fuzz/corpus
+#   make fuzz     libFuzzer on the CSV reader, the argument parser, the NPY
+#                 header parser and the public API (random call sequences, eager
+#                 against graph mode), FUZZ_SECONDS each (default 60), from the
+#                 seed corpus in tests/fuzz/corpus
 #   make cpus     the per-ISA and CLI tests again under qemu-x86_64 as other CPU
 #                 models: qemu64 (no AVX) and max (AVX2+FMA, no AVX-512)
 #   make neon     cross-build for AArch64 and run the kernel and training tests
@@ -132,7 +133,7 @@ fuzz:
 	@scripts/install-deps.sh fuzz
 	cmake --preset fuzz
 	cmake --build --preset fuzz -j $(JOBS)
-	@for t in csv args npy; do \
+	@for t in csv args npy api; do \
 	  mkdir -p build-fuzz/corpus-$$t && cp -n tests/fuzz/corpus/$$t/* build-fuzz/corpus-$$t/ ; \
 	  echo "== fuzz_$$t for $(FUZZ_SECONDS) s (log: build-fuzz/fuzz-$$t.log)"; \
 	  build-fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -close_fd_mask=2 -max_len=4096 \

@@ -149,7 +149,8 @@ LG_API size_t lg_dtype_size(lg_dtype d);
  * Versions. Every write through the API (lg_tensor_set) bumps the tensor's
  * version, and each op records the versions of its inputs. lg_backward and
  * lg_graph_eval fail with LG_EINVAL, in eager and graph mode, when an input of
- * any op on the tape (a leaf or an op output) was written after the op used it:
+ * any op on the tape (a leaf or an op output) was written after the op used it,
+ * or an op's own output was written (graph mode would compute it again):
  * eager mode would otherwise mix old values (its forward) with new ones (the
  * backward reads its inputs again), and graph mode would compute with the new
  * values what was recorded with the old. The message names the op, the input

@@ -95,7 +95,7 @@ static void test_versions_mode(bool deferred)
     lg_tensor *loss = lg_mean(g, lg_square(g, lg_mul(g, x, w)));
     CHECK_OK(lg_tensor_set(w, 0, 100.0));
     CHECK_STATUS(lg_backward(g, loss), LG_EINVAL);
-    CHECK_ERROR_HAS("input 2 of lg_mul");
+    CHECK_ERROR_HAS("input 2 of lg_mul (its b; step 1 of the tape; a leaf of 1 f64)");
     CHECK_ERROR_HAS("was changed by lg_tensor_set after lg_mul used it; record the step again");
     CHECK(lg_tensor_grad_get(w, 0) == 0.0);
     CHECK_STATUS(lg_graph_eval(g, loss), LG_EINVAL);
@@ -113,6 +113,16 @@ static void test_versions_mode(bool deferred)
     CHECK_OK(lg_tensor_set(x, 0, 3.0));
     CHECK_STATUS(lg_backward(g, loss), LG_EINVAL);
     CHECK_ERROR_HAS("input 1 of lg_mul");
+    /* An op's own output written: eager would keep the value, graph mode would
+     * compute it again; both refuse to run the step. */
+    lg_graph_reset(g);
+    CHECK_OK(lg_zero_grad(w));
+    loss = lg_mean(g, lg_square(g, lg_mul(g, x, w)));
+    CHECK_OK(lg_graph_eval(g, loss));
+    CHECK_OK(lg_tensor_set(loss, 0, 5.0));
+    CHECK_STATUS(lg_graph_eval(g, loss), LG_EINVAL);
+    CHECK_ERROR_HAS("the output of lg_mean (step 3 of the tape) was changed by lg_tensor_set");
+    CHECK_STATUS(lg_backward(g, loss), LG_EINVAL);
     lg_graph_reset(g);
     CHECK_OK(lg_zero_grad(w));
     if (!deferred) { /* an op output written after a later op read it */
@@ -120,8 +130,7 @@ static void test_versions_mode(bool deferred)
         loss = lg_mean(g, lg_square(g, m));
         CHECK_OK(lg_tensor_set(m, 0, 1.0));
         CHECK_STATUS(lg_backward(g, loss), LG_EINVAL);
-        CHECK_ERROR_HAS("input 1 of lg_square");
-        CHECK_ERROR_HAS("an op output");
+        CHECK_ERROR_HAS("the output of lg_mul (step 1 of the tape) was changed");
         CHECK_STATUS(lg_graph_eval(g, loss), LG_EINVAL);
     } else { /* replay runs on the current values: that is its purpose */
         loss = lg_mean(g, lg_square(g, lg_mul(g, x, w)));

@@ -54,11 +54,13 @@ void lg_eager_backward(const lg_exec *ex, lg_node *node);
 /* A step's scalar argument for this node, in double. */
 double lg_scal_eval(const lg_exec *ex, const lg_node *node, lg_scal s);
 
-/* LG_OK when every input on the tape still has the version its op used; else
- * LG_EINVAL naming the first changed one (fn: the function asking). */
+/* LG_OK when every input on the tape still has the version its op used and no
+ * output was written; else LG_EINVAL naming the first change (fn: the function
+ * asking). */
 lg_status lg_tape_versions_check(const lg_graph *g, const char *fn);
-/* The tape's recorded versions become the inputs' current ones: a replay runs
- * on the values the leaves hold now. */
+/* The tape's recorded versions become the inputs' current ones, and its outputs'
+ * versions 0: a replay runs on the values the leaves hold now and computes every
+ * output again. */
 void lg_tape_versions_take(lg_graph *g);
 
 /* Whether lg_backward may start: the loss is a live scalar of g that requires a

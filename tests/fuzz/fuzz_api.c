@@ -91,7 +91,8 @@ typedef struct slot {
     int graph;           /* S_OUT: the graph that made it */
     uint64_t step;       /* S_OUT: the harness's step of that graph it was made in */
     unsigned node;       /* S_OUT: its op's place on that step's tape */
-    bool used[N_GRAPHS]; /* an op of graph i read it in i's current step */
+    bool used[N_GRAPHS]; /* graph i's current step read it (an op, or eval) */
+    bool op_read[N_GRAPHS]; /* an op of graph i's current step read it */
 } slot;
 
 typedef struct tape_node {
@@ -223,14 +224,16 @@ static void graph_dropped(state *st, int gi)
     gs->dirty = false;
     gs->loss = NULL;
     for (int i = 0; i < N_SLOTS; i++)
-        st->s[i].used[gi] = false;
+        st->s[i].used[gi] = st->s[i].op_read[gi] = false;
 }
 
-static void mark_used(state *st, int gi, const lg_tensor *t)
+static void mark_used(state *st, int gi, const lg_tensor *t, bool by_op)
 {
     for (int i = 0; t && i < N_SLOTS; i++)
-        if (st->s[i].t == t)
+        if (st->s[i].t == t) {
             st->s[i].used[gi] = true;
+            st->s[i].op_read[gi] = st->s[i].op_read[gi] || by_op;
+        }
 }
 
 /* Frees the leaf in slot i. A graph whose tape reads it is reset first: "The
@@ -445,10 +448,13 @@ static void do_set(state *st, reader *r)
         return;
     }
     log_status(st, s);
-    if (s == LG_OK)
+    if (s == LG_OK) {
         for (int gi = 0; gi < N_GRAPHS; gi++)
-            if (sl->used[gi])
+            if (sl->op_read[gi])
                 st->gs[gi].dirty = true;
+        if (current) /* an op's own output written: its step must not run either */
+            st->gs[sl->graph].dirty = true;
+    }
 }
 
 /* What both modes must agree on about slot i, element idx. */
@@ -533,7 +539,7 @@ static void do_op(state *st, reader *r)
         die(st, "lg_%s gave a tensor in a failed graph", fn_names[fn]);
     log_status(st, LG_OK);
     for (int k = 0; k < fn_arity[fn]; k++)
-        mark_used(st, gi, in[k]);
+        mark_used(st, gi, in[k], true);
     unsigned node = gs->n_nodes++;
     gs->tape[node] = (tape_node){fn, {in[0], in[1], in[2], in[3]}, out};
     /* Into dest, unless a leaf is there: freeing it would reset the graph. */
@@ -587,7 +593,7 @@ static void do_run(state *st, reader *r, bool backward)
     log_status(st, s);
     if (s != LG_OK)
         return;
-    mark_used(st, gi, t);
+    mark_used(st, gi, t, false);
     const slot *target = NULL;
     for (int i = 0; i < N_SLOTS; i++)
         if (st->s[i].t == t)

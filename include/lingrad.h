@@ -135,16 +135,15 @@ LG_API size_t lg_dtype_size(lg_dtype d);
  *    the caller owns them and frees each with lg_tensor_free;
  *  - op outputs (lg_add ... lg_mse_linear): the graph owns them. They live until
  *    the graph's next lg_graph_reset, lg_graph_set_isa or lg_graph_free, and must
- *    not be used after it. lingrad catches such a use always, however many
- *    steps back the output was made: passing one to an op, lg_backward or
- *    lg_graph_eval fails with LG_EINVAL ("a tensor from an earlier step"), its
- *    accessors give NULL, NaN, 0 or no dtype, and lg_tensor_set and lg_zero_grad
- *    fail with LG_EINVAL. (A graph never gives an output's header to another
- *    output: headers of dropped steps are returned to the system in 64 KiB
- *    granules and then read as zeros, which no live tensor is. The cost is
- *    address space, ~0.1 KiB per output the graph ever made, not memory:
- *    docs/library.md.) After lg_graph_free its outputs must not be touched at
- *    all. lg_tensor_free on one fails with LG_EINVAL.
+ *    not be used after it. lingrad catches such a use however many steps back
+ *    the output was made: passing one to an op, lg_backward or lg_graph_eval
+ *    fails with LG_EINVAL ("a tensor from an earlier step"), its accessors give
+ *    NULL, NaN, 0 or no dtype, and lg_tensor_set and lg_zero_grad fail with
+ *    LG_EINVAL. (An op output's handle carries the step that made it, in 23
+ *    bits its address never uses; headers are reused, handles are not, except
+ *    by an output exactly a multiple of 8,388,608 steps older whose header the
+ *    current step reuses: docs/library.md.) After lg_graph_free its outputs
+ *    must not be touched at all. lg_tensor_free on one fails with LG_EINVAL.
  *
  * Versions. Every write through the API (lg_tensor_set) bumps the tensor's
  * version, and each op records the versions of its inputs. lg_backward and

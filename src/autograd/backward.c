@@ -5,8 +5,9 @@
 #include "autograd/graph.h"
 #include "core/error.h"
 
-lg_status lg_backward_check(lg_graph *g, const lg_tensor *loss)
+lg_status lg_backward_check(lg_graph *g, const lg_tensor *h)
 {
+    const lg_tensor *loss = lg_handle_tensor(h);
     if (!g)
         return lg_fail_null("lg_backward", "g");
     if (!loss)
@@ -16,9 +17,9 @@ lg_status lg_backward_check(lg_graph *g, const lg_tensor *loss)
         return lg_fail(g->status, "lg_backward: the graph recorded an earlier failure");
     if (g->backward_done)
         return lg_fail(LG_EINVAL, "lg_backward: already ran on this graph; call lg_graph_reset first");
-    if (loss->owner && loss->owner != g)
+    if (loss->kind != LG_TENSOR_LEAF && loss->owner != g)
         return lg_fail(LG_EINVAL, "lg_backward: loss belongs to another graph");
-    if (lg_tensor_stale(loss))
+    if (lg_tensor_stale(h))
         return lg_fail(LG_EINVAL, "lg_backward: loss is a tensor from an earlier step of this "
                        "graph (lg_graph_reset and lg_graph_set_isa drop every op output)");
     if (loss->n != 1)
@@ -60,10 +61,10 @@ static inline lg_status prepare_inputs(lg_graph *g, lg_node *node)
 
 /* The loss is the graph's own output: const to the caller, who must not write
  * it, while backward gives it a gradient. */
-lg_status lg_backward(lg_graph *g, const lg_tensor *loss_in)
+lg_status lg_backward(lg_graph *g, const lg_tensor *h)
 {
-    lg_tensor *loss = (lg_tensor *)loss_in;
-    lg_status s = lg_backward_check(g, loss);
+    lg_status s = lg_backward_check(g, h);
+    lg_tensor *loss = lg_handle_tensor(h);
     if (s == LG_OK && g->deferred)
         return lg_plan_run(g, loss, NULL);
     if (s == LG_OK)

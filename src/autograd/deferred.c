@@ -100,18 +100,18 @@ lg_status lg_graph_replay(lg_graph *g)
 }
 
 /* t is the graph's output (or a leaf, which eval leaves alone): const to the caller. */
-lg_status lg_graph_eval(lg_graph *g, const lg_tensor *t_in)
+lg_status lg_graph_eval(lg_graph *g, const lg_tensor *h)
 {
-    lg_tensor *t = (lg_tensor *)t_in;
+    lg_tensor *t = lg_handle_tensor(h);
     if (!g)
         return lg_fail_null("lg_graph_eval", "g");
     if (!t)
         return g->status != LG_OK ? g->status : lg_fail_null("lg_graph_eval", "t");
     if (g->status != LG_OK)
         return lg_fail(g->status, "lg_graph_eval: the graph recorded an earlier failure");
-    if (t->owner && t->owner != g)
+    if (t->kind != LG_TENSOR_LEAF && t->owner != g)
         return lg_fail(LG_EINVAL, "lg_graph_eval: the tensor belongs to another graph");
-    if (lg_tensor_stale(t))
+    if (lg_tensor_stale(h))
         return lg_fail(LG_EINVAL, "lg_graph_eval: the tensor is from an earlier step of this graph "
                        "(lg_graph_reset and lg_graph_set_isa drop every op output)");
     lg_status s = lg_tape_versions_check(g, "lg_graph_eval");

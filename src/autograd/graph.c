@@ -36,7 +36,8 @@ void lg_graph_free(lg_graph *g)
         return;
     lg_plan_free(g->plan);
     lg_arena_free(&g->arena);
-    lg_tensor_pool_free(&g->headers);
+    lg_tensor_pool_free(&g->headers[0]);
+    lg_tensor_pool_free(&g->headers[1]);
     free(g);
 }
 
@@ -45,7 +46,7 @@ static void reset(lg_graph *g)
 {
     lg_arena_reset(&g->arena);
     g->generation++;
-    lg_tensor_pool_drop(&g->headers);
+    lg_tensor_pool_rewind(&g->headers[g->generation & 1]);
     g->tail = NULL;
     g->n_nodes = 0;
     g->status = LG_OK;
@@ -165,11 +166,12 @@ lg_tensor *lg_graph_fail(lg_graph *g, lg_status s, const char *fmt, ...)
     return NULL;
 }
 
-bool lg_graph_owns_live(lg_graph *g, const char *op, const lg_tensor *t, size_t arg)
+bool lg_graph_owns_live(lg_graph *g, const char *op, const lg_tensor *h, size_t arg)
 {
-    if (t->owner && t->owner != g)
+    const lg_tensor *t = lg_handle_tensor(h);
+    if (t->kind != LG_TENSOR_LEAF && t->owner != g)
         lg_graph_fail(g, LG_EINVAL, "lg_%s: input %zu belongs to another graph", op, arg);
-    else if (lg_tensor_stale(t))
+    else if (lg_tensor_stale(h))
         lg_graph_fail(g, LG_EINVAL, "lg_%s: input %zu is a tensor from an earlier step of this "
                       "graph (lg_graph_reset and lg_graph_set_isa drop every op output)", op, arg);
     else

@@ -14,7 +14,10 @@ struct lg_plan;
 
 struct lg_graph {
     lg_arena arena;         /* this step's data and gradients */
-    lg_tensor_pool headers; /* op outputs' headers: never reused while g lives */
+    /* Op output headers, alternating by step, so an output of the step just
+     * dropped keeps its header (and its stale generation) until the step after
+     * next; older ones are told apart by their handles' step bits. */
+    lg_tensor_pool headers[2];
     uint64_t generation;    /* steps dropped so far; outputs carry the one they were made in */
     lg_node *tail;
     lg_status status;   /* first failure since reset */

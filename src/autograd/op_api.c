@@ -11,15 +11,22 @@
 #include "autograd/op_steps.h"
 #include "core/dtype.h"
 
-/* Every input present, each a leaf or this step's output of g, and g healthy:
- * the common case, without a call. lg_graph_inputs_ok says what is wrong. */
-static inline bool inputs_live(const lg_graph *g, lg_tensor *const in[], size_t arity)
+/* Every input present, each a leaf or this step's output of g (its handle's step
+ * bits too), and g healthy: the common case, without a call. lg_graph_inputs_ok
+ * says what is wrong. Turns the handles into headers. */
+static inline bool inputs_live(const lg_graph *g, lg_tensor *const h[], lg_tensor *in[],
+                               size_t arity)
 {
     bool ok = g->status == LG_OK && !g->backward_done;
-    for (size_t i = 0; i < arity; i++)
-        ok = ok && in[i] &&
-             (in[i]->kind == LG_TENSOR_LEAF ||
-              (in[i]->owner == g && in[i]->generation == g->generation));
+    uintptr_t tag = (uintptr_t)lg_handle_make(NULL, g->generation);
+    for (size_t i = 0; i < arity; i++) {
+        in[i] = lg_handle_tensor(h[i]);
+        ok = ok && h[i] &&
+             (in[i]->kind == LG_TENSOR_LEAF ? (uintptr_t)h[i] == (uintptr_t)in[i]
+                                            : in[i]->owner == g &&
+                                                  in[i]->generation == g->generation &&
+                                                  ((uintptr_t)h[i] ^ (uintptr_t)in[i]) == tag);
+    }
     return ok;
 }
 
@@ -40,7 +47,7 @@ static inline lg_node *record(lg_graph *g, lg_op op, lg_tensor *const in[], size
 {
     lg_dtype dt = in[0]->dtype;
     lg_node *node = lg_arena_alloc(&g->arena, sizeof *node);
-    lg_tensor *t = lg_tensor_pool_take(&g->headers);
+    lg_tensor *t = lg_tensor_pool_take(&g->headers[g->generation & 1]);
     if (t) { /* field by field: a compound literal would zero the whole header first */
         t->kind = LG_TENSOR_OUTPUT, t->version = 0;
         t->dtype = dt, t->n = n, t->data = NULL, t->grad = NULL, t->requires_grad = false;
@@ -65,10 +72,11 @@ static inline lg_node *record(lg_graph *g, lg_op op, lg_tensor *const in[], size
 }
 
 static inline __attribute__((always_inline)) lg_tensor *
-apply(lg_graph *g, lg_op op, lg_tensor *const in[], size_t arity, lg_shape_fn *shape,
+apply(lg_graph *g, lg_op op, lg_tensor *const h[], size_t arity, lg_shape_fn *shape,
       const lg_op_steps *forward)
 {
-    if (!inputs_live(g, in, arity) && !lg_graph_inputs_ok(g, lg_op_name(op), in, arity))
+    lg_tensor *in[LG_MAX_INPUTS];
+    if (!inputs_live(g, h, in, arity) && !lg_graph_inputs_ok(g, lg_op_name(op), h, arity))
         return NULL;
     char why[200]; /* not `= ""`: zeroing 200 bytes per op shows in the tutorial's epoch */
     why[0] = '\0';
@@ -80,7 +88,7 @@ apply(lg_graph *g, lg_op op, lg_tensor *const in[], size_t arity, lg_shape_fn *s
         return NULL;
     if (!g->deferred)
         lg_eager_steps(&g->ex, node, forward);
-    return node->out;
+    return lg_handle_make(node->out, g->generation);
 }
 
 /* Any op by its enum, for the tests that go through every row. */

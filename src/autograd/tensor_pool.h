@@ -4,33 +4,33 @@
 
 #include "tensor/tensor.h"
 
-struct lg_pool_span;
+struct lg_pool_chunk;
 
-/* A header is handed out once in the graph's life: its address is never given
- * to another output, so a handle kept from any earlier step can always be told
- * apart from the current step's outputs (lingrad.h, lg_tensor). Headers lie in
- * reservations of address space; those of dropped steps are given back to the
- * system a granule at a time and then read as zeros, which no live tensor is
- * (kind 0: lg_tensor_stale). So a graph costs address space, not memory, for
- * every output it has made (docs/library.md: the measured cost). */
+/* A header in a slot of LG_HANDLE_ALIGN bytes, so that its address leaves the
+ * handle's low bits free (tensor/tensor.h). */
+typedef struct lg_pool_slot {
+    _Alignas(LG_HANDLE_ALIGN) lg_tensor t;
+} lg_pool_slot;
+
+/* Headers are handed out in order and taken back all at once, but their memory is
+ * only returned by lg_tensor_pool_free: a caller still holding an output from a
+ * dropped step reads a live header, never freed memory, and its handle's step
+ * bits say that the header is no longer its own. */
 typedef struct lg_tensor_pool {
-    struct lg_pool_span *spans; /* every reservation, newest first */
-    lg_tensor *next, *end;      /* the current granule's headers not yet handed out */
-    char *kept;                 /* the current reservation from here on holds memory */
+    struct lg_pool_chunk *first, *cur;
+    lg_pool_slot *next, *end; /* cur's headers not yet handed out (NULL, NULL: none) */
 } lg_tensor_pool;
 
-/* What lg_tensor_pool_take does when the granule is used up: the next one. */
-lg_tensor *lg_tensor_pool_take_granule(lg_tensor_pool *p);
+/* What lg_tensor_pool_take does when cur has no header left: the next chunk. */
+lg_tensor *lg_tensor_pool_take_chunk(lg_tensor_pool *p);
 
-/* Contents undefined; NULL when out of memory or address space. Inline: every
- * eager op takes one. */
+/* Contents undefined; NULL when out of memory. Inline: every eager op takes one. */
 static inline lg_tensor *lg_tensor_pool_take(lg_tensor_pool *p)
 {
-    return p->next != p->end ? p->next++ : lg_tensor_pool_take_granule(p);
+    return p->next != p->end ? &(p->next++)->t : lg_tensor_pool_take_chunk(p);
 }
-/* Every header handed out so far belongs to a dropped step: gives back the
- * memory of the granules before the current one. */
-void lg_tensor_pool_drop(lg_tensor_pool *p);
+/* Every header can be handed out again; nothing is freed. */
+void lg_tensor_pool_rewind(lg_tensor_pool *p);
 void lg_tensor_pool_free(lg_tensor_pool *p);
 
 #endif

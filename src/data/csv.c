@@ -555,11 +555,12 @@ lg_status lg_csv_write(const char *path, const lg_tensor *x, const lg_tensor *y)
 {
     if (!path || !x || !y)
         return lg_fail_null("lg_csv_write", !path ? "path" : !x ? "x" : "y");
-    if (x->n != y->n || x->dtype != y->dtype)
-        return lg_fail(LG_EINVAL, "csv write: x and y must have the same size and dtype");
     if (lg_tensor_unreadable(x) || lg_tensor_unreadable(y))
         return lg_fail(LG_EINVAL, "csv write: x and y must hold values (not a pending or "
                        "dropped op output)");
+    x = lg_handle_tensor(x), y = lg_handle_tensor(y);
+    if (x->n != y->n || x->dtype != y->dtype)
+        return lg_fail(LG_EINVAL, "csv write: x and y must have the same size and dtype");
     char *buf = malloc(WRITE_BLOCK);
     if (!buf)
         return lg_fail(LG_ENOMEM, "cannot write '%s': out of memory", path);

@@ -395,11 +395,12 @@ lg_status lg_npy_write(const char *path, const lg_tensor *x, const lg_tensor *y)
 {
     if (!path || !x || !y)
         return lg_fail_null("lg_npy_write", !path ? "path" : !x ? "x" : "y");
-    if (x->n != y->n || x->dtype != y->dtype)
-        return lg_fail(LG_EINVAL, "npy write: x and y must have the same size and dtype");
     if (lg_tensor_unreadable(x) || lg_tensor_unreadable(y))
         return lg_fail(LG_EINVAL, "npy write: x and y must hold values (not a pending or "
                        "dropped op output)");
+    x = lg_handle_tensor(x), y = lg_handle_tensor(y);
+    if (x->n != y->n || x->dtype != y->dtype)
+        return lg_fail(LG_EINVAL, "npy write: x and y must have the same size and dtype");
     char head[256];
     size_t hlen = header_text(head, sizeof head, x->dtype, x->n);
     lg_atomic_file af;

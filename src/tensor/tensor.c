@@ -89,6 +89,21 @@ void lg_buffer_free(void *p, lg_dtype dtype, size_t n)
         free(p);
 }
 
+/* A leaf's header, zeroed, at an address whose low bits a handle's step bits
+ * would use: a leaf's handle is its address, and must read as a leaf. */
+static lg_tensor *header_new(void)
+{
+    size_t bytes = (sizeof(lg_tensor) + LG_HANDLE_ALIGN - 1) / LG_HANDLE_ALIGN * LG_HANDLE_ALIGN;
+    lg_tensor *t = aligned_alloc(LG_HANDLE_ALIGN, bytes);
+    if (t && (uintptr_t)t + bytes > ((uintptr_t)1 << 48)) { /* no room for the bits */
+        free(t);
+        return NULL;
+    }
+    if (t)
+        memset(t, 0, sizeof *t);
+    return t;
+}
+
 static lg_status tensor_new(const char *fn, lg_dtype dtype, size_t n, bool requires_grad,
                             bool touch, lg_tensor **out)
 {
@@ -100,7 +115,7 @@ static lg_status tensor_new(const char *fn, lg_dtype dtype, size_t n, bool requi
         return s;
     if (n == 0)
         return lg_fail(LG_EINVAL, "%s: n is 0: a tensor needs at least one element", fn);
-    lg_tensor *t = calloc(1, sizeof *t);
+    lg_tensor *t = header_new();
     if (!t)
         return lg_fail(LG_ENOMEM, "cannot allocate a tensor: out of memory");
     t->kind = LG_TENSOR_LEAF;
@@ -158,7 +173,7 @@ lg_status lg_tensor_wrap(lg_dtype dtype, size_t n, void *data, bool requires_gra
     if ((uintptr_t)data % lg_dtype_size(dtype) != 0)
         return lg_fail(LG_EINVAL, "lg_tensor_wrap: the data is not aligned for %s (address %p)",
                        lg_dtype_name(dtype), data);
-    lg_tensor *t = calloc(1, sizeof *t);
+    lg_tensor *t = header_new();
     if (!t)
         return lg_fail(LG_ENOMEM, "cannot allocate a tensor: out of memory");
     *t = (lg_tensor){.kind = LG_TENSOR_LEAF, .dtype = dtype, .n = n, .data = data, .requires_grad = requires_grad,
@@ -172,9 +187,12 @@ lg_status lg_tensor_wrap(lg_dtype dtype, size_t n, void *data, bool requires_gra
     return LG_OK;
 }
 
-lg_status lg_tensor_free(lg_tensor *t)
+/* Every function here takes a handle h (tensor/tensor.h): NULL, a leaf's
+ * address, or an op output's address with its step's bits; t is its header. */
+lg_status lg_tensor_free(lg_tensor *h)
 {
-    if (!t)
+    lg_tensor *t = lg_handle_tensor(h);
+    if (!h)
         return LG_OK;
     if (t->kind != LG_TENSOR_LEAF)
         return lg_fail(LG_EINVAL, "lg_tensor_free: this tensor is an op output owned by its "
@@ -186,71 +204,91 @@ lg_status lg_tensor_free(lg_tensor *t)
     return LG_OK;
 }
 
-/* A stale op output keeps its header but not its buffers: accessors give no
- * pointer and NaN rather than read freed memory. A NULL tensor gives the same
- * "nothing" and says so in lg_last_error(). */
-static bool present(const lg_tensor *t, const char *fn)
+/* A stale op output keeps a header but not its buffers (the header may hold a
+ * later output): accessors give no pointer and NaN rather than read freed
+ * memory or another output. A NULL tensor gives the same "nothing" and says so
+ * in lg_last_error(). */
+static bool present(const lg_tensor *h, const char *fn)
 {
-    if (!t)
+    if (!h)
         lg_fail_null(fn, "t");
-    return t != NULL;
+    return h != NULL;
 }
 
-/* A stale output's header may already read as zeros (its memory given back), so
- * it answers as NULL does, without the message: 0, no dtype, false. */
-static bool described(const lg_tensor *t, const char *fn)
+/* A stale output answers as NULL does, without the message: 0, no dtype, false. */
+static const lg_tensor *described(const lg_tensor *h, const char *fn)
 {
-    return present(t, fn) && !lg_tensor_stale(t);
+    return present(h, fn) && !lg_tensor_stale(h) ? lg_handle_tensor(h) : NULL;
 }
 
-size_t lg_tensor_size(const lg_tensor *t) { return described(t, __func__) ? t->n : 0; }
+static const lg_tensor *readable(const lg_tensor *h, const char *fn)
+{
+    return present(h, fn) && !lg_tensor_unreadable(h) ? lg_handle_tensor(h) : NULL;
+}
+
+size_t lg_tensor_size(const lg_tensor *h)
+{
+    const lg_tensor *t = described(h, __func__);
+    return t ? t->n : 0;
+}
+
 /* Not a dtype for NULL: lg_dtype_name() of it is "unknown dtype". */
-lg_dtype lg_tensor_dtype(const lg_tensor *t) { return described(t, __func__) ? t->dtype : (lg_dtype)-1; }
-bool lg_tensor_requires_grad(const lg_tensor *t) { return described(t, __func__) && t->requires_grad; }
-
-void *lg_tensor_data(lg_tensor *t)
+lg_dtype lg_tensor_dtype(const lg_tensor *h)
 {
-    return present(t, __func__) && !lg_tensor_unreadable(t) ? t->data : NULL;
+    const lg_tensor *t = described(h, __func__);
+    return t ? t->dtype : (lg_dtype)-1;
 }
 
-const void *lg_tensor_cdata(const lg_tensor *t)
+bool lg_tensor_requires_grad(const lg_tensor *h)
 {
-    return present(t, __func__) && !lg_tensor_unreadable(t) ? t->data : NULL;
+    const lg_tensor *t = described(h, __func__);
+    return t && t->requires_grad;
 }
 
-const void *lg_tensor_grad(const lg_tensor *t)
+void *lg_tensor_data(lg_tensor *h)
 {
-    return present(t, __func__) && !lg_tensor_stale(t) ? t->grad : NULL;
+    const lg_tensor *t = readable(h, __func__);
+    return t ? t->data : NULL;
 }
 
-static double get(const lg_tensor *t, const void *p, size_t i)
+const void *lg_tensor_cdata(const lg_tensor *h)
 {
-    if (lg_tensor_unreadable(t) || i >= t->n)
-        return NAN;
-    return t->dtype == LG_F32 ? (double)((const float *)p)[i] : ((const double *)p)[i];
+    const lg_tensor *t = readable(h, __func__);
+    return t ? t->data : NULL;
 }
 
-double lg_tensor_get(const lg_tensor *t, size_t i)
+const void *lg_tensor_grad(const lg_tensor *h)
 {
-    return present(t, __func__) ? get(t, t->data, i) : NAN;
+    const lg_tensor *t = described(h, __func__);
+    return t ? t->grad : NULL;
+}
+
+static double load(lg_dtype dt, const void *p, size_t i)
+{
+    return dt == LG_F32 ? (double)((const float *)p)[i] : ((const double *)p)[i];
+}
+
+double lg_tensor_get(const lg_tensor *h, size_t i)
+{
+    const lg_tensor *t = readable(h, __func__);
+    return t && i < t->n ? load(t->dtype, t->data, i) : NAN;
 }
 
 /* A pending output's gradient is readable: graph mode computes the gradients of
  * scalar outputs without keeping vector values. */
-double lg_tensor_grad_get(const lg_tensor *t, size_t i)
+double lg_tensor_grad_get(const lg_tensor *h, size_t i)
 {
-    if (!present(t, __func__) || lg_tensor_stale(t) || i >= t->n)
+    const lg_tensor *t = described(h, __func__);
+    if (!t || i >= t->n)
         return NAN;
-    if (!t->grad)
-        return 0.0;
-    return t->dtype == LG_F32 ? (double)((const float *)t->grad)[i] : ((const double *)t->grad)[i];
+    return t->grad ? load(t->dtype, t->grad, i) : 0.0;
 }
 
-static lg_status check_live(const lg_tensor *t, const char *fn)
+static lg_status check_live(const lg_tensor *h, const char *fn)
 {
-    if (!t)
+    if (!h)
         return lg_fail_null(fn, "t");
-    return lg_tensor_stale(t) ? lg_fail(LG_EINVAL, "%s: the tensor is from an earlier step of its "
+    return lg_tensor_stale(h) ? lg_fail(LG_EINVAL, "%s: the tensor is from an earlier step of its "
                                         "graph (lg_graph_reset dropped it)", fn)
                               : LG_OK;
 }
@@ -276,9 +314,10 @@ static lg_status check_value(const lg_tensor *t, size_t i, double v)
                                : "not a finite number");
 }
 
-lg_status lg_tensor_set(lg_tensor *t, size_t i, double v)
+lg_status lg_tensor_set(lg_tensor *h, size_t i, double v)
 {
-    lg_status s = check_live(t, "lg_tensor_set");
+    lg_status s = check_live(h, "lg_tensor_set");
+    lg_tensor *t = lg_handle_tensor(h);
     if (s == LG_OK && t->pending)
         s = lg_fail(LG_EINVAL, "lg_tensor_set: the tensor is an op output that graph mode has not "
                     "computed yet (lg_graph_eval or lg_backward computes it)");
@@ -293,7 +332,7 @@ lg_status lg_tensor_set(lg_tensor *t, size_t i, double v)
         ((float *)t->data)[i] = (float)v;
     else
         ((double *)t->data)[i] = v;
-    t->version++; /* ops that read t before this see it changed (lg_tensor_version_check) */
+    t->version++; /* a tape that read t before this refuses to run (tape_versions.c) */
     return LG_OK;
 }
 
@@ -305,9 +344,10 @@ void lg_grad_add_scalar(lg_tensor *t, double v)
         ((double *)t->grad)[0] += v;
 }
 
-lg_status lg_zero_grad(lg_tensor *t)
+lg_status lg_zero_grad(lg_tensor *h)
 {
-    lg_status s = check_live(t, "lg_zero_grad");
+    lg_status s = check_live(h, "lg_zero_grad");
+    lg_tensor *t = lg_handle_tensor(h);
     if (s == LG_OK && t->grad)
         memset(t->grad, 0, t->n * lg_dtype_size(t->dtype));
     return s;

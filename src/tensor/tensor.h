@@ -8,9 +8,8 @@
 
 struct lg_graph;
 
-/* What a header is. Zero is none: the headers of long-dropped op outputs read as
- * zeros once their memory is given back (autograd/tensor_pool.h). */
-enum { LG_TENSOR_RELEASED = 0, LG_TENSOR_LEAF = 1, LG_TENSOR_OUTPUT = 2 };
+/* What a header is: a leaf (the caller's) or an op output (its graph's). */
+enum { LG_TENSOR_LEAF = 1, LG_TENSOR_OUTPUT = 2 };
 
 struct lg_tensor {
     uint8_t kind;
@@ -35,17 +34,54 @@ struct lg_tensor {
     double inline_data, inline_grad;
 };
 
-/* An op output whose step was dropped by its graph: its data and gradient are gone. */
-static inline bool lg_tensor_stale(const lg_tensor *t)
+/* Handles. What the API gives for an op output is its header's address with the
+ * step that made it written into bits the address never uses: the low 7 (headers
+ * are 128-byte aligned) and the top 16 (user addresses are below 2^48). Headers
+ * are reused from step to step, so two outputs may share an address, but not a
+ * handle unless they are a multiple of 2^23 steps apart: a handle kept from an
+ * earlier step is told from the current step's output by its bits alone. A
+ * leaf's handle is its address. Every public function takes handles and turns
+ * them into headers with lg_handle_tensor; the internals hold headers only. */
+#define LG_HANDLE_ALIGN 128
+#define LG_HANDLE_TAG_BITS 23
+#define LG_HANDLE_ADDR_MASK ((uintptr_t)0x0000ffffffffff80u)
+
+static inline lg_tensor *lg_handle_tensor(const lg_tensor *h)
 {
+    return (lg_tensor *)((uintptr_t)h & LG_HANDLE_ADDR_MASK);
+}
+
+static inline uint32_t lg_handle_tag_of(uint64_t generation)
+{
+    return (uint32_t)(generation & ((1u << LG_HANDLE_TAG_BITS) - 1));
+}
+
+static inline uint32_t lg_handle_tag(const lg_tensor *h)
+{
+    uintptr_t u = (uintptr_t)h;
+    return (uint32_t)((u & 0x7f) | ((u >> 48) << 7));
+}
+
+/* The handle of op output t, made in step `generation` of its graph. */
+static inline lg_tensor *lg_handle_make(lg_tensor *t, uint64_t generation)
+{
+    uintptr_t tag = lg_handle_tag_of(generation);
+    return (lg_tensor *)((uintptr_t)t | (tag & 0x7f) | ((tag >> 7) << 48));
+}
+
+/* Handle h names an op output whose step was dropped by its graph: its data and
+ * gradient are gone, and its header may hold a later step's output. */
+static inline bool lg_tensor_stale(const lg_tensor *h)
+{
+    const lg_tensor *t = lg_handle_tensor(h);
     return t->kind != LG_TENSOR_LEAF &&
-           (t->kind != LG_TENSOR_OUTPUT || t->generation != *t->owner_generation);
+           (t->generation != *t->owner_generation || lg_handle_tag(h) != lg_handle_tag_of(t->generation));
 }
 
 /* Its values cannot be read: stale, or not computed yet in graph mode. */
-static inline bool lg_tensor_unreadable(const lg_tensor *t)
+static inline bool lg_tensor_unreadable(const lg_tensor *h)
 {
-    return t->pending || lg_tensor_stale(t);
+    return lg_tensor_stale(h) || lg_handle_tensor(h)->pending;
 }
 
 /* A buffer of n elements: 64-byte aligned, and from 2 MiB up 2 MiB-aligned with

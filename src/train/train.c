@@ -54,6 +54,9 @@ static lg_status check_args(const lg_tensor *x, const lg_tensor *y, const lg_tra
 {
     if (!x || !y || !o)
         return lg_fail_null("lg_train", !x ? "x" : !y ? "y" : "opts");
+    if (lg_tensor_stale(x) || lg_tensor_stale(y))
+        return lg_fail(LG_EINVAL, "train: x and y must be leaf tensors (data), not op outputs");
+    x = lg_handle_tensor(x), y = lg_handle_tensor(y);
     if (x->dtype != y->dtype || x->n != y->n)
         return lg_fail(LG_EINVAL, "train: x and y must have the same dtype and size");
     if (x->kind != LG_TENSOR_LEAF || y->kind != LG_TENSOR_LEAF)
@@ -169,7 +172,7 @@ static lg_status replay(trainer *t, double *loss)
 {
     zero_param_grads(t);
     lg_status s = lg_graph_replay(t->g);
-    *loss = lg_scalar_load(t->loss);
+    *loss = lg_scalar_load(lg_handle_tensor(t->loss));
     return s;
 }
 

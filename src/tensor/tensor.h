@@ -42,6 +42,7 @@ struct lg_tensor {
  * earlier step is told from the current step's output by its bits alone. A
  * leaf's handle is its address. Every public function takes handles and turns
  * them into headers with lg_handle_tensor; the internals hold headers only. */
+_Static_assert(sizeof(uintptr_t) == 8, "a handle's step bits need 64-bit addresses");
 #define LG_HANDLE_ALIGN 128
 #define LG_HANDLE_TAG_BITS 23
 #define LG_HANDLE_ADDR_MASK ((uintptr_t)0x0000ffffffffff80u)

@@ -12,6 +12,18 @@
 #include "exec/isa.h"
 #include "exec/parallel.h"
 
+bool lg_graph_reads_grow(lg_graph *g)
+{
+    struct lg_leaf_read *more = lg_arena_alloc(&g->arena, 2 * g->reads_cap * sizeof *more);
+    if (!more) {
+        lg_graph_fail(g, LG_ENOMEM, "cannot record the leaves a step reads: out of memory");
+        return false;
+    }
+    memcpy(more, g->reads, g->n_reads * sizeof *more);
+    g->reads = more, g->reads_cap *= 2;
+    return true;
+}
+
 lg_status lg_graph_new(lg_graph **out)
 {
     if (!out)
@@ -26,6 +38,7 @@ lg_status lg_graph_new(lg_graph **out)
         return lg_fail(LG_ENOMEM, "cannot allocate a graph: out of memory");
     lg_arena_init(&g->arena);
     g->ex = ex;
+    g->reads = g->reads_here, g->reads_cap = LG_LEAF_READS;
     *out = g;
     return LG_OK;
 }
@@ -46,6 +59,9 @@ static void reset(lg_graph *g)
 {
     lg_arena_reset(&g->arena);
     g->generation++;
+    g->handle_bits = (uintptr_t)lg_handle_make(NULL, g->generation);
+    g->reads = g->reads_here, g->n_reads = 0, g->reads_cap = LG_LEAF_READS;
+    g->outputs_written = false;
     lg_tensor_pool_rewind(&g->headers[g->generation & 1]);
     g->tail = NULL;
     g->n_nodes = 0;

@@ -12,6 +12,8 @@
 
 struct lg_plan;
 
+#define LG_LEAF_READS 8
+
 struct lg_graph {
     lg_arena arena;         /* this step's data and gradients */
     /* Op output headers, alternating by step, so an output of the step just
@@ -19,6 +21,16 @@ struct lg_graph {
      * next; older ones are told apart by their handles' step bits. */
     lg_tensor_pool headers[2];
     uint64_t generation;    /* steps dropped so far; outputs carry the one they were made in */
+    uintptr_t handle_bits;  /* this step's bits in its outputs' handles (tensor/tensor.h) */
+    /* The leaves this step's ops read, with the versions they read (tape_versions.c):
+     * checking them is a short scan, not a walk of the tape. reads is reads_here,
+     * or past LG_LEAF_READS of them a larger copy in the arena. */
+    struct lg_leaf_read {
+        const lg_tensor *t;
+        uint64_t version;
+    } reads_here[LG_LEAF_READS], *reads;
+    uint32_t n_reads, reads_cap;
+    bool outputs_written;   /* lg_tensor_set wrote one of this step's outputs */
     lg_node *tail;
     lg_status status;   /* first failure since reset */
     bool backward_done;
@@ -57,14 +69,27 @@ void lg_eager_backward(const lg_exec *ex, lg_node *node);
 /* A step's scalar argument for this node, in double. */
 double lg_scal_eval(const lg_exec *ex, const lg_node *node, lg_scal s);
 
-/* LG_OK when every input on the tape still has the version its op used and no
+/* tape_versions.c: the failure that lg_tape_versions_check found. */
+lg_status lg_tape_versions_fail(const lg_graph *g, const char *fn);
+
+/* LG_OK when every leaf the tape read still has the version it read and no
  * output was written; else LG_EINVAL naming the first change (fn: the function
- * asking). */
-lg_status lg_tape_versions_check(const lg_graph *g, const char *fn);
+ * asking). Inline: eager mode checks once an epoch, a scan of a few entries. */
+static inline lg_status lg_tape_versions_check(const lg_graph *g, const char *fn)
+{
+    bool changed = g->outputs_written;
+    for (uint32_t i = 0; i < g->n_reads; i++)
+        changed |= g->reads[i].t->version != g->reads[i].version;
+    return changed ? lg_tape_versions_fail(g, fn) : LG_OK;
+}
 /* The tape's recorded versions become the inputs' current ones, and its outputs'
  * versions 0: a replay runs on the values the leaves hold now and computes every
  * output again. */
 void lg_tape_versions_take(lg_graph *g);
+
+/* Room for one more leaf read (the arena's): false, with the failure recorded
+ * in g, when out of memory. */
+bool lg_graph_reads_grow(lg_graph *g);
 
 /* Whether lg_backward may start: the loss is a live scalar of g that requires a
  * gradient, and the graph is healthy and has not run backward. */

@@ -50,7 +50,6 @@ typedef struct lg_node {
     lg_op op;
     size_t n_in;
     lg_tensor *in[LG_MAX_INPUTS];
-    uint64_t in_version[LG_MAX_INPUTS]; /* each input's version when the op used it */
     lg_tensor *out;
     lg_mse_sums sums; /* a reduction's sums, for a backward that needs them (mse_linear) */
     struct lg_node *prev;

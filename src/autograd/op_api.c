@@ -18,16 +18,27 @@ static inline bool inputs_live(const lg_graph *g, lg_tensor *const h[], lg_tenso
                                size_t arity)
 {
     bool ok = g->status == LG_OK && !g->backward_done;
-    uintptr_t tag = (uintptr_t)lg_handle_make(NULL, g->generation);
     for (size_t i = 0; i < arity; i++) {
         in[i] = lg_handle_tensor(h[i]);
+        /* A leaf's handle is its address; an output's carries this step's bits
+         * (whose header, then, this step made: no generation to compare). */
+        uintptr_t bits = (uintptr_t)h[i] ^ (uintptr_t)in[i];
         ok = ok && h[i] &&
-             (in[i]->kind == LG_TENSOR_LEAF ? (uintptr_t)h[i] == (uintptr_t)in[i]
-                                            : in[i]->owner == g &&
-                                                  in[i]->generation == g->generation &&
-                                                  ((uintptr_t)h[i] ^ (uintptr_t)in[i]) == tag);
+             (in[i]->kind == LG_TENSOR_LEAF ? bits == 0 : in[i]->owner == g && bits == g->handle_bits);
     }
     return ok;
+}
+
+/* The leaves the step reads, with their versions, for lg_tape_versions_check. */
+static inline bool note_reads(lg_graph *g, lg_tensor *const in[], size_t arity)
+{
+    for (size_t i = 0; i < arity; i++)
+        if (in[i]->kind == LG_TENSOR_LEAF) {
+            if (g->n_reads == g->reads_cap && !lg_graph_reads_grow(g))
+                return false;
+            g->reads[g->n_reads++] = (struct lg_leaf_read){in[i], in[i]->version};
+        }
+    return true;
 }
 
 /* An output's values: inline for one element; none yet for a vector in graph
@@ -52,6 +63,7 @@ static inline lg_node *record(lg_graph *g, lg_op op, lg_tensor *const in[], size
         t->kind = LG_TENSOR_OUTPUT, t->version = 0;
         t->dtype = dt, t->n = n, t->data = NULL, t->grad = NULL, t->requires_grad = false;
         t->owner = g, t->generation = g->generation, t->owner_generation = &g->generation;
+        t->owner_written = &g->outputs_written;
         t->borrowed = false, t->pending = g->deferred, t->tape_pos = g->n_nodes + 1;
     }
     if (!node || !t || !give_data(g, t)) {
@@ -61,10 +73,8 @@ static inline lg_node *record(lg_graph *g, lg_op op, lg_tensor *const in[], size
     }
     g->n_nodes++;
     node->op = op, node->n_in = arity, node->out = t, node->prev = g->tail;
-    for (size_t i = 0; i < LG_MAX_INPUTS; i++) {
+    for (size_t i = 0; i < LG_MAX_INPUTS; i++)
         node->in[i] = i < arity ? in[i] : NULL;
-        node->in_version[i] = i < arity ? in[i]->version : 0;
-    }
     for (size_t i = 0; i < arity; i++)
         t->requires_grad = t->requires_grad || in[i]->requires_grad;
     g->tail = node;
@@ -86,9 +96,11 @@ apply(lg_graph *g, lg_op op, lg_tensor *const h[], size_t arity, lg_shape_fn *sh
     lg_node *node = record(g, op, in, arity, n);
     if (!node)
         return NULL;
+    if (!note_reads(g, in, arity))
+        return NULL;
     if (!g->deferred)
         lg_eager_steps(&g->ex, node, forward);
-    return lg_handle_make(node->out, g->generation);
+    return (lg_tensor *)((uintptr_t)node->out | g->handle_bits);
 }
 
 /* Any op by its enum, for the tests that go through every row. */

@@ -333,6 +333,8 @@ lg_status lg_tensor_set(lg_tensor *h, size_t i, double v)
     else
         ((double *)t->data)[i] = v;
     t->version++; /* a tape that read t before this refuses to run (tape_versions.c) */
+    if (t->owner_written) /* an op output: its step must not run again (tape_versions.c) */
+        *t->owner_written = true;
     return LG_OK;
 }
 

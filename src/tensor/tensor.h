@@ -22,6 +22,7 @@ struct lg_tensor {
     /* Op outputs: the graph step they belong to, and the graph's current one. */
     uint64_t generation;
     const uint64_t *owner_generation;
+    bool *owner_written;     /* op outputs: the graph's "an output of this step was written" */
     bool borrowed;           /* data is the caller's (lg_tensor_wrap): not freed */
     /* Graph mode: an op output whose value is not computed yet (data may be NULL). */
     bool pending;

@@ -20,11 +20,14 @@ static inline bool inputs_live(const lg_graph *g, lg_tensor *const h[], lg_tenso
     bool ok = g->status == LG_OK && !g->backward_done;
     for (size_t i = 0; i < arity; i++) {
         in[i] = lg_handle_tensor(h[i]);
-        /* A leaf's handle is its address; an output's carries this step's bits
-         * (whose header, then, this step made: no generation to compare). */
+        /* A leaf's handle is its address; an output's carries this step's bits,
+         * and its header this step's generation (a handle 2^23 steps old has the
+         * bits; its header, unless this step reused it, an old generation). */
         uintptr_t bits = (uintptr_t)h[i] ^ (uintptr_t)in[i];
         ok = ok && h[i] &&
-             (in[i]->kind == LG_TENSOR_LEAF ? bits == 0 : in[i]->owner == g && bits == g->handle_bits);
+             (in[i]->kind == LG_TENSOR_LEAF ? bits == 0
+                                            : in[i]->owner == g && bits == g->handle_bits &&
+                                                  in[i]->generation == g->generation);
     }
     return ok;
 }

@@ -13,6 +13,7 @@
 
 #include "core/dtype.h"
 #include "data/atomic_file.h"
+#include "data/read_args.h"
 #include "data/csv.h"
 #include "core/error.h"
 #include "tensor/tensor.h"
@@ -468,12 +469,7 @@ static lg_status columns_to_tensors(columns *c, const char *path, lg_tensor **x,
 
 lg_status lg_csv_read(const char *path, lg_dtype dtype, lg_tensor **x, lg_tensor **y)
 {
-    if (!x || !y)
-        return lg_fail_null("lg_csv_read", !x ? "x" : "y");
-    *x = *y = NULL;
-    if (!path)
-        return lg_fail_null("lg_csv_read", "path");
-    lg_status st = lg_dtype_check(dtype, "lg_csv_read");
+    lg_status st = lg_read_args("lg_csv_read", path, dtype, x, y);
     if (st != LG_OK)
         return st;
     FILE *f = fopen(path, "r");

@@ -22,6 +22,7 @@
 #include "core/dtype.h"
 #include "core/error.h"
 #include "data/atomic_file.h"
+#include "data/read_args.h"
 #include "data/npy_header.h"
 #include "data/npy_slice.h"
 #include "exec/exec.h"
@@ -350,12 +351,7 @@ lg_status lg_npy_slice_decode(const lg_npy_layout *l, const char *path, const un
 
 lg_status lg_npy_read(const char *path, lg_dtype dtype, lg_tensor **x, lg_tensor **y)
 {
-    if (!x || !y)
-        return lg_fail_null("lg_npy_read", !x ? "x" : "y");
-    *x = *y = NULL;
-    if (!path)
-        return lg_fail_null("lg_npy_read", "path");
-    lg_status st = lg_dtype_check(dtype, "lg_npy_read");
+    lg_status st = lg_read_args("lg_npy_read", path, dtype, x, y);
     if (st != LG_OK)
         return st;
     npy_file f;

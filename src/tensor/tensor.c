@@ -144,16 +144,31 @@ lg_status lg_tensor_new_untouched(lg_dtype dtype, size_t n, lg_tensor **out)
     return tensor_new("lg_tensor_new", dtype, n, false, false, out);
 }
 
+/* A value the tensor cannot hold is refused here, where the caller can see which
+ * element it was: NaN and infinities, and for f32 what rounds past FLT_MAX
+ * (which a cast would turn into infinity). */
+static lg_status check_value(const char *fn, lg_dtype dt, size_t i, double v)
+{
+    bool ok = dt == LG_F32 ? lg_rounds_to_finite_f32(v) : isfinite(v);
+    if (ok)
+        return LG_OK;
+    return lg_fail(LG_EINVAL, "%s: v = %g for element %zu is %s", fn, v, i,
+                   isfinite(v) ? "too large for f32 (|v| must round to at most 3.4028235e38)"
+                               : "not a finite number");
+}
+
 lg_status lg_tensor_scalar(lg_dtype dtype, double value, bool requires_grad, lg_tensor **out)
 {
-    lg_status s = tensor_new("lg_tensor_scalar", dtype, 1, requires_grad, true, out);
-    if (s == LG_OK && (s = lg_tensor_set(*out, 0, value)) != LG_OK) {
-        char why[256]; /* the message is rewritten from itself: copy it first */
-        snprintf(why, sizeof why, "%s", lg_last_error() + strlen("lg_tensor_set: "));
-        lg_fail(s, "lg_tensor_scalar: %s", why);
-        lg_tensor_free(*out);
-        *out = NULL;
-    }
+    if (!out)
+        return lg_fail_null("lg_tensor_scalar", "out");
+    *out = NULL;
+    lg_status s = lg_dtype_check(dtype, "lg_tensor_scalar");
+    if (s == LG_OK)
+        s = check_value("lg_tensor_scalar", dtype, 0, value);
+    if (s == LG_OK)
+        s = tensor_new("lg_tensor_scalar", dtype, 1, requires_grad, true, out);
+    if (s == LG_OK)
+        lg_scalar_store(*out, value);
     return s;
 }
 
@@ -301,19 +316,6 @@ void lg_scalar_store(lg_tensor *t, double v)
         ((double *)t->data)[0] = v;
 }
 
-/* A value the tensor cannot hold is refused here, where the caller can see which
- * element it was: NaN and infinities, and for f32 what rounds past FLT_MAX
- * (which a cast would turn into infinity). */
-static lg_status check_value(const lg_tensor *t, size_t i, double v)
-{
-    bool ok = t->dtype == LG_F32 ? lg_rounds_to_finite_f32(v) : isfinite(v);
-    if (ok)
-        return LG_OK;
-    return lg_fail(LG_EINVAL, "lg_tensor_set: v = %g for element %zu is %s", v, i,
-                   isfinite(v) ? "too large for f32 (|v| must round to at most 3.4028235e38)"
-                               : "not a finite number");
-}
-
 lg_status lg_tensor_set(lg_tensor *h, size_t i, double v)
 {
     lg_status s = check_live(h, "lg_tensor_set");
@@ -325,7 +327,7 @@ lg_status lg_tensor_set(lg_tensor *h, size_t i, double v)
         s = lg_fail(LG_EINVAL, "lg_tensor_set: index i = %zu is out of range for %zu elements", i,
                     t->n);
     if (s == LG_OK)
-        s = check_value(t, i, v);
+        s = check_value("lg_tensor_set", t->dtype, i, v);
     if (s != LG_OK)
         return s;
     if (t->dtype == LG_F32)

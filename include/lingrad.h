@@ -140,10 +140,10 @@ LG_API size_t lg_dtype_size(lg_dtype d);
  *    fails with LG_EINVAL ("a tensor from an earlier step"), its accessors give
  *    NULL, NaN, 0 or no dtype, and lg_tensor_set and lg_zero_grad fail with
  *    LG_EINVAL. (An op output's handle carries the step that made it, in 23
- *    bits its address never uses; headers are reused, handles are not, except
- *    by an output exactly a multiple of 8,388,608 steps older whose header the
- *    current step reuses: docs/library.md.) After lg_graph_free its outputs
- *    must not be touched at all. lg_tensor_free on one fails with LG_EINVAL.
+ *    bits its address never uses; headers are reused within each 8,388,608
+ *    steps, and retired, never to be reused, when those bits wrap:
+ *    docs/library.md.) After lg_graph_free its outputs must not be touched at
+ *    all. lg_tensor_free on one fails with LG_EINVAL.
  *
  * Versions. Every write through the API (lg_tensor_set) bumps the tensor's
  * version, and each op records the versions of its inputs. lg_backward and

@@ -51,6 +51,7 @@ void lg_graph_free(lg_graph *g)
     lg_arena_free(&g->arena);
     lg_tensor_pool_free(&g->headers[0]);
     lg_tensor_pool_free(&g->headers[1]);
+    lg_tensor_pool_free(&g->retired);
     free(g);
 }
 
@@ -60,6 +61,10 @@ static void reset(lg_graph *g)
     lg_arena_reset(&g->arena);
     g->generation++;
     g->handle_bits = (uintptr_t)lg_handle_make(NULL, g->generation);
+    if (g->handle_bits == 0) { /* the step bits wrapped: no header may alias an old handle */
+        lg_tensor_pool_retire(&g->headers[0], &g->retired);
+        lg_tensor_pool_retire(&g->headers[1], &g->retired);
+    }
     g->reads = g->reads_here, g->n_reads = 0, g->reads_cap = LG_LEAF_READS;
     g->outputs_written = false;
     lg_tensor_pool_rewind(&g->headers[g->generation & 1]);

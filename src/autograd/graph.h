@@ -20,6 +20,10 @@ struct lg_graph {
      * dropped keeps its header (and its stale generation) until the step after
      * next; older ones are told apart by their handles' step bits. */
     lg_tensor_pool headers[2];
+    /* Each time the handles' step bits wrap (every 2^23 steps), both pools'
+     * headers retire here and are never handed out again: a handle as old as
+     * that finds its own header, with its own old generation. */
+    lg_tensor_pool retired;
     uint64_t generation;    /* steps dropped so far; outputs carry the one they were made in */
     uintptr_t handle_bits;  /* this step's bits in its outputs' handles (tensor/tensor.h) */
     /* The leaves this step's ops read, with the versions they read (tape_versions.c):

@@ -50,6 +50,18 @@ void lg_tensor_pool_rewind(lg_tensor_pool *p)
     p->next = p->end = NULL;
 }
 
+void lg_tensor_pool_retire(lg_tensor_pool *p, lg_tensor_pool *retired)
+{
+    struct lg_pool_chunk *last = p->first;
+    while (last && last->next)
+        last = last->next;
+    if (last) {
+        last->next = retired->first;
+        retired->first = p->first;
+    }
+    *p = (lg_tensor_pool){0};
+}
+
 void lg_tensor_pool_free(lg_tensor_pool *p)
 {
     for (struct lg_pool_chunk *c = p->first, *next; c; c = next) {

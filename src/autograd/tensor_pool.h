@@ -31,6 +31,9 @@ static inline lg_tensor *lg_tensor_pool_take(lg_tensor_pool *p)
 }
 /* Every header can be handed out again; nothing is freed. */
 void lg_tensor_pool_rewind(lg_tensor_pool *p);
+/* Never hands out p's headers again: they move to *retired (kept, with their
+ * stale generations, until lg_tensor_pool_free(retired)), and p starts afresh. */
+void lg_tensor_pool_retire(lg_tensor_pool *p, lg_tensor_pool *retired);
 void lg_tensor_pool_free(lg_tensor_pool *p);
 
 #endif

@@ -39,9 +39,10 @@ struct lg_tensor {
  * step that made it written into bits the address never uses: the low 7 (headers
  * are 128-byte aligned) and the top 16 (user addresses are below 2^48). Headers
  * are reused from step to step, so two outputs may share an address, but not a
- * handle unless they are a multiple of 2^23 steps apart: a handle kept from an
- * earlier step is told from the current step's output by its bits alone. A
- * leaf's handle is its address. Every public function takes handles and turns
+ * handle: within 2^23 steps the bits differ, and when they wrap the graph
+ * retires its headers (autograd/graph.h). A kept handle is told from the
+ * current step's output by its bits, and from an output made 2^23 steps later
+ * by its header's own generation. A leaf's handle is its address. Every public function takes handles and turns
  * them into headers with lg_handle_tensor; the internals hold headers only. */
 _Static_assert(sizeof(uintptr_t) == 8, "a handle's step bits need 64-bit addresses");
 #define LG_HANDLE_ALIGN 128
